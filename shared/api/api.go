@@ -1,0 +1,95 @@
+// Package api is the borrower-facing HTTP layer of api.md: each function's
+// handler, built from the shared services, behind the borrower guard
+// (rate limits, bearer session, request signature for POSTs).
+package api
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/auth"
+	"github.com/wxlend/wxlend/shared/scf"
+)
+
+// Route serves h at one "METHOD /path/{param}" pattern; anything else is
+// answered in the api.md envelope (not_found), never Go's plain text.
+func Route(pattern string, h http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(pattern, h)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		scf.WriteError(w, r, apierr.New(apierr.NotFound, "no such endpoint"))
+	})
+	return mux
+}
+
+// Func is a handler that returns its error; the error becomes the envelope.
+type Func func(w http.ResponseWriter, r *http.Request) error
+
+func (f Func) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := f(w, r); err != nil {
+		scf.WriteError(w, r, err)
+	}
+}
+
+type sessionKey struct{}
+
+// SessionFrom is the session the borrower guard authenticated.
+func SessionFrom(ctx context.Context) auth.Session {
+	s, _ := ctx.Value(sessionKey{}).(auth.Session)
+	return s
+}
+
+// Borrower guards h: per-IP rate limit, bearer session, per-user rate
+// limit, and for every POST the api.md signature, timestamp and nonce.
+// Redis trouble fails closed (unavailable).
+func Borrower(a *app.App, h http.Handler) http.Handler {
+	return Func(func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		if err := a.Auth.CheckRate(ctx, "ip", ClientIP(r), scf.RequestID(ctx)); err != nil {
+			return err
+		}
+		sess, err := a.Auth.Authenticate(ctx, r.Header.Get("Authorization"))
+		if err != nil {
+			return err
+		}
+		ctx = scf.WithUserID(context.WithValue(ctx, sessionKey{}, sess), sess.UserID)
+		if err := a.Auth.CheckRate(ctx, "user", strconv.FormatInt(sess.UserID, 10), scf.RequestID(ctx)); err != nil {
+			return err
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := verifySigned(ctx, a, sess, r); err != nil {
+				return err
+			}
+		}
+		h.ServeHTTP(w, r.WithContext(ctx))
+		return nil
+	})
+}
+
+func verifySigned(ctx context.Context, a *app.App, sess auth.Session, r *http.Request) error {
+	body, err := scf.ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return a.Auth.VerifySigned(ctx, sess, auth.Signed{
+		Method: r.Method, Path: r.URL.Path, Body: body,
+		Timestamp: r.Header.Get("X-Timestamp"), Nonce: r.Header.Get("X-Nonce"), Signature: r.Header.Get("X-Signature"),
+	})
+}
+
+// ClientIP is the caller's address as API gateway reported it.
+func ClientIP(r *http.Request) string {
+	ip := strings.TrimSpace(strings.Split(r.RemoteAddr, ",")[0])
+	if h, _, err := net.SplitHostPort(ip); err == nil {
+		ip = h
+	}
+	if ip == "" {
+		return "unknown"
+	}
+	return ip
+}

@@ -1,0 +1,69 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/scf"
+)
+
+// Login is auth-login (POST /v1/auth/login): {code} -> session. It is the
+// one borrower POST without a signature (there is no sign_key yet), so it is
+// rate limited per IP before anything else.
+func Login(a *app.App) http.Handler {
+	return Route("POST /v1/auth/login", Func(func(w http.ResponseWriter, r *http.Request) error {
+		ctx := r.Context()
+		if err := a.Auth.CheckRate(ctx, "ip", ClientIP(r), scf.RequestID(ctx)); err != nil {
+			return err
+		}
+		var in struct {
+			Code string `json:"code"`
+		}
+		if err := scf.DecodeJSON(r, &in); err != nil {
+			return err
+		}
+		res, err := a.Auth.Login(ctx, in.Code, ClientIP(r))
+		if err != nil {
+			return err
+		}
+		a.Log.InfoContext(scf.WithUserID(ctx, res.UserID), "login", "new_user", res.NewUser)
+		scf.WriteJSON(w, http.StatusOK, res)
+		return nil
+	}))
+}
+
+// Logout is auth-logout (POST /v1/auth/logout, signed): revokes the session.
+func Logout(a *app.App) http.Handler {
+	return Route("POST /v1/auth/logout", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		if err := a.Auth.Logout(r.Context(), SessionFrom(r.Context())); err != nil {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, map[string]string{"status": "signed_out"})
+		return nil
+	})))
+}
+
+// KYCStatus is the borrower's verification level in GET /v1/me.
+type KYCStatus struct {
+	Identity string `json:"identity"`
+	Liveness string `json:"liveness"`
+	BankCard string `json:"bank_card"`
+}
+
+// Me is user-me (GET /v1/me). Fields filled by later capabilities (phone,
+// KYC, credit line) are present with their empty values.
+func Me(a *app.App) http.Handler {
+	return Route("GET /v1/me", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		u, err := a.Users.ByID(r.Context(), SessionFrom(r.Context()).UserID)
+		if err != nil {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, map[string]any{
+			"user_id":      u.ID,
+			"phone_masked": nil,
+			"kyc":          KYCStatus{Identity: "none", Liveness: "none", BankCard: "none"},
+			"credit_line":  nil,
+		})
+		return nil
+	})))
+}

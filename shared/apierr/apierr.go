@@ -1,0 +1,116 @@
+// Package apierr holds wxlend's one error type: a closed list of codes from
+// api.md, each mapped to an HTTP status in exactly one table. Domain code
+// returns *Error (or wraps one); anything else reaching the edge becomes
+// `internal`, so a client never sees a foreign error's text.
+package apierr
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is one of the api.md error codes.
+type Code string
+
+// The closed list of codes (api.md "Errors").
+const (
+	InvalidArgument    Code = "invalid_argument"
+	Unauthenticated    Code = "unauthenticated"
+	Replayed           Code = "replayed"
+	Forbidden          Code = "forbidden"
+	NotFound           Code = "not_found"
+	Conflict           Code = "conflict"
+	FailedPrecondition Code = "failed_precondition"
+	RateLimited        Code = "rate_limited"
+	Unavailable        Code = "unavailable"
+	Internal           Code = "internal"
+)
+
+var statusByCode = map[Code]int{
+	InvalidArgument:    http.StatusBadRequest,
+	Unauthenticated:    http.StatusUnauthorized,
+	Replayed:           http.StatusUnauthorized,
+	Forbidden:          http.StatusForbidden,
+	NotFound:           http.StatusNotFound,
+	Conflict:           http.StatusConflict,
+	FailedPrecondition: http.StatusConflict,
+	RateLimited:        http.StatusTooManyRequests,
+	Unavailable:        http.StatusServiceUnavailable,
+	Internal:           http.StatusInternalServerError,
+}
+
+// Status is the HTTP status of a code; an unknown code is a 500.
+func (c Code) Status() int {
+	if s, ok := statusByCode[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Error is a failure the client may be told about. Message is safe to show
+// (no PII, SQL or stack); Field names the offending input where there is one;
+// Reason is a stable machine-readable sub-code (e.g. "bad_check_digit").
+// The wrapped cause is for logs only.
+type Error struct {
+	Code    Code
+	Message string
+	Field   string
+	Reason  string
+	cause   error
+}
+
+func (e *Error) Error() string {
+	s := string(e.Code) + ": " + e.Message
+	if e.Field != "" {
+		s += " (field " + e.Field + ")"
+	}
+	if e.cause != nil {
+		s += ": " + e.cause.Error()
+	}
+	return s
+}
+
+// Unwrap exposes the cause to errors.Is/As.
+func (e *Error) Unwrap() error { return e.cause }
+
+// Is makes errors.Is(err, &Error{Code: X}) match on the code alone.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code && t.Message == "" && t.Field == ""
+}
+
+// New makes an error with a safe message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap makes an error with a safe message and a cause kept for the logs.
+func Wrap(code Code, cause error, message string) *Error {
+	return &Error{Code: code, Message: message, cause: cause}
+}
+
+// Invalid is an invalid_argument naming the field and a reason code.
+func Invalid(field, reason, message string) *Error {
+	return &Error{Code: InvalidArgument, Field: field, Reason: reason, Message: message}
+}
+
+// CodeOf is the code of err: that of the first *Error in its chain, or
+// Internal for anything else (a foreign error is never shown to a client).
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// Public is what a client may see of err: an *Error with a safe message.
+// Foreign errors become a generic internal error.
+func Public(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) && e.Code != Internal {
+		return &Error{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}
+	}
+	return &Error{Code: Internal, Message: "internal error"}
+}

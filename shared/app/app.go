@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+
+	"github.com/wxlend/wxlend/shared/auth"
+	"github.com/wxlend/wxlend/shared/clock"
+	"github.com/wxlend/wxlend/shared/invoke"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/redis"
+	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/tcloud"
+	"github.com/wxlend/wxlend/shared/wechat"
+)
+
+// App is everything a function may use, built once per cold start.
+type App struct {
+	Cfg     Config
+	Log     *slog.Logger
+	Clock   clock.Clock
+	DB      *sql.DB
+	Redis   *redis.Store
+	Users   mysql.Users
+	Auth    *auth.Service
+	Invoker invoke.Invoker
+}
+
+// New connects and wires. Connections are made here, never per request.
+func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*App, error) {
+	db, err := mysql.Open(ctx, cfg.MySQLDSN, cfg.MySQLMaxOpen)
+	if err != nil {
+		return nil, err
+	}
+	rs := redis.Open(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB, cfg.RedisPrefix)
+	a := &App{Cfg: cfg, Log: log, Clock: clk, DB: db, Redis: rs, Users: mysql.Users{DB: db}}
+	a.Auth = &auth.Service{
+		Cfg: auth.Config{Secret: cfg.AuthSecret, SessionTTL: cfg.SessionTTL, Skew: auth.DefaultSkew,
+			IPPerMinute: cfg.IPPerMinute, UserPerMinute: cfg.UserPerMinute},
+		Clock:    clk,
+		WeChat:   wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatSecret),
+		Users:    a.Users,
+		Sessions: mysql.Sessions{DB: db},
+		Guard:    rs,
+	}
+	a.Invoker = tcloud.SCFInvoker{
+		Endpoint:  tcloud.Endpoint{Host: cfg.CloudEndpoint, Scheme: cfg.CloudScheme, Region: cfg.CloudRegion},
+		Namespace: cfg.SCFNamespace,
+		Cred:      func() *common.Credential { return tcloud.RoleCredential() },
+	}
+	return a, nil
+}
+
+// Close releases the connections (tests; SCF instances just end).
+func (a *App) Close() {
+	a.DB.Close()
+	a.Redis.Close()
+}
+
+// MustLoad is a main's first line: configuration from the environment,
+// connections, services. A bad configuration stops the cold start with a
+// message naming the variable, which SCF shows in the function's log.
+func MustLoad() *App {
+	log := scf.NewLogger(os.Stdout, slog.LevelInfo)
+	cfg, err := Load(os.Getenv)
+	if err != nil {
+		fail(log, "configuration", err)
+	}
+	log = scf.NewLogger(os.Stdout, cfg.LogLevel)
+	a, err := New(context.Background(), cfg, log, clock.System{})
+	if err != nil {
+		fail(log, "start", err)
+	}
+	return a
+}
+
+func fail(log *slog.Logger, stage string, err error) {
+	log.Error("cold start failed", "stage", stage, "error", err.Error())
+	fmt.Fprintf(os.Stderr, "wxlend: %s: %v\n", stage, err)
+	os.Exit(2)
+}

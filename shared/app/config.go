@@ -1,0 +1,163 @@
+// Package app loads configuration from the environment and wires the shared
+// pieces (MySQL pool, Redis, SDK clients, services) once per cold start. It
+// is used by every function's main and by end-to-end tests.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, read from environment variables. README lists
+// them; Load names the first missing or bad one.
+type Config struct {
+	Env           string // WXLEND_ENV: dev | test | prod
+	LogLevel      slog.Level
+	MySQLDSN      string
+	MySQLMaxOpen  int
+	RedisAddr     string
+	RedisPassword string
+	RedisDB       int
+	RedisPrefix   string
+	WeChatAppID   string
+	WeChatSecret  string
+	WeChatAPIBase string
+	AuthSecret    []byte
+	SessionTTL    time.Duration
+	IPPerMinute   int
+	UserPerMinute int
+	CloudRegion   string
+	CloudEndpoint string // empty: the public endpoint of each product
+	CloudScheme   string
+	SCFNamespace  string
+}
+
+// env reads variables and remembers the first problem, so Load reports
+// "MYSQL_DSN is required" rather than a failure deep in a driver.
+type env struct {
+	get  func(string) string
+	errs []error
+}
+
+func (e *env) str(name, def string, required bool) string {
+	v := strings.TrimSpace(e.get(name))
+	if v == "" {
+		if required {
+			e.errs = append(e.errs, fmt.Errorf("%s is required", name))
+		}
+		return def
+	}
+	return v
+}
+
+func (e *env) int(name string, def, min, max int) int {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		e.errs = append(e.errs, fmt.Errorf("%s must be an integer from %d to %d, got %q", name, min, max, v))
+		return def
+	}
+	return n
+}
+
+func (e *env) duration(name string, def time.Duration) time.Duration {
+	v := e.get(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		e.errs = append(e.errs, fmt.Errorf("%s must be a duration like 2h or 30m, got %q", name, v))
+		return def
+	}
+	return d
+}
+
+func (e *env) oneOf(name, def string, allowed ...string) string {
+	v := e.str(name, def, false)
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	e.errs = append(e.errs, fmt.Errorf("%s must be one of %s, got %q", name, strings.Join(allowed, ", "), v))
+	return def
+}
+
+// LoadDB reads only what db-migrate needs.
+func LoadDB(getenv func(string) string) (Config, error) {
+	e := &env{get: getenv}
+	c := Config{
+		Env:          e.oneOf("WXLEND_ENV", "prod", "dev", "test", "prod"),
+		MySQLDSN:     e.str("MYSQL_DSN", "", true),
+		MySQLMaxOpen: e.int("MYSQL_MAX_OPEN", 4, 1, 200),
+	}
+	c.LogLevel = logLevel(e)
+	return c, errors.Join(e.errs...)
+}
+
+// Load reads the whole configuration. Pass os.Getenv in mains.
+func Load(getenv func(string) string) (Config, error) {
+	e := &env{get: getenv}
+	c := Config{
+		Env:           e.oneOf("WXLEND_ENV", "prod", "dev", "test", "prod"),
+		MySQLDSN:      e.str("MYSQL_DSN", "", true),
+		MySQLMaxOpen:  e.int("MYSQL_MAX_OPEN", 10, 1, 200),
+		RedisAddr:     e.str("REDIS_ADDR", "", true),
+		RedisPassword: e.str("REDIS_PASSWORD", "", false),
+		RedisDB:       e.int("REDIS_DB", 0, 0, 15),
+		RedisPrefix:   e.str("REDIS_PREFIX", "wxlend:", false),
+		WeChatAppID:   e.str("WECHAT_APPID", "", true),
+		WeChatSecret:  e.str("WECHAT_SECRET", "", true),
+		WeChatAPIBase: e.str("WECHAT_API_BASE", "https://api.weixin.qq.com", false),
+		AuthSecret:    []byte(e.str("AUTH_SECRET", "", true)),
+		SessionTTL:    e.duration("AUTH_SESSION_TTL", 2*time.Hour),
+		IPPerMinute:   e.int("RATE_LIMIT_IP_PER_MIN", 300, 1, 1_000_000),
+		UserPerMinute: e.int("RATE_LIMIT_USER_PER_MIN", 120, 1, 1_000_000),
+		CloudRegion:   e.str("TENCENTCLOUD_REGION", "ap-guangzhou", false),
+		CloudEndpoint: e.str("TENCENTCLOUD_API_ENDPOINT", "", false),
+		CloudScheme:   e.oneOf("TENCENTCLOUD_API_SCHEME", "HTTPS", "HTTPS", "HTTP"),
+		SCFNamespace:  e.str("SCF_NAMESPACE", "default", false),
+	}
+	c.LogLevel = logLevel(e)
+	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
+		e.errs = append(e.errs, errors.New("AUTH_SECRET must be at least 32 bytes"))
+	}
+	if c.SessionTTL < time.Minute || c.SessionTTL > 720*time.Hour {
+		e.errs = append(e.errs, errors.New("AUTH_SESSION_TTL must be between 1m and 720h"))
+	}
+	if c.Env == "prod" && (c.CloudScheme == "HTTP" || strings.HasPrefix(c.WeChatAPIBase, "http://")) {
+		e.errs = append(e.errs, errors.New("plain HTTP endpoints are allowed only with WXLEND_ENV=dev or test"))
+	}
+	return c, errors.Join(e.errs...)
+}
+
+func logLevel(e *env) slog.Level {
+	switch e.oneOf("LOG_LEVEL", "info", "debug", "info", "warn", "error") {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// Environ turns a list of KEY=VALUE into a getenv, for tests and the gateway.
+func Environ(kv []string) func(string) string {
+	m := map[string]string{}
+	for _, s := range kv {
+		if k, v, ok := strings.Cut(s, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
+}

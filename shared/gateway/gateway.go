@@ -1,0 +1,245 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/manifest"
+	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
+	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+)
+
+// Config is how the gateway runs.
+type Config struct {
+	Root     string            // repository root (serverless.yml, functions/)
+	BinDir   string            // where host binaries are built
+	Addr     string            // e.g. 127.0.0.1:9000; its host:port is given to functions
+	Env      map[string]string // function environment overrides (local settings)
+	Location *time.Location    // time zone timers are evaluated in
+	Logs     io.Writer         // function stdout/stderr
+	Log      *slog.Logger
+	// AsyncRetryDelays are the waits before SCF's retries of a failed
+	// asynchronous invocation (SCF retries twice by default).
+	AsyncRetryDelays []time.Duration
+}
+
+// Gateway is the local SCF stand-in.
+type Gateway struct {
+	cfg      Config
+	Manifest *manifest.File
+	funcs    map[string]*function
+	TCloud   *tcloudtest.Server
+	WeChat   *wechattest.Fake
+	async    sync.WaitGroup
+	stopOnce sync.Once
+	stop     chan struct{}
+}
+
+// Dev-only settings the local stack gives every function. They are not
+// secrets: they exist only on loopback with the fakes.
+const (
+	DevWeChatAppID  = "wxdev0000000000001"
+	DevWeChatSecret = "wxlend-dev-app-secret-0000000000"
+	DevAuthSecret   = "wxlend-dev-auth-secret-not-for-production-use"
+)
+
+// New reads serverless.yml under cfg.Root.
+func New(cfg Config) (*Gateway, error) {
+	m, err := manifest.Load(filepath.Join(cfg.Root, "serverless.yml"))
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Logs == nil {
+		cfg.Logs = os.Stderr
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if cfg.AsyncRetryDelays == nil {
+		cfg.AsyncRetryDelays = []time.Duration{time.Second, 2 * time.Second}
+	}
+	g := &Gateway{cfg: cfg, Manifest: m, funcs: map[string]*function{}, stop: make(chan struct{}),
+		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret)}
+	g.registerSCF()
+	for _, n := range m.Names() {
+		fn := m.Effective(n)
+		g.funcs[n] = &function{
+			name: n, bin: filepath.Join(cfg.BinDir, n), env: g.environment(n),
+			timeout: time.Duration(fn.Timeout) * time.Second, memoryMB: int32(fn.MemorySize),
+			logs: prefixWriter(cfg.Logs, n),
+		}
+	}
+	return g, nil
+}
+
+// DevEnv is the local environment every function gets (before overrides).
+func DevEnv(addr string) map[string]string {
+	return map[string]string{
+		"WXLEND_ENV":                "dev",
+		"MYSQL_DSN":                 "root:@tcp(127.0.0.1:3306)/wxlend",
+		"REDIS_ADDR":                "127.0.0.1:6379",
+		"REDIS_PREFIX":              "wxlend:dev:",
+		"WECHAT_APPID":              DevWeChatAppID,
+		"WECHAT_SECRET":             DevWeChatSecret,
+		"WECHAT_API_BASE":           "http://" + addr,
+		"AUTH_SECRET":               DevAuthSecret,
+		"TENCENTCLOUD_API_ENDPOINT": addr,
+		"TENCENTCLOUD_API_SCHEME":   "HTTP",
+		"TENCENTCLOUD_SECRETID":     tcloudtest.DevSecretID,
+		"TENCENTCLOUD_SECRETKEY":    tcloudtest.DevSecretKey,
+		"TENCENTCLOUD_SESSIONTOKEN": "wxlend-dev-session-token",
+		"TENCENTCLOUD_REGION":       "ap-guangzhou",
+		"TZ":                        "UTC",
+	}
+}
+
+// environment is what function n runs with: PATH and HOME from the host,
+// the manifest's literal variables (not ${env:...} placeholders), the
+// local settings, then cfg.Env overrides.
+func (g *Gateway) environment(n string) []string {
+	vars := map[string]string{}
+	for _, m := range []map[string]string{g.Manifest.Inputs.Environment.Variables, g.Manifest.Inputs.Functions[n].Environment.Variables} {
+		for k, v := range m {
+			if !strings.Contains(v, "${") {
+				vars[k] = v
+			}
+		}
+	}
+	for k, v := range DevEnv(g.cfg.Addr) {
+		vars[k] = v
+	}
+	for k, v := range g.cfg.Env {
+		vars[k] = v
+	}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	keys := make([]string, 0, len(vars))
+	for k := range vars {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, k+"="+vars[k])
+	}
+	return env
+}
+
+// Build compiles every declared function for the host into cfg.BinDir in
+// one go build (shared packages compile once).
+func (g *Gateway) Build(ctx context.Context) error {
+	if err := os.MkdirAll(g.cfg.BinDir, 0o755); err != nil {
+		return err
+	}
+	args := []string{"build", "-o", g.cfg.BinDir + string(os.PathSeparator)}
+	for _, n := range g.Manifest.Names() {
+		args = append(args, "./functions/"+n)
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = g.cfg.Root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build functions: %v\n%s", err, out)
+	}
+	return nil
+}
+
+// Invoke runs payload through function name synchronously.
+func (g *Gateway) Invoke(ctx context.Context, name, requestID string, payload []byte) ([]byte, error) {
+	f, ok := g.funcs[name]
+	if !ok {
+		return nil, fmt.Errorf("no function %q in serverless.yml", name)
+	}
+	return f.invoke(ctx, requestID, payload)
+}
+
+// WaitAsync blocks until every queued asynchronous invocation (and its
+// retries) has finished, or ctx ends. Tests use it to wait for a chain.
+func (g *Gateway) WaitAsync(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { g.async.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Close stops timers and every function process.
+func (g *Gateway) Close() {
+	g.stopOnce.Do(func() { close(g.stop) })
+	for _, f := range g.funcs {
+		f.stop()
+	}
+}
+
+// Stats are per-function counters for /_local/stats and the benchmarks.
+type Stats struct {
+	Invokes      int64   `json:"invokes"`
+	ColdStartsMS []int64 `json:"cold_starts_ms"`
+	Running      bool    `json:"running"`
+}
+
+// Stats reports each function's invocations and cold starts.
+func (g *Gateway) Stats() map[string]Stats {
+	out := map[string]Stats{}
+	for n, f := range g.funcs {
+		f.mu.Lock()
+		s := Stats{Invokes: f.invokes, Running: f.inst != nil}
+		for _, d := range f.coldStart {
+			s.ColdStartsMS = append(s.ColdStartsMS, d.Milliseconds())
+		}
+		f.mu.Unlock()
+		out[n] = s
+	}
+	return out
+}
+
+// ColdStarts returns every recorded cold start of function name.
+func (g *Gateway) ColdStarts(name string) []time.Duration {
+	f := g.funcs[name]
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Duration(nil), f.coldStart...)
+}
+
+// StopFunction kills function name's instance so the next call cold-starts.
+func (g *Gateway) StopFunction(name string) {
+	if f, ok := g.funcs[name]; ok {
+		f.stop()
+	}
+}
+
+type lineWriter struct {
+	mu     *sync.Mutex
+	w      io.Writer
+	prefix string
+}
+
+var logMu sync.Mutex
+
+func prefixWriter(w io.Writer, name string) io.Writer {
+	return &lineWriter{mu: &logMu, w: w, prefix: "[" + name + "] "}
+}
+
+func (l *lineWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		if line != "" {
+			io.WriteString(l.w, l.prefix+line)
+		}
+	}
+	return len(p), nil
+}

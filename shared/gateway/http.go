@@ -1,0 +1,145 @@
+package gateway
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/events"
+
+	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
+	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+)
+
+// Handler serves everything on one address: the declared routes, the
+// /_local control endpoints, the Tencent Cloud API fake (POST / with
+// X-TC-Action) and the WeChat API fake at its real paths.
+func (g *Gateway) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, r := range g.Manifest.Routes() {
+		mux.Handle(r.Method+" "+r.Path, g.route(r.Function))
+	}
+	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "functions": g.Manifest.Names()})
+	})
+	mux.HandleFunc("GET /_local/stats", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, g.Stats())
+	})
+	mux.HandleFunc("POST /_local/timers/{function}", g.fireTimerHTTP)
+	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
+	wx := g.WeChat.Handler()
+	for _, p := range wechattest.Paths {
+		mux.Handle(p, wx)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if tcloudtest.IsAPIRequest(r) {
+			g.TCloud.ServeHTTP(w, r)
+			return
+		}
+		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
+	})
+	return mux
+}
+
+// route turns an HTTP request into an API gateway event for function and
+// the function's APIGatewayResponse back into HTTP.
+func (g *Gateway) route(function string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid_argument", "message": "unreadable body"})
+			return
+		}
+		rid := scf.NewID()
+		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
+		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
+			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients
+		}
+		ev, _ := json.Marshal(scf.EventFromRequest(r, body, rid, ip))
+		out, err := g.Invoke(r.Context(), function, rid, ev)
+		if err != nil {
+			g.cfg.Log.Error("invoke failed", "function", function, "request_id", rid, "error", err)
+			writeGatewayError(w, rid, err)
+			return
+		}
+		var resp events.APIGatewayResponse
+		if err := json.Unmarshal(out, &resp); err != nil || resp.StatusCode == 0 {
+			writeGatewayError(w, rid, errors.New("function did not return an API gateway response"))
+			return
+		}
+		writeResponse(w, resp)
+	})
+}
+
+func writeResponse(w http.ResponseWriter, resp events.APIGatewayResponse) {
+	for k, v := range resp.Headers {
+		w.Header().Set(k, v)
+	}
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		if b, err := base64.StdEncoding.DecodeString(resp.Body); err == nil {
+			body = b
+		}
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(body)
+}
+
+// writeGatewayError answers like API gateway does when the function itself
+// failed: the client learns nothing about why.
+func writeGatewayError(w http.ResponseWriter, rid string, err error) {
+	status, code := http.StatusBadGateway, "internal"
+	if errors.Is(err, ErrTimeout) {
+		status, code = http.StatusGatewayTimeout, "unavailable"
+	}
+	w.Header().Set("X-Request-Id", rid)
+	writeJSON(w, status, map[string]string{"code": code, "message": "the service failed to answer", "request_id": rid})
+}
+
+func (g *Gateway) fireTimerHTTP(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("function")
+	out, err := g.FireTimer(r.Context(), name, time.Now())
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"function": name, "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"function": name, "result": json.RawMessage(orNull(out))})
+}
+
+func (g *Gateway) invokeHTTP(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("function")
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	out, err := g.Invoke(r.Context(), name, scf.NewID(), body)
+	if err != nil {
+		writeJSON(w, http.StatusBadGateway, map[string]string{"function": name, "error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"function": name, "result": json.RawMessage(orNull(out))})
+}
+
+func orNull(b []byte) []byte {
+	if len(b) == 0 || !json.Valid(b) {
+		return []byte("null")
+	}
+	return b
+}
+
+func isLoopback(ip string) bool {
+	p := net.ParseIP(ip)
+	return p != nil && p.IsLoopback()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,206 @@
+// Package gateway is the local SCF stand-in behind scripts/dev.sh and the
+// end-to-end tests. It reads serverless.yml, builds every function for the
+// host, and runs each binary as its own process speaking scf-go-lib's
+// net/rpc protocol (_LAMBDA_SERVER_PORT, Function.Invoke), started on first
+// call like a cold start. It serves the declared HTTP routes as API gateway
+// events, fires timers on their cron, emulates SCF's Invoke API (so the
+// production tencentcloud-sdk-go code path is what runs), and hosts the
+// local fakes of WeChat and Tencent Cloud.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/rpc"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
+)
+
+// instance is one running function process.
+type instance struct {
+	cmd     *exec.Cmd
+	client  *rpc.Client
+	exited  chan struct{}
+	started time.Time
+}
+
+// function is a declared function and its (lazily started) instance.
+type function struct {
+	name      string
+	bin       string
+	env       []string
+	timeout   time.Duration
+	memoryMB  int32
+	logs      io.Writer
+	mu        sync.Mutex
+	inst      *instance
+	coldStart []time.Duration // bounded history, for stats
+	invokes   int64
+}
+
+// ErrFunction is a function's own error (InvokeResponse.Error).
+type ErrFunction struct {
+	Type, Message string
+}
+
+func (e *ErrFunction) Error() string { return "function error " + e.Type + ": " + e.Message }
+
+// ErrTimeout is a function that ran past its timeout; SCF kills it.
+var ErrTimeout = errors.New("function timed out")
+
+// invoke runs one event through the function, cold-starting it if needed.
+// A broken connection (the process died) is retried once on a fresh
+// instance, as SCF would route the next request to a new one.
+func (f *function) invoke(ctx context.Context, requestID string, payload []byte) ([]byte, error) {
+	for attempt := 0; ; attempt++ {
+		inst, err := f.instance(ctx)
+		if err != nil {
+			return nil, err
+		}
+		out, err := f.call(ctx, inst, requestID, payload)
+		if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			f.kill(inst)
+			if attempt == 0 {
+				continue
+			}
+		}
+		return out, err
+	}
+}
+
+func (f *function) call(ctx context.Context, inst *instance, requestID string, payload []byte) ([]byte, error) {
+	deadline := time.Now().Add(f.timeout)
+	req := &messages.InvokeRequest{
+		Payload: payload, RequestId: requestID, FunctionName: f.name, Namespace: "default",
+		FunctionVersion: "$LATEST", MemoryLimitInMb: f.memoryMB, TimeLimitInMs: int32(f.timeout.Milliseconds()),
+		Deadline:           messages.InvokeRequest_Timestamp{Seconds: deadline.Unix(), Nanos: int64(deadline.Nanosecond())},
+		TencentcloudRegion: "ap-guangzhou",
+	}
+	var resp messages.InvokeResponse
+	call := inst.client.Go("Function.Invoke", req, &resp, make(chan *rpc.Call, 1))
+	timer := time.NewTimer(f.timeout + 100*time.Millisecond)
+	defer timer.Stop()
+	f.mu.Lock()
+	f.invokes++
+	f.mu.Unlock()
+	select {
+	case <-call.Done:
+		if call.Error != nil {
+			return nil, call.Error
+		}
+	case <-timer.C:
+		f.kill(inst)
+		return nil, ErrTimeout
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if resp.Error != nil {
+		if resp.Error.ShouldExit {
+			f.kill(inst)
+		}
+		return nil, &ErrFunction{Type: resp.Error.Type, Message: resp.Error.Message}
+	}
+	return resp.Payload, nil
+}
+
+// instance returns the running process, starting one if there is none.
+func (f *function) instance(ctx context.Context) (*instance, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.inst != nil {
+		select {
+		case <-f.inst.exited:
+			f.inst = nil
+		default:
+			return f.inst, nil
+		}
+	}
+	start := time.Now()
+	inst, err := f.start(ctx)
+	if err != nil {
+		return nil, err
+	}
+	f.inst = inst
+	if len(f.coldStart) < 1000 {
+		f.coldStart = append(f.coldStart, time.Since(start))
+	}
+	return inst, nil
+}
+
+// start execs the binary on a free port and waits until Function.Ping
+// answers (bounded: 10 s).
+func (f *function) start(ctx context.Context) (*instance, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(f.bin)
+	cmd.Env = append(append([]string{}, f.env...), "_LAMBDA_SERVER_PORT="+port, "SCF_FUNCTIONNAME="+f.name)
+	cmd.Stdout, cmd.Stderr = f.logs, f.logs
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", f.name, err)
+	}
+	inst := &instance{cmd: cmd, exited: make(chan struct{}), started: time.Now()}
+	go func() { _ = cmd.Wait(); close(inst.exited) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-inst.exited:
+			return nil, fmt.Errorf("function %s exited during cold start (see its log)", f.name)
+		case <-ctx.Done():
+			_ = cmd.Process.Kill()
+			return nil, ctx.Err()
+		default:
+		}
+		if c, err := rpc.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			if err := c.Call("Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}); err == nil {
+				inst.client = c
+				return inst, nil
+			}
+			c.Close()
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	return nil, fmt.Errorf("function %s did not answer Ping within 10 s", f.name)
+}
+
+// kill stops inst if it is still the current instance.
+func (f *function) kill(inst *instance) {
+	f.mu.Lock()
+	if f.inst == inst {
+		f.inst = nil
+	}
+	f.mu.Unlock()
+	inst.client.Close()
+	if inst.cmd.Process != nil {
+		_ = inst.cmd.Process.Kill()
+	}
+}
+
+// stop ends the instance, if any.
+func (f *function) stop() {
+	f.mu.Lock()
+	inst := f.inst
+	f.mu.Unlock()
+	if inst != nil {
+		f.kill(inst)
+		<-inst.exited
+	}
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port, nil
+}

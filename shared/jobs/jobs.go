@@ -1,0 +1,27 @@
+// Package jobs holds the timer jobs. Each takes a bounded batch per run
+// (style.md) and returns an error only when an SCF retry could help.
+package jobs
+
+import (
+	"context"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/events"
+
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/mysql"
+)
+
+// SessionSweepBatch bounds one run of SessionSweep.
+const SessionSweepBatch = 5000
+
+// SessionSweep deletes sessions expired over 7 days ago (kept that long for
+// support questions), in chunks of 500, at most SessionSweepBatch per run.
+func SessionSweep(a *app.App) func(context.Context, events.TimerEvent) error {
+	return func(ctx context.Context, _ events.TimerEvent) error {
+		cutoff := a.Clock.Now().Add(-7 * 24 * time.Hour)
+		n, err := mysql.Sessions{DB: a.DB}.DeleteExpired(ctx, cutoff, SessionSweepBatch)
+		a.Log.InfoContext(ctx, "session sweep", "deleted", n)
+		return err
+	}
+}

@@ -1,0 +1,103 @@
+// Package mysql is wxlend's MySQL adapter: connection pool, embedded
+// forward-only migrations, error classification (1062 -> conflict,
+// 1213/1205/3572 -> bounded retry) and the repositories of the domain types.
+// SQL stays in the subset both MySQL 8 and MariaDB 10.11 accept (refs/mysql.md).
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+)
+
+// Open makes a pool for dsn (one per cold start) and pings it.
+func Open(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
+	cfg, err := driver.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("parse MYSQL_DSN: %w", err)
+	}
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	if cfg.Params == nil {
+		cfg.Params = map[string]string{}
+	}
+	cfg.Params["time_zone"] = "'+00:00'"
+	connector, err := driver.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(maxOpen)
+	db.SetMaxIdleConns(maxOpen)
+	db.SetConnMaxLifetime(5 * time.Minute)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to MySQL: %w", err)
+	}
+	return db, nil
+}
+
+// IsDuplicate reports a unique-key violation (1062).
+func IsDuplicate(err error) bool { return errNumber(err) == 1062 }
+
+// IsRetryable reports a deadlock or lock wait timeout (1213, 1205, 3572):
+// the whole transaction may be run again.
+func IsRetryable(err error) bool {
+	switch errNumber(err) {
+	case 1213, 1205, 3572:
+		return true
+	}
+	return false
+}
+
+func errNumber(err error) uint16 {
+	var me *driver.MySQLError
+	if errors.As(err, &me) {
+		return me.Number
+	}
+	return 0
+}
+
+// MaxTxAttempts bounds InTx's retries of deadlocked transactions.
+const MaxTxAttempts = 5
+
+// InTx runs fn in a transaction, committing when it returns nil. A deadlock
+// or lock wait timeout reruns the whole of fn, at most MaxTxAttempts times
+// with jittered backoff; fn must therefore have no effect outside tx.
+func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= MaxTxAttempts; attempt++ {
+		err = runTx(ctx, db, fn)
+		if err == nil || !IsRetryable(err) {
+			return err
+		}
+		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(5*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+	return apierr.Wrap(apierr.Unavailable, err, "the service is busy, try again")
+}
+
+func runTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,156 @@
+package scf
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+)
+
+// errorBody is the api.md error envelope.
+type errorBody struct {
+	Code      apierr.Code `json:"code"`
+	Message   string      `json:"message"`
+	Field     string      `json:"field,omitempty"`
+	Reason    string      `json:"reason,omitempty"`
+	RequestID string      `json:"request_id"`
+}
+
+// WriteJSON writes v as the JSON body with the given status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"code":"internal","message":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// WriteError writes the api.md envelope for err. Only an *apierr.Error's safe
+// message reaches the client; anything else is `internal`.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	pub := apierr.Public(err)
+	rid := RequestID(r.Context())
+	w.Header().Set("X-Request-Id", rid)
+	WriteJSON(w, pub.Code.Status(), errorBody{
+		Code: pub.Code, Message: pub.Message, Field: pub.Field, Reason: pub.Reason, RequestID: rid,
+	})
+}
+
+// DecodeJSON reads one JSON object from r's body into v. A body that is too
+// large, not JSON, or followed by more data is `invalid_argument`; nothing
+// has been done yet when it fails, so nothing changes.
+func DecodeJSON(r *http.Request, v any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return apierr.Invalid("body", "content_type", "body must be application/json")
+	}
+	body, err := ReadBody(r)
+	if err != nil {
+		return err
+	}
+	return DecodeBytes(body, v)
+}
+
+// DecodeBytes is DecodeJSON on a body already read.
+func DecodeBytes(body []byte, v any) error {
+	if len(body) == 0 {
+		return apierr.Invalid("body", "empty", "request body is empty")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			return apierr.Invalid(te.Field, "type", "field "+te.Field+" has the wrong type")
+		}
+		return apierr.Invalid("body", "malformed_json", "request body is not valid JSON")
+	}
+	if dec.More() {
+		return apierr.Invalid("body", "trailing_data", "request body has data after the JSON object")
+	}
+	return nil
+}
+
+type bodyKey struct{}
+
+// ReadBody reads the body once (bounded by MaxBodyBytes) and caches it on the
+// request so signature checks and handlers see the same bytes.
+func ReadBody(r *http.Request) ([]byte, error) {
+	if b, ok := r.Context().Value(bodyKey{}).(*[]byte); ok && *b != nil {
+		return *b, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return nil, apierr.Invalid("body", "unreadable", "request body could not be read")
+	}
+	if len(b) > MaxBodyBytes {
+		return nil, apierr.Invalid("body", "too_large", "request body is too large")
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	if p, ok := r.Context().Value(bodyKey{}).(*[]byte); ok {
+		*p = b
+	}
+	return b, nil
+}
+
+// Recover turns a panic in h into a 500 `internal` whose body says nothing
+// about it; the log keeps the panic value. It also logs one line per request
+// and installs the body cache used by ReadBody.
+func Recover(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var cached []byte
+		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, &cached))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				log.ErrorContext(r.Context(), "handler panic", "panic", panicText(p))
+				if sw.status == 0 {
+					WriteError(sw, r, apierr.New(apierr.Internal, "internal error"))
+				}
+			}
+			log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+		}()
+		h.ServeHTTP(sw, r)
+	})
+}
+
+func panicText(p any) string {
+	if e, ok := p.(error); ok {
+		return e.Error()
+	}
+	if s, ok := p.(string); ok {
+		return s
+	}
+	return "non-error panic"
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(p)
+}
