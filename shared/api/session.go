@@ -35,6 +35,10 @@ func Login(a *app.App) http.Handler {
 // Logout is auth-logout (POST /v1/auth/logout, signed): revokes the session.
 func Logout(a *app.App) http.Handler {
 	return Route("POST /v1/auth/logout", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		var in struct{}
+		if err := scf.DecodeJSON(r, &in); err != nil {
+			return err
+		}
 		if err := a.Auth.Logout(r.Context(), SessionFrom(r.Context())); err != nil {
 			return err
 		}

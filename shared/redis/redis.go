@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"time"
 
@@ -15,6 +16,16 @@ import (
 
 	"github.com/wxlend/wxlend/shared/auth"
 )
+
+func init() { goredis.SetLogger(debugLogger{}) }
+
+// debugLogger sends go-redis's own chatter (pool dial failures) to debug:
+// the failures that matter surface as errors and are logged by the caller.
+type debugLogger struct{}
+
+func (debugLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
 
 // Store is a prefixed view of one Redis server.
 type Store struct {

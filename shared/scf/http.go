@@ -51,6 +51,9 @@ func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, events.A
 func RequestFromEvent(ctx context.Context, ev events.APIGatewayRequest) (*http.Request, error) {
 	q := url.Values{}
 	for k, vs := range ev.QueryString {
+		if len(vs) == 0 { // a bare flag (?flag) arrives as true
+			q.Add(k, "")
+		}
 		for _, v := range vs {
 			q.Add(k, v)
 		}

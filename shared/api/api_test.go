@@ -1,0 +1,303 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/redis/redistest"
+	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/scf/scftest"
+)
+
+// stack is one test's app served through the SCF event path.
+type stack struct {
+	env *apptest.Env
+	url string
+}
+
+func newStack(t *testing.T, opts apptest.Options) *stack {
+	t.Helper()
+	env := apptest.New(t, opts)
+	a := env.App
+	srv := scftest.Server(t, a.Log,
+		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
+		scftest.Route{Pattern: "POST /v1/auth/logout", Handler: api.Logout(a)},
+		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
+		// Test-only endpoints: a signed POST that changes nothing, and one
+		// whose handler panics.
+		scftest.Route{Pattern: "POST /v1/test/echo", Handler: api.Borrower(a, api.Func(echo))},
+		scftest.Route{Pattern: "POST /v1/test/panic", Handler: api.Borrower(a, api.Func(func(http.ResponseWriter, *http.Request) error {
+			panic("secret detail: id 110101199003074578")
+		}))},
+	)
+	return &stack{env: env, url: srv.URL}
+}
+
+// client is a borrower signed in as user, whose clock follows the app's.
+func (s *stack) client(t *testing.T, user string) *client.Client {
+	t.Helper()
+	c := client.New(s.url)
+	c.Now = s.env.Clock.Now
+	c.ForwardedFor = "10.0.0." + strconv.Itoa(len(user))
+	resp, err := c.Login(context.Background(), user+"."+client.NewNonce())
+	if err != nil || resp.Status != http.StatusOK {
+		t.Fatalf("login %s: %v %v %s", user, err, resp.Status, resp.Body)
+	}
+	return c
+}
+
+func (s *stack) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := s.env.DB.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func want(t *testing.T, resp *client.Response, err error, status int, code string) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != status || resp.Code() != code {
+		t.Fatalf("got %d %s, want %d %q", resp.Status, resp.Body, status, code)
+	}
+	if resp.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("no X-Request-Id on %d %s", resp.Status, resp.Body)
+	}
+}
+
+func TestLoginAndMe(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	ctx := context.Background()
+	c := s.client(t, "alice")
+	resp, err := c.Get(ctx, "/v1/me")
+	want(t, resp, err, 200, "")
+	var me struct {
+		UserID int64 `json:"user_id"`
+		KYC    struct{ Identity string }
+	}
+	if err := resp.Decode(&me); err != nil || me.UserID != c.UserID || me.KYC.Identity != "none" {
+		t.Fatalf("me = %+v (%v), want user %d", me, err, c.UserID)
+	}
+	// Same WeChat user again: same account, not new; another user: new.
+	again := s.client(t, "alice")
+	other := s.client(t, "bob")
+	if again.UserID != c.UserID || other.UserID == c.UserID {
+		t.Fatalf("user ids: alice %d, alice again %d, bob %d", c.UserID, again.UserID, other.UserID)
+	}
+	if strings.Contains(s.env.Logs.String(), c.Token) || strings.Contains(s.env.Logs.String(), c.SignKey) {
+		t.Fatal("a token or sign_key reached the log")
+	}
+}
+
+func TestLoginRejectsBadCodes(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	ctx := context.Background()
+	c := client.New(s.url)
+	cases := []struct {
+		body   any
+		status int
+		code   string
+	}{
+		{map[string]string{"code": "invalid.1"}, 400, "invalid_argument"},
+		{map[string]string{"code": ""}, 400, "invalid_argument"},
+		{map[string]string{"code": "has space"}, 400, "invalid_argument"},
+		{map[string]string{"code": "busy.1"}, 503, "unavailable"},
+		{map[string]string{"code": "risky.1"}, 403, "forbidden"},
+		{[]byte(`{"code":`), 400, "invalid_argument"},
+		{[]byte(`{"code":1}`), 400, "invalid_argument"},
+		{[]byte(`{"code":"a.1"} trailing`), 400, "invalid_argument"},
+		{[]byte(`[]`), 400, "invalid_argument"},
+	}
+	for _, tc := range cases {
+		resp, err := c.Send(ctx, "POST", "/v1/auth/login", tc.body, nil)
+		want(t, resp, err, tc.status, tc.code)
+	}
+	if n := s.count(t, "users") + s.count(t, "sessions"); n != 0 {
+		t.Fatalf("bad logins wrote %d rows", n)
+	}
+	// A code works once, as WeChat's do.
+	resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "carol.1"}, nil)
+	want(t, resp, err, 200, "")
+	resp, err = c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "carol.1"}, nil)
+	want(t, resp, err, 400, "invalid_argument")
+}
+
+func TestSignedPostRules(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	ctx := context.Background()
+	c := s.client(t, "dave")
+	now := strconv.FormatInt(s.env.Clock.Now().Unix(), 10)
+
+	resp, err := c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Skip: true})
+	want(t, resp, err, 401, "unauthenticated")
+	stale := strconv.FormatInt(s.env.Clock.Now().Add(-301*time.Second).Unix(), 10)
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Timestamp: stale})
+	want(t, resp, err, 401, "unauthenticated")
+	future := strconv.FormatInt(s.env.Clock.Now().Add(301*time.Second).Unix(), 10)
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Timestamp: future})
+	want(t, resp, err, 401, "unauthenticated")
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Signature: "AAAA"})
+	want(t, resp, err, 401, "unauthenticated")
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Nonce: "short"})
+	want(t, resp, err, 401, "unauthenticated")
+	// Signed with another session's key.
+	other := s.client(t, "erin")
+	forged := client.New(s.url)
+	forged.Token, forged.SignKey, forged.Now = c.Token, other.SignKey, c.Now
+	resp, err = forged.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), nil)
+	want(t, resp, err, 401, "unauthenticated")
+	// Body changed after signing.
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{"x":1}`), &client.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test",
+		Signature: signFor(c, "POST", "/v1/test/echo", now, "nonce-for-tamper-test", `{}`)})
+	want(t, resp, err, 401, "unauthenticated")
+
+	// A good request, then the same nonce again: replayed, and the failed
+	// attempts above (same nonce, bad signature) did not burn it.
+	sig := &client.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test"}
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), sig)
+	want(t, resp, err, 200, "")
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), sig)
+	want(t, resp, err, 401, "replayed")
+}
+
+func echo(w http.ResponseWriter, r *http.Request) error {
+	var in map[string]any
+	if err := scf.DecodeJSON(r, &in); err != nil {
+		return err
+	}
+	scf.WriteJSON(w, http.StatusOK, in)
+	return nil
+}
+
+func signFor(c *client.Client, method, path, ts, nonce, body string) string {
+	return authSignature(c.SignKey, method, path, ts, nonce, []byte(body))
+}
+
+func TestSessionsExpireAndRevoke(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	ctx := context.Background()
+	c := s.client(t, "frank")
+	s.env.Clock.Advance(2*time.Hour - time.Second)
+	resp, err := c.Get(ctx, "/v1/me")
+	want(t, resp, err, 200, "")
+	s.env.Clock.Advance(time.Second)
+	resp, err = c.Get(ctx, "/v1/me")
+	want(t, resp, err, 401, "unauthenticated")
+
+	d := s.client(t, "frank")
+	resp, err = d.Post(ctx, "/v1/auth/logout", map[string]string{})
+	want(t, resp, err, 200, "")
+	resp, err = d.Get(ctx, "/v1/me")
+	want(t, resp, err, 401, "unauthenticated")
+	c.Token = "not-a-token"
+	resp, err = c.Get(ctx, "/v1/me")
+	want(t, resp, err, 401, "unauthenticated")
+}
+
+func TestRateLimits(t *testing.T) {
+	s := newStack(t, apptest.Options{IPPerMinute: 1000, UserPerMinute: 5})
+	ctx := context.Background()
+	c := s.client(t, "gina")
+	for i := 0; i < 5; i++ {
+		resp, err := c.Get(ctx, "/v1/me")
+		want(t, resp, err, 200, "")
+	}
+	resp, err := c.Get(ctx, "/v1/me")
+	want(t, resp, err, 429, "rate_limited")
+	// Another user is not affected; the window slides.
+	other := s.client(t, "hank")
+	resp, err = other.Get(ctx, "/v1/me")
+	want(t, resp, err, 200, "")
+	s.env.Clock.Advance(61 * time.Second)
+	resp, err = c.Get(ctx, "/v1/me")
+	want(t, resp, err, 200, "")
+}
+
+func TestRateLimitPerIP(t *testing.T) {
+	s := newStack(t, apptest.Options{IPPerMinute: 3, UserPerMinute: 100})
+	ctx := context.Background()
+	c := client.New(s.url)
+	c.ForwardedFor = "192.0.2.7"
+	for i := 0; i < 3; i++ {
+		resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "invalid.x"}, nil)
+		want(t, resp, err, 400, "invalid_argument")
+	}
+	resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.1"}, nil)
+	want(t, resp, err, 429, "rate_limited")
+	c.ForwardedFor = "192.0.2.8"
+	resp, err = c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.2"}, nil)
+	want(t, resp, err, 200, "")
+}
+
+// TestRedisDownFailsClosed stops a private Redis under a running app: every
+// guarded request answers unavailable (never passes unchecked, never
+// crashes) and all is well again once Redis is back.
+func TestRedisDownFailsClosed(t *testing.T) {
+	srv := redistest.StartServer(t)
+	s := newStack(t, apptest.Options{RedisAddr: srv.Addr})
+	ctx := context.Background()
+	c := s.client(t, "judy")
+	srv.Stop()
+	resp, err := c.Post(ctx, "/v1/auth/logout", map[string]string{})
+	want(t, resp, err, 503, "unavailable")
+	resp, err = c.Get(ctx, "/v1/me")
+	want(t, resp, err, 503, "unavailable")
+	resp, err = client.New(s.url).Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "kim.1"}, nil)
+	want(t, resp, err, 503, "unavailable")
+	srv.Start()
+	resp, err = c.Get(ctx, "/v1/me")
+	want(t, resp, err, 200, "")
+	resp, err = c.Post(ctx, "/v1/auth/logout", map[string]string{})
+	want(t, resp, err, 200, "")
+}
+
+func TestUnknownPathAndMethod(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	resp, err := client.New(s.url).Send(context.Background(), "GET", "/v1/auth/login", nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Status != 404 && resp.Status != 405 {
+		t.Fatalf("GET login: %d %s", resp.Status, resp.Body)
+	}
+}
+
+func TestPanicIsInternalWithoutDetail(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	c := s.client(t, "leo")
+	resp, err := c.Post(context.Background(), "/v1/test/panic", map[string]string{})
+	want(t, resp, err, 500, "internal")
+	if strings.Contains(string(resp.Body), "secret") || strings.Contains(string(resp.Body), "goroutine") {
+		t.Fatalf("panic detail leaked: %s", resp.Body)
+	}
+	// The app keeps serving.
+	resp, err = c.Get(context.Background(), "/v1/me")
+	want(t, resp, err, 200, "")
+}
+
+func TestMalformedJSONChangesNothing(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	c := s.client(t, "mia")
+	before := s.count(t, "sessions")
+	for _, body := range []string{`{`, `{"a":}`, `nul`, `{"a":1}{"b":2}`} {
+		resp, err := c.Send(context.Background(), "POST", "/v1/test/echo", []byte(body), nil)
+		want(t, resp, err, 400, "invalid_argument")
+	}
+	resp, err := c.Send(context.Background(), "POST", "/v1/auth/logout", []byte(`{"x":`), nil)
+	want(t, resp, err, 400, "invalid_argument")
+	if n := s.count(t, "sessions"); n != before {
+		t.Fatalf("sessions %d -> %d", before, n)
+	}
+	resp, err = c.Get(context.Background(), "/v1/me")
+	want(t, resp, err, 200, "") // the malformed logout did not sign out
+}

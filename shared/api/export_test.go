@@ -1,0 +1,5 @@
+package api_test
+
+import "github.com/wxlend/wxlend/shared/auth"
+
+var authSignature = auth.Signature

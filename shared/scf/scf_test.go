@@ -1,0 +1,190 @@
+package scf
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/tencentyun/scf-go-lib/events"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+)
+
+func loadEvent(t *testing.T, name string) events.APIGatewayRequest {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.APIGatewayRequest
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+func TestCapturedEventBecomesRequest(t *testing.T) {
+	ev := loadEvent(t, "apigw_post_login.json")
+	var logs bytes.Buffer
+	var seen *http.Request
+	var body []byte
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = r
+		body, _ = io.ReadAll(r.Body)
+		w.Header().Set("X-Custom", "1")
+		WriteJSON(w, http.StatusCreated, map[string]string{"ok": "yes"})
+	})
+	resp, err := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen.Method != "POST" || seen.URL.Path != "/v1/auth/login" || string(body) != `{"code":"0a1B2c3D4e5F"}` {
+		t.Fatalf("request %s %s %q", seen.Method, seen.URL.Path, body)
+	}
+	if seen.URL.Query().Get("lang") != "zh_CN" || len(seen.URL.Query()["tag"]) != 2 || !seen.URL.Query().Has("flag") {
+		t.Fatalf("query %v", seen.URL.Query())
+	}
+	if seen.Header.Get("Content-Type") != "application/json" || seen.RemoteAddr != "203.0.113.9" {
+		t.Fatalf("headers %v remote %q", seen.Header, seen.RemoteAddr)
+	}
+	if RequestID(seen.Context()) != "5b9e6e3a3c0f4b8e9d6a1f2e3d4c5b6a" {
+		t.Fatalf("request id %q", RequestID(seen.Context()))
+	}
+	if resp.StatusCode != 201 || resp.Body != `{"ok":"yes"}` || resp.Headers["X-Custom"] != "1" ||
+		resp.Headers["X-Request-Id"] != "5b9e6e3a3c0f4b8e9d6a1f2e3d4c5b6a" || resp.IsBase64Encoded {
+		t.Fatalf("response %+v", resp)
+	}
+	if !strings.Contains(logs.String(), `"request_id":"5b9e6e3a3c0f4b8e9d6a1f2e3d4c5b6a"`) {
+		t.Fatalf("log line without request id: %s", logs.String())
+	}
+}
+
+func TestPanicBecomesBareInternal(t *testing.T) {
+	var logs bytes.Buffer
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("db password is hunter2")) })
+	resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+	if resp.StatusCode != 500 {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var body map[string]string
+	if err := json.Unmarshal([]byte(resp.Body), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["code"] != "internal" || body["request_id"] == "" || strings.Contains(resp.Body, "hunter2") || strings.Contains(resp.Body, "goroutine") {
+		t.Fatalf("body %s", resp.Body)
+	}
+	if !strings.Contains(logs.String(), "hunter2") {
+		t.Fatal("the log should keep the panic for engineers")
+	}
+}
+
+func TestErrorEnvelope(t *testing.T) {
+	cases := []struct {
+		err    error
+		status int
+		code   string
+		msg    string
+	}{
+		{apierr.Invalid("amount_fen", "too_small", "amount is below the minimum"), 400, "invalid_argument", "amount is below the minimum"},
+		{apierr.New(apierr.Replayed, "seen"), 401, "replayed", "seen"},
+		{apierr.New(apierr.FailedPrecondition, "cap"), 409, "failed_precondition", "cap"},
+		{apierr.New(apierr.RateLimited, "slow down"), 429, "rate_limited", "slow down"},
+		{errors.New("Error 1062: Duplicate entry '13800138000'"), 500, "internal", "internal error"},
+		{apierr.Wrap(apierr.Internal, errors.New("SELECT secret"), "oops SELECT"), 500, "internal", "internal error"},
+		{apierr.Wrap(apierr.Unavailable, errors.New("dial tcp 10.0.0.1"), "try again"), 503, "unavailable", "try again"},
+	}
+	for _, tc := range cases {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteError(w, r, tc.err) })
+		resp, _ := APIGateway(h, NewLogger(io.Discard, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+		var body map[string]string
+		_ = json.Unmarshal([]byte(resp.Body), &body)
+		if resp.StatusCode != tc.status || body["code"] != tc.code || body["message"] != tc.msg {
+			t.Errorf("%v: %d %s", tc.err, resp.StatusCode, resp.Body)
+		}
+	}
+}
+
+func TestDecodeJSON(t *testing.T) {
+	type in struct {
+		Amount int64  `json:"amount_fen"`
+		Method string `json:"method"`
+	}
+	bad := map[string]string{
+		"empty": ``, "malformed": `{"amount_fen":`, "type": `{"amount_fen":"x"}`, "trailing": `{} {}`,
+		"array": `[1]`, "too large": `{"method":"` + strings.Repeat("a", MaxBodyBytes) + `"}`,
+	}
+	for name, body := range bad {
+		r, _ := http.NewRequest("POST", "/", strings.NewReader(body))
+		var v in
+		err := DecodeJSON(r, &v)
+		if apierr.CodeOf(err) != apierr.InvalidArgument {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	r, _ := http.NewRequest("POST", "/", strings.NewReader(`{"amount_fen":100,"method":"bullet"}`))
+	r.Header.Set("Content-Type", "application/json; charset=utf-8")
+	var v in
+	if err := DecodeJSON(r, &v); err != nil || v.Amount != 100 {
+		t.Fatalf("%v %+v", err, v)
+	}
+	var e *apierr.Error
+	r, _ = http.NewRequest("POST", "/", strings.NewReader(`{"amount_fen":"x"}`))
+	if errors.As(DecodeJSON(r, &v), &e); e == nil || e.Field != "amount_fen" {
+		t.Fatalf("type error should name the field: %+v", e)
+	}
+}
+
+func TestLoggerRedactsSensitiveKeys(t *testing.T) {
+	var buf bytes.Buffer
+	log := NewLogger(&buf, slog.LevelInfo)
+	log.Info("x", "phone", "13800138000", "id_number", "110101199003074578", "token", "abc", "amount_fen", 100)
+	out := buf.String()
+	for _, leak := range []string{"13800138000", "110101199003074578", `"abc"`} {
+		if strings.Contains(out, leak) {
+			t.Fatalf("leaked %s: %s", leak, out)
+		}
+	}
+	if !strings.Contains(out, `"amount_fen":100`) {
+		t.Fatalf("lost a safe field: %s", out)
+	}
+}
+
+func TestTimerAndAsyncRecoverPanics(t *testing.T) {
+	log := NewLogger(io.Discard, slog.LevelInfo)
+	err := Timer(log, func(context.Context, events.TimerEvent) error { panic("boom") })(context.Background(), events.TimerEvent{})
+	if err == nil {
+		t.Fatal("timer panic should become an error")
+	}
+	err = Async(log, func(context.Context, json.RawMessage) error { return nil })(context.Background(), json.RawMessage(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func FuzzRequestFromEvent(f *testing.F) {
+	f.Add("POST", "/v1/auth/login", "a=1", `{"code":"x"}`, "content-type", "application/json")
+	f.Add("GET", "/v1/loans/{id}", "", "", "x", "y")
+	f.Fuzz(func(t *testing.T, method, path, query, body, hk, hv string) {
+		ev := events.APIGatewayRequest{Method: method, Path: path, Body: body,
+			Headers: map[string]string{hk: hv}, QueryString: events.APIGatewayQueryString{"q": {query}}}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var v map[string]any
+			if err := DecodeJSON(r, &v); err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			WriteJSON(w, 200, v)
+		})
+		resp, err := APIGateway(h, NewLogger(io.Discard, slog.LevelError))(context.Background(), ev)
+		if err != nil || resp.StatusCode == 0 || resp.StatusCode == 500 {
+			t.Fatalf("%v %+v", err, resp)
+		}
+	})
+}
