@@ -1,0 +1,61 @@
+package arch
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/wxlend/wxlend"
+
+// domain packages hold the rules: standard library and each other only.
+var domain = map[string]bool{
+	"shared/apierr": true, "shared/auth": true, "shared/clock": true, "shared/invoke": true,
+	"shared/money": true, "shared/lending": true,
+}
+
+type pkg struct {
+	ImportPath string
+	Imports    []string
+	Standard   bool
+}
+
+func listPackages(t *testing.T) []pkg {
+	out, err := exec.Command("go", "list", "-json", module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func TestLayering(t *testing.T) {
+	for _, p := range listPackages(t) {
+		rel := strings.TrimPrefix(strings.TrimPrefix(p.ImportPath, module), "/")
+		switch path.Base(rel) {
+		case "utils", "util", "common", "types", "models", "helpers", "misc":
+			t.Errorf("%s: packages are named for what they hold", rel)
+		}
+		if !domain[rel] {
+			continue
+		}
+		for _, imp := range p.Imports {
+			if !strings.Contains(strings.Split(imp, "/")[0], ".") {
+				continue // standard library
+			}
+			if !domain[strings.TrimPrefix(imp, module+"/")] {
+				t.Errorf("domain package %s imports %s: domain code stays free of adapters", rel, imp)
+			}
+		}
+	}
+}
