@@ -106,7 +106,9 @@ func TestLocalStack(t *testing.T) {
 	t.Run("SCF Invoke through tencentcloud-sdk-go", func(t *testing.T) {
 		inv := tcloud.SCFInvoker{
 			Endpoint: tcloud.Endpoint{Host: base[len("http://"):], Scheme: "HTTP", Region: "ap-guangzhou"},
-			Cred:     func() *common.Credential { return common.NewTokenCredential(tcloudtest.DevSecretID, tcloudtest.DevSecretKey, "tok") },
+			Cred: func() *common.Credential {
+				return common.NewTokenCredential(tcloudtest.DevSecretID, tcloudtest.DevSecretKey, "tok")
+			},
 		}
 		before := g.Stats()["db-migrate"].Invokes
 		if err := inv.InvokeAsync(ctx, "db-migrate", map[string]string{"reason": "test"}); err != nil {

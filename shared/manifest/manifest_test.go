@@ -87,7 +87,7 @@ inputs:
 		t.Fatalf("valid manifest refused: %v", err)
 	}
 	bad := map[string]string{
-		"memory":  "memorySize: 128", "timeout": "timeout: 10", "runtime": "runtime: Go1",
+		"memory": "memorySize: 128", "timeout": "timeout: 10", "runtime": "runtime: Go1",
 	}
 	repl := map[string]string{"memory": "memorySize: 200", "timeout": "timeout: 901", "runtime": "runtime: Nodejs12.16"}
 	for k, v := range bad {

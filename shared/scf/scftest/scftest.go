@@ -51,7 +51,10 @@ func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 
 // Invoke round-trips req through event JSON into fn.
 func Invoke(req *http.Request, fn func(context.Context, events.APIGatewayRequest) (events.APIGatewayResponse, error)) events.APIGatewayResponse {
-	body, _ := io.ReadAll(req.Body)
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(req.Body)
+	}
 	ip, _, _ := net.SplitHostPort(req.RemoteAddr)
 	if fwd := req.Header.Get("X-Forwarded-For"); fwd != "" {
 		ip = fwd

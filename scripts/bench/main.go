@@ -1,0 +1,191 @@
+// Command bench measures the local stack. Run from the repository root:
+//
+//	go run ./scripts/bench gateway [-n 2000]
+//
+// gateway: builds every function, serves them as scripts/dev.sh does on a
+// throw-away database, and reports (1) cold start of a function process
+// (spawn until it answers Function.Ping), (2) GET /v1/me through the
+// gateway's HTTP path, (3) the same handler called in-process through the
+// same event conversion, and (4) a bare round trip gateway -> function
+// process -> handler that does no I/O. (2) minus (3) is what the gateway
+// adds per invocation.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/clock"
+	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/scf/scftest"
+)
+
+func main() {
+	if len(os.Args) < 2 || os.Args[1] != "gateway" {
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet("gateway", flag.ExitOnError)
+	n := fs.Int("n", 2000, "requests per measurement")
+	_ = fs.Parse(os.Args[2:])
+	if err := benchGateway(*n); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func benchGateway(n int) error {
+	ctx := context.Background()
+	dsn, drop, err := scratchDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer drop()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	env := map[string]string{"MYSQL_DSN": dsn, "REDIS_PREFIX": "wxlend:bench:", "RATE_LIMIT_IP_PER_MIN": "1000000", "RATE_LIMIT_USER_PER_MIN": "1000000"}
+	g, err := gateway.New(gateway.Config{Root: ".", BinDir: ".local/bench-bin", Addr: l.Addr().String(), Env: env,
+		Logs: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	if err := g.Build(ctx); err != nil {
+		return err
+	}
+	go (&http.Server{Handler: g.Handler()}).Serve(l)
+	base := "http://" + l.Addr().String()
+
+	c := client.New(base)
+	if resp, err := c.Login(ctx, "bench."+client.NewNonce()); err != nil || resp.Status != 200 {
+		return fmt.Errorf("login: %v %v", err, resp)
+	}
+	for i := 0; i < 10; i++ {
+		g.StopFunction("user-me")
+		if _, err := c.Get(ctx, "/v1/me"); err != nil {
+			return err
+		}
+	}
+	report("cold start (spawn -> Ping)", g.ColdStarts("user-me"))
+
+	through, err := timeN(n, func() error { return expect200(c.Get(ctx, "/v1/me")) })
+	if err != nil {
+		return err
+	}
+	direct, err := inProcess(ctx, n, env, dsn, c)
+	if err != nil {
+		return err
+	}
+	report("GET /v1/me through the gateway", through)
+	report("GET /v1/me handler in-process", direct)
+	fmt.Printf("%-34s p50 %7.3f ms  p99 %7.3f ms\n", "gateway overhead (difference)",
+		ms(pct(through, 50)-pct(direct, 50)), ms(pct(through, 99)-pct(direct, 99)))
+	bare, err := timeN(n, func() error {
+		ev := []byte(`{"httpMethod":"GET","path":"/_bench/none","headers":{},"requestContext":{"sourceIp":"127.0.0.1"}}`)
+		_, err := g.Invoke(ctx, "user-me", scf.NewID(), ev)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	report("bare invoke, no I/O in handler", bare)
+	return nil
+}
+
+// inProcess serves user-me's handler in this process with the functions'
+// configuration, through the same API gateway event conversion.
+func inProcess(ctx context.Context, n int, env map[string]string, dsn string, c *client.Client) ([]time.Duration, error) {
+	all := gateway.DevEnv("127.0.0.1:1")
+	for k, v := range env {
+		all[k] = v
+	}
+	cfg, err := app.Load(func(k string) string { return all[k] })
+	if err != nil {
+		return nil, err
+	}
+	a, err := app.New(ctx, cfg, scf.NewLogger(io.Discard, slog.LevelInfo), clock.System{})
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	fn := scf.APIGateway(api.Me(a), a.Log)
+	return timeN(n, func() error {
+		req, _ := http.NewRequest("GET", "/v1/me", nil)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		req.RemoteAddr = "127.0.0.1:1"
+		if resp := scftest.Invoke(req, fn); resp.StatusCode != 200 {
+			return fmt.Errorf("in-process: %d %s", resp.StatusCode, resp.Body)
+		}
+		return nil
+	})
+}
+
+func scratchDatabase(ctx context.Context) (string, func(), error) {
+	admin, err := mysql.Open(ctx, "root:@tcp(127.0.0.1:3306)/", 1)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("wxlend_bench_%d", time.Now().Unix())
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", nil, err
+	}
+	dsn := "root:@tcp(127.0.0.1:3306)/" + name
+	db, err := mysql.Open(ctx, dsn, 1)
+	if err != nil {
+		return "", nil, err
+	}
+	defer db.Close()
+	if _, err := mysql.Migrate(ctx, db); err != nil {
+		return "", nil, err
+	}
+	return dsn, func() { admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
+}
+
+func expect200(resp *client.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	if resp.Status != 200 {
+		return fmt.Errorf("status %d: %s", resp.Status, resp.Body)
+	}
+	return nil
+}
+
+func timeN(n int, f func() error) ([]time.Duration, error) {
+	out := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		start := time.Now()
+		if err := f(); err != nil {
+			return nil, err
+		}
+		out = append(out, time.Since(start))
+	}
+	return out, nil
+}
+
+func pct(ds []time.Duration, p int) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)*p/100]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func report(name string, ds []time.Duration) {
+	fmt.Printf("%-34s p50 %7.3f ms  p99 %7.3f ms  max %7.3f ms  (n=%d)\n", name, ms(pct(ds, 50)), ms(pct(ds, 99)), ms(pct(ds, 100)), len(ds))
+}
