@@ -95,11 +95,34 @@ func Invalid(field, reason, message string) *Error {
 	return &Error{Code: InvalidArgument, Field: field, Reason: reason, Message: message}
 }
 
-// CodeOf is the code of err: that of the first *Error in its chain, or
-// Internal for anything else (a foreign error is never shown to a client).
-func CodeOf(err error) Code {
+// Coded is implemented by domain errors that carry an api.md code without
+// importing this package (e.g. lending.Error): they are understood at the
+// edge like an *Error.
+type Coded interface {
+	error
+	APIFields() (code, field, reason, message string)
+}
+
+// find is the first *Error or Coded in err's chain, as an *Error.
+func find(err error) *Error {
 	var e *Error
 	if errors.As(err, &e) {
+		return e
+	}
+	var c Coded
+	if errors.As(err, &c) {
+		code, field, reason, msg := c.APIFields()
+		if _, known := statusByCode[Code(code)]; known {
+			return &Error{Code: Code(code), Field: field, Reason: reason, Message: msg}
+		}
+	}
+	return nil
+}
+
+// CodeOf is the code of err: that of the first *Error (or Coded) in its
+// chain, or Internal for anything else (a foreign error is never shown).
+func CodeOf(err error) Code {
+	if e := find(err); e != nil {
 		return e.Code
 	}
 	return Internal
@@ -108,8 +131,7 @@ func CodeOf(err error) Code {
 // Public is what a client may see of err: an *Error with a safe message.
 // Foreign errors become a generic internal error.
 func Public(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) && e.Code != Internal {
+	if e := find(err); e != nil && e.Code != Internal {
 		return &Error{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}
 	}
 	return &Error{Code: Internal, Message: "internal error"}

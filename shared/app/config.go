@@ -34,6 +34,8 @@ type Config struct {
 	CloudEndpoint string // empty: the public endpoint of each product
 	CloudScheme   string
 	SCFNamespace  string
+	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
+	QuoteTTL      time.Duration // QUOTE_TTL
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -125,6 +127,8 @@ func Load(getenv func(string) string) (Config, error) {
 		CloudEndpoint: e.str("TENCENTCLOUD_API_ENDPOINT", "", false),
 		CloudScheme:   e.oneOf("TENCENTCLOUD_API_SCHEME", "HTTPS", "HTTPS", "HTTP"),
 		SCFNamespace:  e.str("SCF_NAMESPACE", "default", false),
+		RateCapBP:     e.int("RATE_CAP_BP", 2400, 1, 3600),
+		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
 	}
 	c.LogLevel = logLevel(e)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {

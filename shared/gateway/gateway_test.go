@@ -78,12 +78,11 @@ func TestLocalStack(t *testing.T) {
 		stale := strconv.FormatInt(time.Now().Add(-10*time.Minute).Unix(), 10)
 		resp, err = c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &client.Signing{Timestamp: stale})
 		expect(t, resp, err, 401, "unauthenticated")
-		// The first request passes the guard (its malformed body is refused
-		// by the handler, changing nothing); its replay is caught before.
 		sig := &client.Signing{Nonce: client.NewNonce(), Timestamp: strconv.FormatInt(time.Now().Unix(), 10)}
-		resp, err = c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{"x":`), sig)
-		expect(t, resp, err, 400, "invalid_argument")
-		resp, err = c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{"x":`), sig)
+		quote := []byte(`{"amount_fen":1000000,"term_months":12,"method":"equal_installment"}`)
+		resp, err = c.Send(ctx, "POST", "/v1/loans/quote", quote, sig)
+		expect(t, resp, err, 200, "")
+		resp, err = c.Send(ctx, "POST", "/v1/loans/quote", quote, sig)
 		expect(t, resp, err, 401, "replayed")
 		resp, err = c.Post(ctx, "/v1/auth/logout", map[string]any{})
 		expect(t, resp, err, 200, "")

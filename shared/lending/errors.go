@@ -51,6 +51,12 @@ func (e *Error) Error() string {
 	return s + ": " + e.Message
 }
 
+// APIFields lets the HTTP edge (shared/apierr) map the error without this
+// package importing it.
+func (e *Error) APIFields() (code, field, reason, message string) {
+	return e.Code, e.Field, e.Reason, e.Message
+}
+
 // Is matches a sentinel such as ErrInvalidArgument or ErrAPRAboveCap: Code
 // must match, and Field and Reason when the target sets them.
 func (e *Error) Is(target error) bool {

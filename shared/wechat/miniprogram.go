@@ -5,9 +5,7 @@ package wechat
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -22,6 +20,7 @@ type Client struct {
 	AppID   string
 	Secret  string
 	HTTP    *http.Client
+	tokens  tokenCache
 }
 
 // NewClient makes a client with a short timeout: login must answer fast.
@@ -62,19 +61,7 @@ func (c *Client) get(ctx context.Context, pathQuery string, out any) error {
 	if err != nil {
 		return fmt.Errorf("wechat request: %w", err)
 	}
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return apierr.Wrap(apierr.Unavailable, err, "WeChat is not reachable, try again")
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return apierr.Wrap(apierr.Unavailable, fmt.Errorf("wechat status %d: %v", resp.StatusCode, err), "WeChat is not reachable, try again")
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return apierr.Wrap(apierr.Unavailable, err, "WeChat answered unexpectedly, try again")
-	}
-	return nil
+	return c.do(req, out)
 }
 
 // classify maps WeChat errcodes to ours. Unknown codes are internal: they
@@ -85,7 +72,7 @@ func classify(e apiError) error {
 	case 0:
 		return nil
 	case 40029, 40163:
-		return &apierr.Error{Code: apierr.InvalidArgument, Field: "code", Reason: "invalid_code", Message: "the login code is invalid or used; call wx.login again"}
+		return &apierr.Error{Code: apierr.InvalidArgument, Field: "code", Reason: "invalid_code", Message: "the code is invalid or used; ask WeChat for a new one"}
 	case 40226:
 		return &apierr.Error{Code: apierr.Forbidden, Reason: "wechat_risk", Message: "WeChat has restricted this account's sign-in"}
 	case -1, 45011:

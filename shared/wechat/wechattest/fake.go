@@ -6,6 +6,12 @@
 // same borrower. Each code works once (40163 afterwards), like WeChat's.
 // Users with special behaviour: "invalid" -> 40029, "busy" -> -1 (system
 // busy), "risky" -> 40226 (risk control), "slow" -> answers after 5 s.
+//
+// Phone: stable_token hands out one access token per app (7200 s).
+// getuserphonenumber takes a code "phone:<11 digits>" or
+// "phone:<11 digits>.<anything>" and answers that number (country code 86);
+// "foreign:<digits>" answers country code 1; any other code is 40029; each
+// code works once.
 package wechattest
 
 import (
@@ -24,6 +30,7 @@ type Fake struct {
 	Secret string
 	mu     sync.Mutex
 	used   map[string]bool
+	token  string
 }
 
 // New makes a fake for one app.
@@ -43,12 +50,14 @@ func digest(kind, user string) string {
 }
 
 // Paths the fake serves, as on api.weixin.qq.com.
-var Paths = []string{"/sns/jscode2session"}
+var Paths = []string{"/sns/jscode2session", "/cgi-bin/stable_token", "/wxa/business/getuserphonenumber"}
 
 // Handler serves the fake's paths.
 func (f *Fake) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sns/jscode2session", f.code2session)
+	mux.HandleFunc("POST /cgi-bin/stable_token", f.stableToken)
+	mux.HandleFunc("POST /wxa/business/getuserphonenumber", f.phoneNumber)
 	return mux
 }
 
@@ -81,11 +90,7 @@ func (f *Fake) code2session(w http.ResponseWriter, r *http.Request) {
 	case "slow":
 		time.Sleep(5 * time.Second)
 	}
-	f.mu.Lock()
-	used := f.used[code]
-	f.used[code] = true
-	f.mu.Unlock()
-	if used {
+	if f.use(code) {
 		errcode(w, 40163, "code been used")
 		return
 	}
@@ -102,4 +107,64 @@ func errcode(w http.ResponseWriter, code int, msg string) {
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// use marks code used and reports whether it already was.
+func (f *Fake) use(code string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	used := f.used[code]
+	f.used[code] = true
+	return used
+}
+
+func (f *Fake) stableToken(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		GrantType string `json:"grant_type"`
+		AppID     string `json:"appid"`
+		Secret    string `json:"secret"`
+	}
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in.GrantType != "client_credential" {
+		errcode(w, 40002, "invalid grant_type")
+		return
+	}
+	if in.AppID != f.AppID || in.Secret != f.Secret {
+		errcode(w, 40125, "invalid appsecret")
+		return
+	}
+	f.mu.Lock()
+	if f.token == "" {
+		f.token = "ATDEV" + digest("token", time.Now().String())
+	}
+	tok := f.token
+	f.mu.Unlock()
+	writeJSON(w, map[string]any{"access_token": tok, "expires_in": 7200})
+}
+
+func (f *Fake) phoneNumber(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	tok := f.token
+	f.mu.Unlock()
+	if tok == "" || r.URL.Query().Get("access_token") != tok {
+		errcode(w, 40001, "invalid credential, access_token is invalid or not latest")
+		return
+	}
+	var in struct {
+		Code string `json:"code"`
+	}
+	_ = json.NewDecoder(r.Body).Decode(&in)
+	kind, rest, _ := strings.Cut(in.Code, ":")
+	number, _, _ := strings.Cut(rest, ".")
+	if (kind != "phone" && kind != "foreign") || len(number) < 5 || len(number) > 15 || f.use(in.Code) {
+		errcode(w, 40029, "invalid code")
+		return
+	}
+	cc := "86"
+	if kind == "foreign" {
+		cc = "1"
+	}
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "phone_info": map[string]any{
+		"phoneNumber": "+" + cc + number, "purePhoneNumber": number, "countryCode": cc,
+		"watermark": map[string]any{"timestamp": time.Now().Unix(), "appid": f.AppID},
+	}})
 }

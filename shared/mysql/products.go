@@ -1,0 +1,77 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/lending"
+	"github.com/wxlend/wxlend/shared/money"
+)
+
+// Products stores versioned loan products.
+type Products struct{ DB *sql.DB }
+
+// ProductVersion is a product with its stored version.
+type ProductVersion struct {
+	lending.Product
+	Version int
+}
+
+// Active returns the active version of code; not_found if there is none.
+func (s Products) Active(ctx context.Context, code string) (ProductVersion, error) {
+	return s.scan(s.DB.QueryRowContext(ctx, `SELECT version, definition FROM products WHERE code = ? AND status = 'active'`, code))
+}
+
+// Version returns one stored version (loans price with the version they
+// were quoted under, even after a newer one is published).
+func (s Products) Version(ctx context.Context, code string, version int) (ProductVersion, error) {
+	return s.scan(s.DB.QueryRowContext(ctx, `SELECT version, definition FROM products WHERE code = ? AND version = ?`, code, version))
+}
+
+func (s Products) scan(row *sql.Row) (ProductVersion, error) {
+	var pv ProductVersion
+	var def string
+	err := row.Scan(&pv.Version, &def)
+	if errors.Is(err, sql.ErrNoRows) {
+		return pv, apierr.New(apierr.NotFound, "no such product")
+	}
+	if err != nil {
+		return pv, fmt.Errorf("load product: %w", err)
+	}
+	if err := json.Unmarshal([]byte(def), &pv.Product); err != nil {
+		return pv, fmt.Errorf("decode product: %w", err)
+	}
+	return pv, nil
+}
+
+// Publish validates p under capBP and stores it as the next version of its
+// code, retiring the previous active version in the same transaction. A
+// product whose worst case breaks the cap is refused (failed_precondition)
+// and nothing is stored.
+func (s Products) Publish(ctx context.Context, p lending.Product, capBP money.BP, now time.Time) (int, error) {
+	if err := p.Validate(capBP); err != nil {
+		return 0, err
+	}
+	def, err := json.Marshal(p)
+	if err != nil {
+		return 0, err
+	}
+	var version int
+	err = InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM products WHERE code = ? FOR UPDATE`, p.Code).Scan(&version); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE products SET status = 'retired' WHERE code = ? AND status = 'active'`, p.Code); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO products (code, version, status, definition, created_at) VALUES (?, ?, 'active', ?, ?)`,
+			p.Code, version, string(def), now)
+		return err
+	})
+	return version, err
+}
