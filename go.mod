@@ -7,6 +7,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/emmansun/gmsm v0.31.0 // indirect
+	github.com/expr-lang/expr v1.17.7 // indirect
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
 	github.com/redis/go-redis/v9 v9.17.2 // indirect
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209 // indirect

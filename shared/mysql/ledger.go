@@ -1,0 +1,243 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/ledger"
+)
+
+// Ledger posts and verifies the double-entry book.
+type Ledger struct{ DB *sql.DB }
+
+// Posted tells whether a post wrote the transaction or found it already
+// posted under the same key with the same content.
+type Posted struct {
+	TxID     int64
+	Existing bool
+}
+
+// Post posts t in its own database transaction (retried on deadlock).
+func (l Ledger) Post(ctx context.Context, t ledger.Transaction, now time.Time) (Posted, error) {
+	if err := t.Validate(); err != nil {
+		return Posted{}, err
+	}
+	var p Posted
+	err := InTx(ctx, l.DB, func(tx *sql.Tx) error {
+		var err error
+		p, err = l.PostTx(ctx, tx, t, now)
+		return err
+	})
+	return p, err
+}
+
+// PostTx posts t inside tx, so a state change, its ledger transaction and
+// its outbox record commit together. The same key with the same content is
+// an idempotent hit (Existing, nothing written); with other content it is
+// `conflict`. Balances move in one statement that locks the accounts in id
+// order, so concurrent posts never deadlock on each other.
+func (l Ledger) PostTx(ctx context.Context, tx *sql.Tx, t ledger.Transaction, now time.Time) (Posted, error) {
+	if err := t.Validate(); err != nil {
+		return Posted{}, err
+	}
+	ids, err := l.accountIDs(ctx, t.Entries, now)
+	if err != nil {
+		return Posted{}, err
+	}
+	hash := t.Hash()
+	res, err := tx.ExecContext(ctx, `INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Key, t.Kind, hash, nullString(t.Reverses), now)
+	if IsDuplicate(err) {
+		return existing(ctx, tx, t.Key, hash)
+	}
+	if err != nil {
+		return Posted{}, fmt.Errorf("ledger post %s: %w", t.Key, err)
+	}
+	txID, _ := res.LastInsertId()
+	if err := applyEntries(ctx, tx, txID, t.Entries, ids, now); err != nil {
+		return Posted{}, err
+	}
+	return Posted{TxID: txID}, nil
+}
+
+func existing(ctx context.Context, tx *sql.Tx, key, hash string) (Posted, error) {
+	var p Posted
+	var got string
+	if err := tx.QueryRowContext(ctx, `SELECT id, input_hash FROM ledger_transactions WHERE idem_key = ?`, key).Scan(&p.TxID, &got); err != nil {
+		return p, fmt.Errorf("ledger post %s: %w", key, err)
+	}
+	if got != hash {
+		return p, apierr.New(apierr.Conflict, "ledger key %s was already used for different entries", key)
+	}
+	p.Existing = true
+	return p, nil
+}
+
+// accountCache maps account names to ids per database. Accounts are never
+// deleted, and are created outside the posting transaction (an empty
+// account is harmless if the post then rolls back), so a cached id is
+// always valid.
+var accountCache sync.Map // *sql.DB -> *sync.Map[ledger.Account]int64
+
+// accountIDs returns every entry account's id, creating missing accounts.
+// Known accounts cost no round trip.
+func (l Ledger) accountIDs(ctx context.Context, entries []ledger.Entry, now time.Time) (map[ledger.Account]int64, error) {
+	c, _ := accountCache.LoadOrStore(l.DB, &sync.Map{})
+	cache := c.(*sync.Map)
+	ids := map[ledger.Account]int64{}
+	var missing []ledger.Account
+	for _, e := range entries {
+		if _, seen := ids[e.Account]; seen {
+			continue
+		}
+		if id, ok := cache.Load(e.Account); ok {
+			ids[e.Account] = id.(int64)
+			continue
+		}
+		ids[e.Account] = 0
+		missing = append(missing, e.Account)
+	}
+	if len(missing) == 0 {
+		return ids, nil
+	}
+	if err := l.createAccounts(ctx, missing, now, ids); err != nil {
+		return nil, err
+	}
+	for _, a := range missing {
+		cache.Store(a, ids[a])
+	}
+	return ids, nil
+}
+
+func (l Ledger) createAccounts(ctx context.Context, names []ledger.Account, now time.Time, ids map[ledger.Account]int64) error {
+	var args, q []any
+	var marks []string
+	for _, a := range names {
+		typ, _ := ledger.Classify(a)
+		marks = append(marks, "(?, ?, 0, ?)")
+		args = append(args, string(a), string(typ), now)
+		q = append(q, string(a))
+	}
+	if _, err := l.DB.ExecContext(ctx, `INSERT IGNORE INTO ledger_accounts (code, type, balance_fen, created_at) VALUES `+strings.Join(marks, ", "), args...); err != nil {
+		return fmt.Errorf("ledger accounts: %w", err)
+	}
+	rows, err := l.DB.QueryContext(ctx, `SELECT id, code FROM ledger_accounts WHERE code IN (?`+strings.Repeat(", ?", len(q)-1)+`)`, q...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var code string
+		if err := rows.Scan(&id, &code); err != nil {
+			return err
+		}
+		ids[ledger.Account(code)] = id
+	}
+	return rows.Err()
+}
+
+// applyEntries moves every balance in one statement (InnoDB locks the rows
+// in primary-key order: a fixed lock order) and inserts the entries.
+func applyEntries(ctx context.Context, tx *sql.Tx, txID int64, entries []ledger.Entry, ids map[ledger.Account]int64, now time.Time) error {
+	delta := map[int64]int64{}
+	for _, e := range entries {
+		delta[ids[e.Account]] += int64(e.AmountFen)
+	}
+	accts := make([]int64, 0, len(delta))
+	for id, d := range delta {
+		if d != 0 {
+			accts = append(accts, id)
+		}
+	}
+	sort.Slice(accts, func(i, j int) bool { return accts[i] < accts[j] })
+	if len(accts) > 0 {
+		var cases strings.Builder
+		args := make([]any, 0, 3*len(accts))
+		for _, id := range accts {
+			cases.WriteString(" WHEN ? THEN ?")
+			args = append(args, id, delta[id])
+		}
+		for _, id := range accts {
+			args = append(args, id)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id`+cases.String()+
+			` END WHERE id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)`, args...)
+		if err != nil {
+			return fmt.Errorf("ledger balances: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(accts)) {
+			return fmt.Errorf("ledger balances: %d of %d accounts updated", n, len(accts))
+		}
+	}
+	marks := make([]string, 0, len(entries))
+	args := make([]any, 0, 4*len(entries))
+	for _, e := range entries {
+		marks = append(marks, "(?, ?, ?, ?)")
+		args = append(args, txID, ids[e.Account], int64(e.AmountFen), now)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...)
+	return err
+}
+
+// Balance is an account's balance (0 for an account never used).
+func (l Ledger) Balance(ctx context.Context, a ledger.Account) (int64, error) {
+	var b int64
+	err := l.DB.QueryRowContext(ctx, `SELECT balance_fen FROM ledger_accounts WHERE code = ?`, string(a)).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return b, err
+}
+
+// Violation is one broken invariant found by Verify.
+type Violation struct {
+	Kind   string // unbalanced_tx, short_tx, balance_mismatch, book_not_zero
+	Detail string
+}
+
+// Verify checks the whole book: every transaction has two or more entries
+// summing to zero, every account's balance equals the sum of its entries,
+// and all balances together sum to zero. It returns at most 100 violations.
+func (l Ledger) Verify(ctx context.Context) ([]Violation, error) {
+	var out []Violation
+	checks := []struct{ kind, sql string }{
+		{"unbalanced_tx", `SELECT t.idem_key, COUNT(e.id), COALESCE(SUM(e.amount_fen), 0) FROM ledger_transactions t
+			LEFT JOIN ledger_entries e ON e.tx_id = t.id GROUP BY t.id, t.idem_key
+			HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount_fen), 0) <> 0 LIMIT 50`},
+		{"balance_mismatch", `SELECT a.code, a.balance_fen, COALESCE(SUM(e.amount_fen), 0) FROM ledger_accounts a
+			LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.code, a.balance_fen
+			HAVING a.balance_fen <> COALESCE(SUM(e.amount_fen), 0) LIMIT 50`},
+	}
+	for _, c := range checks {
+		rows, err := l.DB.QueryContext(ctx, c.sql)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var name string
+			var a, b int64
+			if err := rows.Scan(&name, &a, &b); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, Violation{Kind: c.kind, Detail: fmt.Sprintf("%s: %d / %d", name, a, b)})
+		}
+		rows.Close()
+	}
+	var total sql.NullInt64
+	if err := l.DB.QueryRowContext(ctx, `SELECT SUM(balance_fen) FROM ledger_accounts`).Scan(&total); err != nil {
+		return nil, err
+	}
+	if total.Int64 != 0 {
+		out = append(out, Violation{Kind: "book_not_zero", Detail: fmt.Sprintf("balances sum to %d", total.Int64)})
+	}
+	return out, nil
+}

@@ -1,0 +1,161 @@
+package mysql_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/ledger"
+	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
+)
+
+func disbursement(key string, loanID int64, amount money.Fen) ledger.Transaction {
+	return ledger.Transaction{Key: key, Kind: "disbursement", Entries: []ledger.Entry{
+		{Account: ledger.LoanAccount(loanID, ledger.Principal), AmountFen: amount},
+		{Account: ledger.Clearing("1900000001"), AmountFen: -amount},
+	}}
+}
+
+func verified(t *testing.T, l mysql.Ledger) {
+	t.Helper()
+	v, err := l.Verify(context.Background())
+	if err != nil || len(v) != 0 {
+		t.Fatalf("ledger verifier: %v %+v", err, v)
+	}
+}
+
+func balance(t *testing.T, l mysql.Ledger, a ledger.Account) int64 {
+	t.Helper()
+	b, err := l.Balance(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestLedgerPostIdempotentAndBalanced(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	ctx, now := context.Background(), time.Now().UTC()
+	p, err := l.Post(ctx, disbursement("disb:1:1", 1, 100000), now)
+	if err != nil || p.Existing {
+		t.Fatal(p, err)
+	}
+	again, err := l.Post(ctx, disbursement("disb:1:1", 1, 100000), now)
+	if err != nil || !again.Existing || again.TxID != p.TxID {
+		t.Fatalf("replay: %+v %v", again, err)
+	}
+	if _, err := l.Post(ctx, disbursement("disb:1:1", 1, 99999), now); apierr.CodeOf(err) != apierr.Conflict {
+		t.Fatalf("same key, other content: %v", err)
+	}
+	if b := balance(t, l, ledger.LoanAccount(1, ledger.Principal)); b != 100000 {
+		t.Fatalf("principal receivable %d", b)
+	}
+	if b := balance(t, l, ledger.Clearing("1900000001")); b != -100000 {
+		t.Fatalf("clearing %d", b)
+	}
+	verified(t, l)
+	if _, err := l.Post(ctx, ledger.Reversal(disbursement("disb:1:1", 1, 100000), "rev:disb:1:1"), now); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, l, ledger.LoanAccount(1, ledger.Principal)); b != 0 {
+		t.Fatalf("after reversal %d", b)
+	}
+	verified(t, l)
+}
+
+func TestLedgerRefusesBadTransactions(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	ctx, now := context.Background(), time.Now().UTC()
+	loan := ledger.LoanAccount(7, ledger.Principal)
+	bad := []ledger.Transaction{
+		{Key: "a", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 100), ledger.Debit(ledger.InterestIncome, -99)}},
+		{Key: "b", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 100)}},
+		{Key: "c", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 0), ledger.Debit(ledger.InterestIncome, 0)}},
+		{Key: "", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 1), ledger.Debit(ledger.InterestIncome, -1)}},
+		{Key: "e", Kind: "", Entries: []ledger.Entry{ledger.Debit(loan, 1), ledger.Debit(ledger.InterestIncome, -1)}},
+		{Key: "f", Kind: "x", Entries: []ledger.Entry{ledger.Debit("cash:drawer", 1), ledger.Debit(ledger.InterestIncome, -1)}},
+		{Key: "g", Kind: "x", Entries: []ledger.Entry{ledger.Debit("loan:0:principal", 1), ledger.Debit(ledger.InterestIncome, -1)}},
+		{Key: "h", Kind: "x", Entries: []ledger.Entry{ledger.Debit("loan:5:cash", 1), ledger.Debit(ledger.InterestIncome, -1)}},
+		{Key: "i", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 1 << 62), ledger.Debit(loan, 1 << 62), ledger.Debit(ledger.InterestIncome, -(1 << 62)), ledger.Debit(ledger.InterestIncome, -(1 << 62))}},
+	}
+	for _, tx := range bad {
+		if _, err := l.Post(ctx, tx, now); apierr.CodeOf(err) != apierr.InvalidArgument {
+			t.Errorf("%+v: %v", tx, err)
+		}
+	}
+	var n int
+	_ = db.QueryRow("SELECT COUNT(*) FROM ledger_transactions").Scan(&n)
+	if n != 0 {
+		t.Fatalf("refused transactions wrote %d rows", n)
+	}
+}
+
+func TestLedgerEntriesAreImmutableAndTamperingIsFound(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	if _, err := l.Post(context.Background(), disbursement("d", 3, 5000), time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("UPDATE ledger_entries SET amount_fen = 1"); err == nil {
+		t.Fatal("an entry was edited")
+	}
+	if _, err := db.Exec("DELETE FROM ledger_entries"); err == nil {
+		t.Fatal("an entry was deleted")
+	}
+	verified(t, l)
+	// A row slipped in behind the ledger's back is found.
+	if _, err := db.Exec("INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) SELECT id, 1, 7, NOW() FROM ledger_transactions LIMIT 1"); err != nil {
+		t.Fatal(err)
+	}
+	v, err := l.Verify(context.Background())
+	if err != nil || len(v) < 2 {
+		t.Fatalf("tampering not found: %+v %v", v, err)
+	}
+}
+
+func TestLedgerConcurrentPosts(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for w := 0; w < 16; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				loan := int64(w*100 + i + 1)
+				// every transaction touches the hot clearing and income accounts
+				tx := ledger.Transaction{Key: fmt.Sprintf("repay:%d", loan), Kind: "repayment", Entries: []ledger.Entry{
+					ledger.Debit(ledger.Clearing("1900000001"), 1100),
+					ledger.Debit(ledger.LoanAccount(loan, ledger.Principal), -1000),
+					ledger.Debit(ledger.InterestIncome, -100),
+				}}
+				if _, err := l.Post(ctx, tx, time.Now().UTC()); err != nil {
+					failed.Add(1)
+					t.Error(err)
+				}
+				_, _ = l.Post(ctx, tx, time.Now().UTC()) // a duplicate delivery
+			}
+		}(w)
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		t.Fatal("posts failed")
+	}
+	if b := balance(t, l, ledger.Clearing("1900000001")); b != 16*25*1100 {
+		t.Fatalf("clearing %d", b)
+	}
+	if b := balance(t, l, ledger.InterestIncome); b != -16*25*100 {
+		t.Fatalf("interest income %d", b)
+	}
+	verified(t, l)
+}
