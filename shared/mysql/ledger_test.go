@@ -84,7 +84,7 @@ func TestLedgerRefusesBadTransactions(t *testing.T) {
 		{Key: "f", Kind: "x", Entries: []ledger.Entry{ledger.Debit("cash:drawer", 1), ledger.Debit(ledger.InterestIncome, -1)}},
 		{Key: "g", Kind: "x", Entries: []ledger.Entry{ledger.Debit("loan:0:principal", 1), ledger.Debit(ledger.InterestIncome, -1)}},
 		{Key: "h", Kind: "x", Entries: []ledger.Entry{ledger.Debit("loan:5:cash", 1), ledger.Debit(ledger.InterestIncome, -1)}},
-		{Key: "i", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 1 << 62), ledger.Debit(loan, 1 << 62), ledger.Debit(ledger.InterestIncome, -(1 << 62)), ledger.Debit(ledger.InterestIncome, -(1 << 62))}},
+		{Key: "i", Kind: "x", Entries: []ledger.Entry{ledger.Debit(loan, 1<<62), ledger.Debit(loan, 1<<62), ledger.Debit(ledger.InterestIncome, -(1 << 62)), ledger.Debit(ledger.InterestIncome, -(1 << 62))}},
 	}
 	for _, tx := range bad {
 		if _, err := l.Post(ctx, tx, now); apierr.CodeOf(err) != apierr.InvalidArgument {
