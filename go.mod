@@ -11,6 +11,7 @@ require (
 	github.com/go-sql-driver/mysql v1.10.1 // indirect
 	github.com/redis/go-redis/v9 v9.17.2 // indirect
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209 // indirect
+	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/ess v1.3.48 // indirect
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/kms v1.0.1145 // indirect
 	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf v1.0.1034 // indirect
 	github.com/tencentyun/scf-go-lib v0.0.0-20230904103145-13c9a7eeca80 // indirect

@@ -30,6 +30,7 @@ type Client struct {
 	// ForwardedFor, when set, is sent as X-Forwarded-For: the local gateway
 	// honours it from loopback so tests can act as many client IPs.
 	ForwardedFor string
+	extra        map[string]string
 }
 
 // New makes a client of baseURL.
@@ -78,6 +79,14 @@ func (c *Client) Post(ctx context.Context, path string, body any) (*Response, er
 	return c.Send(ctx, http.MethodPost, path, body, nil)
 }
 
+// SendWith is Send (signed, fresh nonce) with extra headers, e.g.
+// Idempotency-Key.
+func (c *Client) SendWith(ctx context.Context, method, path string, body any, headers map[string]string) (*Response, error) {
+	c2 := *c
+	c2.extra = headers
+	return c2.Send(ctx, method, path, body, nil)
+}
+
 // Signing lets a caller choose the signature material (tests forge it).
 type Signing struct {
 	Timestamp string
@@ -102,6 +111,9 @@ func (c *Client) Send(ctx context.Context, method, path string, body any, sig *S
 	}
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for k, v := range c.extra {
+		req.Header.Set(k, v)
 	}
 	if c.ForwardedFor != "" {
 		req.Header.Set("X-Forwarded-For", c.ForwardedFor)

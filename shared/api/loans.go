@@ -1,0 +1,190 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/lending"
+	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/scf"
+)
+
+var (
+	idemKeyFormat = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,64}$`)
+	quoteIDFormat = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
+
+// LoanCreate is loan-create (POST /v1/loans {quote_id} + Idempotency-Key,
+// signed). In one transaction: claim the idempotency key, check the quote
+// (the borrower's own, unexpired, unused), draw the amount from the credit
+// line with a conditional update, mark the quote used and insert the loan
+// as applied. The same key with the same body answers the first response.
+// Errors: invalid_argument, not_found (quote), conflict (key reused with
+// another body, quote used), failed_precondition (expired quote, credit).
+func LoanCreate(a *app.App) http.Handler {
+	return Route("POST /v1/loans", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		key := r.Header.Get("Idempotency-Key")
+		if !idemKeyFormat.MatchString(key) {
+			return apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
+		}
+		body, err := scf.ReadBody(r)
+		if err != nil {
+			return err
+		}
+		var in struct {
+			QuoteID string `json:"quote_id"`
+		}
+		if err := scf.DecodeBytes(body, &in); err != nil {
+			return err
+		}
+		if !quoteIDFormat.MatchString(in.QuoteID) {
+			return apierr.Invalid("quote_id", "format", "quote_id is not a quote id")
+		}
+		sum := sha256.Sum256(body)
+		resp, err := createLoan(r.Context(), a, SessionFrom(r.Context()).UserID, key, hex.EncodeToString(sum[:]), in.QuoteID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(resp.Status)
+		_, _ = w.Write(resp.Body)
+		return nil
+	})))
+}
+
+func createLoan(ctx context.Context, a *app.App, userID int64, key, hash, quoteID string) (mysql.StoredResponse, error) {
+	var resp mysql.StoredResponse
+	now := a.Clock.Now()
+	err := mysql.InTx(ctx, a.DB, func(tx *sql.Tx) error {
+		prior, err := mysql.ClaimIdempotencyTx(ctx, tx, userID, key, "loan-create", hash, now)
+		if err != nil || prior != nil {
+			if prior != nil {
+				resp = *prior
+			}
+			return err
+		}
+		q, err := mysql.UseQuoteTx(ctx, tx, quoteID, userID, now)
+		if err != nil {
+			return err
+		}
+		if err := mysql.ReserveCreditTx(ctx, tx, userID, q.Result.AmountFen, now); err != nil {
+			return err
+		}
+		id, err := mysql.CreateLoanTx(ctx, tx, userID, q, now)
+		if err != nil {
+			return err
+		}
+		body, _ := json.Marshal(map[string]any{"loan_id": id, "status": loan.Applied})
+		resp = mysql.StoredResponse{Status: http.StatusCreated, Body: body}
+		return mysql.FinishIdempotencyTx(ctx, tx, userID, key, resp)
+	})
+	return resp, err
+}
+
+// loanView is api.md's loan: status, schedule, contract, disbursement.
+type loanView struct {
+	LoanID       int64                `json:"loan_id"`
+	Status       loan.Status          `json:"status"`
+	AmountFen    int64                `json:"amount_fen"`
+	TermMonths   int                  `json:"term_months"`
+	Method       lending.Method       `json:"method"`
+	AnnualRateBP int64                `json:"annual_rate_bp"`
+	APRBP        int64                `json:"apr_bp"`
+	CreatedAt    time.Time            `json:"created_at"`
+	Schedule     *lending.QuoteResult `json:"schedule,omitempty"`
+	Contract     any                  `json:"contract"`
+	Disbursement any                  `json:"disbursement"`
+}
+
+func view(l mysql.Loan, full bool) loanView {
+	v := loanView{LoanID: l.ID, Status: l.Status, AmountFen: int64(l.Quote.AmountFen), TermMonths: l.Quote.TermMonths,
+		Method: l.Quote.Method, AnnualRateBP: int64(l.Quote.AnnualRateBP), APRBP: int64(l.Quote.APRBP), CreatedAt: l.CreatedAt}
+	if full {
+		q := l.Quote
+		v.Schedule = &q
+	}
+	return v
+}
+
+// LoanGet is loan-get (GET /v1/loans/{id}): the borrower's own loan only;
+// anyone else's is not_found.
+func LoanGet(a *app.App) http.Handler {
+	return Route("GET /v1/loans/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		l, err := mysql.Loans{DB: a.DB}.Get(r.Context(), id, SessionFrom(r.Context()).UserID)
+		if err != nil {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, view(l, true))
+		return nil
+	})))
+}
+
+// LoanList is loan-list (GET /v1/loans): the borrower's newest 100 loans.
+func LoanList(a *app.App) http.Handler {
+	return Route("GET /v1/loans", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		ls, err := mysql.Loans{DB: a.DB}.List(r.Context(), SessionFrom(r.Context()).UserID, 100)
+		if err != nil {
+			return err
+		}
+		out := make([]loanView, 0, len(ls))
+		for _, l := range ls {
+			out = append(out, view(l, false))
+		}
+		scf.WriteJSON(w, http.StatusOK, map[string]any{"loans": out})
+		return nil
+	})))
+}
+
+// LoanCancel is loan-cancel (POST /v1/loans/{id}/cancel, signed): before
+// disbursement only; the credit line gets the amount back in the same
+// transaction. Errors: not_found, failed_precondition (too late).
+func LoanCancel(a *app.App) http.Handler {
+	return Route("POST /v1/loans/{id}/cancel", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		var in struct{}
+		if err := scf.DecodeJSON(r, &in); err != nil {
+			return err
+		}
+		ctx, userID := r.Context(), SessionFrom(r.Context()).UserID
+		l, err := mysql.Loans{DB: a.DB}.Get(ctx, id, userID)
+		if err != nil {
+			return err
+		}
+		if l.Status != loan.Applied && l.Status != loan.Signed {
+			return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_cancellable", Message: "the loan can no longer be cancelled"}
+		}
+		now := a.Clock.Now()
+		err = mysql.Loans{DB: a.DB}.Transition(ctx, mysql.Transition{LoanID: id, From: l.Status, To: loan.Cancelled, Reason: "borrower_cancelled",
+			Also: func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, userID, l.Quote.AmountFen, now) }}, now)
+		if err != nil {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, map[string]any{"loan_id": id, "status": loan.Cancelled})
+		return nil
+	})))
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return id, nil
+}
