@@ -99,7 +99,9 @@ func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
 		}
 		done = append(done, m.Version)
 	}
-	return done, nil
+	// Reference data that lives in the code (agreement texts) is recorded
+	// after the schema is current.
+	return done, SyncAgreements(ctx, db, time.Now().UTC())
 }
 
 func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]string, error) {

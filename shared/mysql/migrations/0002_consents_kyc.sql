@@ -26,7 +26,7 @@ CREATE TABLE consents (
 -- *_enc hold self-describing ciphertexts, *_bidx keyed blind indexes for
 -- equality look-ups, *_masked what screens may show.
 ALTER TABLE users
-  ADD COLUMN phone_enc VARCHAR(700) NULL,
+  ADD COLUMN phone_enc VARCHAR(1024) NULL,
   ADD COLUMN phone_bidx BINARY(32) NULL,
   ADD COLUMN phone_masked VARCHAR(16) NULL,
   ADD COLUMN kyc_identity VARCHAR(16) NOT NULL DEFAULT 'none',
@@ -37,8 +37,8 @@ ALTER TABLE users
 -- One real person (by ID number blind index) holds at most one account.
 CREATE TABLE identities (
   user_id BIGINT NOT NULL PRIMARY KEY,
-  name_enc VARCHAR(700) NOT NULL,
-  id_number_enc VARCHAR(700) NOT NULL,
+  name_enc VARCHAR(1024) NOT NULL,
+  id_number_enc VARCHAR(1024) NOT NULL,
   id_number_bidx BINARY(32) NOT NULL,
   name_masked VARCHAR(64) NOT NULL,
   id_number_masked VARCHAR(32) NOT NULL,
@@ -49,10 +49,10 @@ CREATE TABLE identities (
 CREATE TABLE bank_cards (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   user_id BIGINT NOT NULL,
-  card_enc VARCHAR(700) NOT NULL,
+  card_enc VARCHAR(1024) NOT NULL,
   card_bidx BINARY(32) NOT NULL,
   card_masked VARCHAR(16) NOT NULL,
-  reserved_phone_enc VARCHAR(700) NOT NULL,
+  reserved_phone_enc VARCHAR(1024) NOT NULL,
   verified_at DATETIME(6) NOT NULL,
   UNIQUE KEY uk_bank_cards (user_id, card_bidx)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
