@@ -3,17 +3,19 @@ module github.com/wxlend/wxlend
 go 1.26
 
 require (
+	github.com/emmansun/gmsm v0.31.0
+	github.com/expr-lang/expr v1.17.7
+	github.com/go-sql-driver/mysql v1.10.1
+	github.com/redis/go-redis/v9 v9.17.2
+	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209
+	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/kms v1.0.1145
+	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf v1.0.1034
+	github.com/tencentyun/scf-go-lib v0.0.0-20230904103145-13c9a7eeca80
+	gopkg.in/yaml.v3 v3.0.1
+)
+
+require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
-	github.com/emmansun/gmsm v0.31.0 // indirect
-	github.com/expr-lang/expr v1.17.7 // indirect
-	github.com/go-sql-driver/mysql v1.10.1 // indirect
-	github.com/redis/go-redis/v9 v9.17.2 // indirect
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.209 // indirect
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/ess v1.3.48 // indirect
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/kms v1.0.1145 // indirect
-	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf v1.0.1034 // indirect
-	github.com/tencentyun/scf-go-lib v0.0.0-20230904103145-13c9a7eeca80 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 )

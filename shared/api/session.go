@@ -2,8 +2,11 @@ package api
 
 import (
 	"net/http"
+	"time"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
@@ -54,20 +57,41 @@ type KYCStatus struct {
 	BankCard string `json:"bank_card"`
 }
 
-// Me is user-me (GET /v1/me). Fields filled by later capabilities (phone,
-// KYC, credit line) are present with their empty values.
+// Me is user-me (GET /v1/me): masked phone, KYC levels and the credit
+// line (null until one is granted).
 func Me(a *app.App) http.Handler {
 	return Route("GET /v1/me", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
-		u, err := a.Users.ByID(r.Context(), SessionFrom(r.Context()).UserID)
+		ctx, userID := r.Context(), SessionFrom(r.Context()).UserID
+		k, err := mysql.KYC{DB: a.DB}.State(ctx, userID)
 		if err != nil {
 			return err
 		}
-		scf.WriteJSON(w, http.StatusOK, map[string]any{
-			"user_id":      u.ID,
-			"phone_masked": nil,
-			"kyc":          KYCStatus{Identity: "none", Liveness: "none", BankCard: "none"},
+		out := map[string]any{
+			"user_id":      userID,
+			"phone_masked": nilIfEmpty(k.PhoneMasked),
+			"kyc":          KYCStatus{Identity: k.Identity, Liveness: k.Liveness, BankCard: k.BankCard},
 			"credit_line":  nil,
-		})
+		}
+		line, err := mysql.CreditLines{DB: a.DB}.Get(ctx, userID)
+		if err == nil {
+			out["credit_line"] = lineView(line)
+		} else if apierr.CodeOf(err) != apierr.NotFound {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, out)
 		return nil
 	})))
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// lineView is api.md's credit line.
+func lineView(c mysql.CreditLine) map[string]any {
+	return map[string]any{"limit_fen": c.LimitFen, "used_fen": c.UsedFen, "available_fen": c.AvailableFen(),
+		"annual_rate_bp": c.AnnualRateBP, "status": c.Status, "expires_at": c.ExpiresAt.Format(time.RFC3339)}
 }

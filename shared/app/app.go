@@ -12,7 +12,9 @@ import (
 	"github.com/wxlend/wxlend/shared/auth"
 	"github.com/wxlend/wxlend/shared/clock"
 	"github.com/wxlend/wxlend/shared/invoke"
+	"github.com/wxlend/wxlend/shared/kyc"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/redis"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud"
@@ -21,14 +23,17 @@ import (
 
 // App is everything a function may use, built once per cold start.
 type App struct {
-	Cfg     Config
-	Log     *slog.Logger
-	Clock   clock.Clock
-	DB      *sql.DB
-	Redis   *redis.Store
-	Users   mysql.Users
-	Auth    *auth.Service
-	Invoker invoke.Invoker
+	Cfg      Config
+	Log      *slog.Logger
+	Clock    clock.Clock
+	DB       *sql.DB
+	Redis    *redis.Store
+	Users    mysql.Users
+	Auth     *auth.Service
+	Invoker  invoke.Invoker
+	WeChat   *wechat.Client
+	Vault    *pii.Vault
+	Verifier kyc.Verifier
 }
 
 // New connects and wires. Connections are made here, never per request.
@@ -38,21 +43,28 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*A
 		return nil, err
 	}
 	rs := redis.Open(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB, cfg.RedisPrefix)
-	a := &App{Cfg: cfg, Log: log, Clock: clk, DB: db, Redis: rs, Users: mysql.Users{DB: db}}
+	a := &App{Cfg: cfg, Log: log, Clock: clk, DB: db, Redis: rs, Users: mysql.Users{DB: db},
+		WeChat: wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatSecret)}
+	cloud := tcloud.Endpoint{Host: cfg.CloudEndpoint, Scheme: cfg.CloudScheme, Region: cfg.CloudRegion}
+	role := func() *common.Credential { return tcloud.RoleCredential() }
+	vault, err := pii.NewVault(pii.VaultConfig{Keys: tcloud.KMS{Endpoint: cloud, Cred: role}, KeyID: cfg.PIIKeyID,
+		Algorithm: pii.Algorithm(cfg.PIICipher), EncryptionContext: cfg.PIIContext})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("PII vault: %w", err)
+	}
+	a.Vault = vault
+	a.Verifier = tcloud.FaceID{Endpoint: cloud, Cred: role, RuleID: cfg.FaceIDRuleID}
 	a.Auth = &auth.Service{
 		Cfg: auth.Config{Secret: cfg.AuthSecret, SessionTTL: cfg.SessionTTL, Skew: auth.DefaultSkew,
 			IPPerMinute: cfg.IPPerMinute, UserPerMinute: cfg.UserPerMinute},
 		Clock:    clk,
-		WeChat:   wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatSecret),
+		WeChat:   a.WeChat,
 		Users:    a.Users,
 		Sessions: mysql.Sessions{DB: db},
 		Guard:    rs,
 	}
-	a.Invoker = tcloud.SCFInvoker{
-		Endpoint:  tcloud.Endpoint{Host: cfg.CloudEndpoint, Scheme: cfg.CloudScheme, Region: cfg.CloudRegion},
-		Namespace: cfg.SCFNamespace,
-		Cred:      func() *common.Credential { return tcloud.RoleCredential() },
-	}
+	a.Invoker = tcloud.SCFInvoker{Endpoint: cloud, Namespace: cfg.SCFNamespace, Cred: role}
 	return a, nil
 }
 

@@ -34,6 +34,12 @@ type Config struct {
 	CloudEndpoint string // empty: the public endpoint of each product
 	CloudScheme   string
 	SCFNamespace  string
+	PIIKeyID      string        // PII_KMS_KEY_ID: KMS master key for data keys
+	PIICipher     string        // PII_CIPHER: AES-256-GCM | SM4-GCM
+	PIIIndexKey   []byte        // PII_INDEX_KEY: blind-index HMAC key, >= 32 bytes
+	PIIContext    string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
+	FaceIDRuleID  string        // FACEID_RULE_ID
+	KYCDailyLimit int           // KYC_DAILY_CHECKS: paid checks per step per user per day
 	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
 	QuoteTTL      time.Duration // QUOTE_TTL
 }
@@ -127,12 +133,21 @@ func Load(getenv func(string) string) (Config, error) {
 		CloudEndpoint: e.str("TENCENTCLOUD_API_ENDPOINT", "", false),
 		CloudScheme:   e.oneOf("TENCENTCLOUD_API_SCHEME", "HTTPS", "HTTPS", "HTTP"),
 		SCFNamespace:  e.str("SCF_NAMESPACE", "default", false),
+		PIIKeyID:      e.str("PII_KMS_KEY_ID", "", true),
+		PIICipher:     e.oneOf("PII_CIPHER", "AES-256-GCM", "AES-256-GCM", "SM4-GCM"),
+		PIIIndexKey:   []byte(e.str("PII_INDEX_KEY", "", true)),
+		PIIContext:    e.str("PII_KMS_CONTEXT", `{"app":"wxlend","use":"pii"}`, false),
+		FaceIDRuleID:  e.str("FACEID_RULE_ID", "", true),
+		KYCDailyLimit: e.int("KYC_DAILY_CHECKS", 5, 1, 100),
 		RateCapBP:     e.int("RATE_CAP_BP", 2400, 1, 3600),
 		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
 	}
 	c.LogLevel = logLevel(e)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
 		e.errs = append(e.errs, errors.New("AUTH_SECRET must be at least 32 bytes"))
+	}
+	if len(c.PIIIndexKey) > 0 && len(c.PIIIndexKey) < 32 {
+		e.errs = append(e.errs, errors.New("PII_INDEX_KEY must be at least 32 bytes"))
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 720*time.Hour {
 		e.errs = append(e.errs, errors.New("AUTH_SESSION_TTL must be between 1m and 720h"))

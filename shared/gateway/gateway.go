@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,6 +43,7 @@ type Gateway struct {
 	async    sync.WaitGroup
 	stopOnce sync.Once
 	stop     chan struct{}
+	faceDone http.Handler
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -73,6 +75,8 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{cfg: cfg, Manifest: m, funcs: map[string]*function{}, stop: make(chan struct{}),
 		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret)}
 	g.registerSCF()
+	g.TCloud.RegisterKMS()
+	g.faceDone = g.TCloud.RegisterFaceID()
 	for _, n := range m.Names() {
 		fn := m.Effective(n)
 		g.funcs[n] = &function{
@@ -102,6 +106,9 @@ func DevEnv(addr string) map[string]string {
 		"TENCENTCLOUD_SESSIONTOKEN": "wxlend-dev-session-token",
 		"TENCENTCLOUD_REGION":       "ap-guangzhou",
 		"TZ":                        "UTC",
+		"PII_KMS_KEY_ID":            "wxlend-pii-key-1",
+		"PII_INDEX_KEY":             "wxlend-dev-blind-index-key-not-for-production",
+		"FACEID_RULE_ID":            "1",
 	}
 }
 

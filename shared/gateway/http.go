@@ -33,6 +33,7 @@ func (g *Gateway) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST /_local/timers/{function}", g.fireTimerHTTP)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
+	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	wx := g.WeChat.Handler()
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)

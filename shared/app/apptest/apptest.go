@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +20,7 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
 )
 
@@ -27,6 +30,9 @@ type Env struct {
 	DB    *mysqltest.DB
 	Clock *clock.Fixed
 	Logs  *SyncBuffer
+	// CloudURL is the Tencent Cloud fake (FaceID liveness is completed at
+	// CloudURL + "/_local/faceid/<biz_token>?result=pass").
+	CloudURL string
 }
 
 // Options adjust the configuration before wiring.
@@ -34,6 +40,8 @@ type Options struct {
 	RedisAddr     string
 	IPPerMinute   int
 	UserPerMinute int
+	KMSKeyID      string // default wxlend-pii-key-1
+	Cipher        string // default AES-256-GCM
 }
 
 // New wires an App for t.
@@ -43,6 +51,17 @@ func New(t testing.TB, opts Options) *Env {
 	prefix := redistest.New(t).Prefix
 	wx := httptest.NewServer(wechattest.New("wxtestapp", "wxtestsecret").Handler())
 	t.Cleanup(wx.Close)
+	cloud := tcloudtest.NewServer()
+	cloud.RegisterKMS()
+	faceDone := cloud.RegisterFaceID()
+	mux := http.NewServeMux()
+	mux.Handle("POST /_local/faceid/{biz_token}", faceDone)
+	mux.Handle("/", cloud)
+	tc := httptest.NewServer(mux)
+	t.Cleanup(tc.Close)
+	t.Setenv("TENCENTCLOUD_SECRETID", tcloudtest.DevSecretID)
+	t.Setenv("TENCENTCLOUD_SECRETKEY", tcloudtest.DevSecretKey)
+	t.Setenv("TENCENTCLOUD_SESSIONTOKEN", "test-token")
 	if opts.RedisAddr == "" {
 		opts.RedisAddr = redistest.Addr()
 	}
@@ -50,6 +69,12 @@ func New(t testing.TB, opts Options) *Env {
 		"WXLEND_ENV": "test", "MYSQL_DSN": db.DSN, "REDIS_ADDR": opts.RedisAddr, "REDIS_PREFIX": prefix,
 		"WECHAT_APPID": "wxtestapp", "WECHAT_SECRET": "wxtestsecret", "WECHAT_API_BASE": wx.URL,
 		"AUTH_SECRET": "test-auth-secret-0123456789abcdef0123", "TENCENTCLOUD_API_SCHEME": "HTTP",
+		"TENCENTCLOUD_API_ENDPOINT": strings.TrimPrefix(tc.URL, "http://"),
+		"PII_KMS_KEY_ID":            opts.KMSKeyID, "PII_CIPHER": opts.Cipher,
+		"PII_INDEX_KEY": "test-blind-index-key-0123456789abcdef", "FACEID_RULE_ID": "1",
+	}
+	if env["PII_KMS_KEY_ID"] == "" {
+		env["PII_KMS_KEY_ID"] = "wxlend-pii-key-1"
 	}
 	cfg, err := app.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -68,7 +93,7 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	return &Env{App: a, DB: db, Clock: clk, Logs: logs}
+	return &Env{App: a, DB: db, Clock: clk, Logs: logs, CloudURL: tc.URL}
 }
 
 // SyncBuffer is a goroutine-safe log sink tests can read.
