@@ -18,4 +18,5 @@ require (
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
+	github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/ess v1.3.48 // indirect
 )
