@@ -2,12 +2,15 @@ package mysql
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/consent"
+	"github.com/wxlend/wxlend/shared/evidence"
 )
 
 // SyncAgreements records every embedded agreement version. A published
@@ -34,20 +37,32 @@ func SyncAgreements(ctx context.Context, db *sql.DB, now time.Time) error {
 // Consents implements consent.Store.
 type Consents struct{ DB *sql.DB }
 
-// Accept stores the record once per user, code and version.
+// Accept stores the record once per user, code and version, and appends
+// its hash to the evidence chain in the same transaction.
 func (s Consents) Accept(ctx context.Context, r consent.Record) (consent.Record, error) {
-	res, err := s.DB.ExecContext(ctx, `INSERT INTO consents (user_id, agreement_code, agreement_version, text_sha256, accepted_at, client_ip, user_agent, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.UserID, r.Code, r.Version, r.SHA256, r.AcceptedAt, clip(r.ClientIP, 64), clip(r.UserAgent, 512), clip(r.RequestID, 64))
-	if IsDuplicate(err) {
-		err = s.DB.QueryRowContext(ctx, `SELECT id, accepted_at FROM consents WHERE user_id = ? AND agreement_code = ? AND agreement_version = ?`,
-			r.UserID, r.Code, r.Version).Scan(&r.ID, &r.AcceptedAt)
-		return r, err
-	}
-	if err != nil {
-		return r, fmt.Errorf("insert consent: %w", err)
-	}
-	r.ID, _ = res.LastInsertId()
-	return r, nil
+	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO consents (user_id, agreement_code, agreement_version, text_sha256, accepted_at, client_ip, user_agent, request_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.UserID, r.Code, r.Version, r.SHA256, r.AcceptedAt, clip(r.ClientIP, 64), clip(r.UserAgent, 512), clip(r.RequestID, 64))
+		if IsDuplicate(err) {
+			return tx.QueryRowContext(ctx, `SELECT id, accepted_at FROM consents WHERE user_id = ? AND agreement_code = ? AND agreement_version = ?`,
+				r.UserID, r.Code, r.Version).Scan(&r.ID, &r.AcceptedAt)
+		}
+		if err != nil {
+			return fmt.Errorf("insert consent: %w", err)
+		}
+		r.ID, _ = res.LastInsertId()
+		_, err = AppendEvidenceTx(ctx, tx, evidence.Consent, fmt.Sprintf("consent:%d", r.ID), consentHash(r), r.AcceptedAt)
+		return err
+	})
+	return r, err
+}
+
+// consentHash is what the evidence chain keeps of a consent: who accepted
+// which text when, without the personal data.
+func consentHash(r consent.Record) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("consent\n%d\n%s\n%d\n%s\n%s", r.UserID, r.Code, r.Version, r.SHA256,
+		r.AcceptedAt.UTC().Format(time.RFC3339Nano))))
+	return hex.EncodeToString(sum[:])
 }
 
 // Accepted lists what userID accepted, as consent.Key strings.
