@@ -2,7 +2,8 @@
 // contract, signature, disbursement and settlement leaves a record holding
 // the hash of its content, and every record holds the hash of the one
 // before it. Editing, deleting or reordering any record afterwards breaks
-// the chain at that record, and Verify says where and how.
+// the chain at that record, and Verify says where and how (at the very end
+// of the chain, only against an anchor: see Verifier.Head).
 //
 // Why a chain and not just stored hashes: a stored hash proves a document
 // matches the row, but whoever can edit the row can edit the hash too. In a
@@ -12,7 +13,11 @@
 //
 // The package is pure: it computes and checks, and storage is someone
 // else's (the MySQL table `evidence`, seq unique, read back in seq order in
-// bounded pages through the streaming Verifier).
+// bounded pages through the streaming Verifier). Appends must be
+// serialized so seqs stay gapless: the MySQL adapter locks a one-row head
+// (evidence_head, SELECT ... FOR UPDATE) in the transaction that creates
+// what the record proves, calls Next on it, inserts, and moves the head; the
+// unique seq is the backstop.
 //
 // # Record hash: the canonical encoding
 //
