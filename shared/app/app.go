@@ -34,6 +34,7 @@ type App struct {
 	WeChat   *wechat.Client
 	Vault    *pii.Vault
 	Verifier kyc.Verifier
+	Signer   tcloud.ESS
 }
 
 // New connects and wires. Connections are made here, never per request.
@@ -55,6 +56,11 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*A
 	}
 	a.Vault = vault
 	a.Verifier = tcloud.FaceID{Endpoint: cloud, Cred: role, RuleID: cfg.FaceIDRuleID}
+	files := cloud
+	if cfg.ESSFileHost != "" || cfg.CloudEndpoint == "" {
+		files.Host = cfg.ESSFileHost
+	}
+	a.Signer = tcloud.ESS{Endpoint: cloud, FileEndpoint: files, Cred: role, OperatorUserID: cfg.ESSOperatorID}
 	a.Auth = &auth.Service{
 		Cfg: auth.Config{Secret: cfg.AuthSecret, SessionTTL: cfg.SessionTTL, Skew: auth.DefaultSkew,
 			IPPerMinute: cfg.IPPerMinute, UserPerMinute: cfg.UserPerMinute},

@@ -40,6 +40,12 @@ type Config struct {
 	PIIContext    string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
 	FaceIDRuleID  string        // FACEID_RULE_ID
 	KYCDailyLimit int           // KYC_DAILY_CHECKS: paid checks per step per user per day
+	ESSOperatorID string        // ESS_OPERATOR_USER_ID: the lender's e-sign operator
+	ESSFileHost   string        // ESS_FILE_ENDPOINT: file API host (file.ess.tencent.cn)
+	ESSToken      []byte        // ESS_CALLBACK_TOKEN: HMAC token of e-sign callbacks
+	ESSKey        []byte        // ESS_CALLBACK_KEY: 32-byte AES key of e-sign callbacks
+	LenderName    string        // LENDER_NAME
+	LenderUSCC    string        // LENDER_USCC: 统一社会信用代码
 	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
 	QuoteTTL      time.Duration // QUOTE_TTL
 }
@@ -139,6 +145,12 @@ func Load(getenv func(string) string) (Config, error) {
 		PIIContext:    e.str("PII_KMS_CONTEXT", `{"app":"wxlend","use":"pii"}`, false),
 		FaceIDRuleID:  e.str("FACEID_RULE_ID", "", true),
 		KYCDailyLimit: e.int("KYC_DAILY_CHECKS", 5, 1, 100),
+		ESSOperatorID: e.str("ESS_OPERATOR_USER_ID", "", true),
+		ESSFileHost:   e.str("ESS_FILE_ENDPOINT", "", false),
+		ESSToken:      []byte(e.str("ESS_CALLBACK_TOKEN", "", true)),
+		ESSKey:        []byte(e.str("ESS_CALLBACK_KEY", "", true)),
+		LenderName:    e.str("LENDER_NAME", "", true),
+		LenderUSCC:    e.str("LENDER_USCC", "", true),
 		RateCapBP:     e.int("RATE_CAP_BP", 2400, 1, 3600),
 		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
 	}
@@ -148,6 +160,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if len(c.PIIIndexKey) > 0 && len(c.PIIIndexKey) < 32 {
 		e.errs = append(e.errs, errors.New("PII_INDEX_KEY must be at least 32 bytes"))
+	}
+	if len(c.ESSKey) > 0 && len(c.ESSKey) != 32 {
+		e.errs = append(e.errs, errors.New("ESS_CALLBACK_KEY must be 32 bytes"))
 	}
 	if c.SessionTTL < time.Minute || c.SessionTTL > 720*time.Hour {
 		e.errs = append(e.errs, errors.New("AUTH_SESSION_TTL must be between 1m and 720h"))

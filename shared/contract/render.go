@@ -96,6 +96,9 @@ func Render(tmplVersion string, terms Terms) (Document, error) {
 	}, nil
 }
 
+// SectionsOf splits a stored document's text back into its sections.
+func SectionsOf(text string) []Section { return splitSections(text) }
+
 // splitSections cuts the text at "## " headings. The part before the first
 // one is a section titled by the "# " document title.
 func splitSections(text string) []Section {

@@ -44,6 +44,7 @@ type Gateway struct {
 	stopOnce sync.Once
 	stop     chan struct{}
 	faceDone http.Handler
+	ESS      *tcloudtest.ESS
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -77,6 +78,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.registerSCF()
 	g.TCloud.RegisterKMS()
 	g.faceDone = g.TCloud.RegisterFaceID()
+	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
 	for _, n := range m.Names() {
 		fn := m.Effective(n)
 		g.funcs[n] = &function{
@@ -109,6 +111,11 @@ func DevEnv(addr string) map[string]string {
 		"PII_KMS_KEY_ID":            "wxlend-pii-key-1",
 		"PII_INDEX_KEY":             "wxlend-dev-blind-index-key-not-for-production",
 		"FACEID_RULE_ID":            "1",
+		"ESS_OPERATOR_USER_ID":      tcloudtest.DevESSOperatorID,
+		"ESS_CALLBACK_TOKEN":        tcloudtest.DevESSCallbackToken,
+		"ESS_CALLBACK_KEY":          tcloudtest.DevESSCallbackKey,
+		"LENDER_NAME":               "微信信用借本地开发小额贷款有限公司",
+		"LENDER_USCC":               "91440300MA5DEVONLY",
 	}
 }
 

@@ -34,6 +34,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /_local/timers/{function}", g.fireTimerHTTP)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
+	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
 	wx := g.WeChat.Handler()
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)

@@ -7,11 +7,13 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +35,34 @@ type Env struct {
 	// CloudURL is the Tencent Cloud fake (FaceID liveness is completed at
 	// CloudURL + "/_local/faceid/<biz_token>?result=pass").
 	CloudURL string
+	ESS      *tcloudtest.ESS
+	relay    *callbackRelay
+}
+
+// CallbacksTo sends the fakes' callbacks (e-sign) to base, the server the
+// test serves its handlers on (known only after the App exists).
+func (e *Env) CallbacksTo(base string) { e.relay.target.Store(base) }
+
+// callbackRelay forwards callbacks to the test's server, keeping path,
+// headers and body.
+type callbackRelay struct{ target atomic.Value }
+
+func (c *callbackRelay) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	base, _ := c.target.Load().(string)
+	if base == "" {
+		http.Error(w, "no callback target", http.StatusServiceUnavailable)
+		return
+	}
+	req, _ := http.NewRequestWithContext(r.Context(), r.Method, base+r.URL.RequestURI(), r.Body)
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
 }
 
 // Options adjust the configuration before wiring.
@@ -56,6 +86,11 @@ func New(t testing.TB, opts Options) *Env {
 	faceDone := cloud.RegisterFaceID()
 	mux := http.NewServeMux()
 	mux.Handle("POST /_local/faceid/{biz_token}", faceDone)
+	relay := &callbackRelay{}
+	relaySrv := httptest.NewServer(relay)
+	t.Cleanup(relaySrv.Close)
+	ess := cloud.RegisterESS(tcloudtest.ESSCallbacks{URL: relaySrv.URL + "/notify/ess"})
+	mux.Handle("POST /_local/ess/sign/{flow_id}", ess)
 	mux.Handle("/", cloud)
 	tc := httptest.NewServer(mux)
 	t.Cleanup(tc.Close)
@@ -72,6 +107,8 @@ func New(t testing.TB, opts Options) *Env {
 		"TENCENTCLOUD_API_ENDPOINT": strings.TrimPrefix(tc.URL, "http://"),
 		"PII_KMS_KEY_ID":            opts.KMSKeyID, "PII_CIPHER": opts.Cipher,
 		"PII_INDEX_KEY": "test-blind-index-key-0123456789abcdef", "FACEID_RULE_ID": "1",
+		"ESS_OPERATOR_USER_ID": tcloudtest.DevESSOperatorID, "ESS_CALLBACK_TOKEN": tcloudtest.DevESSCallbackToken,
+		"ESS_CALLBACK_KEY": tcloudtest.DevESSCallbackKey, "LENDER_NAME": "微信信用借测试小额贷款有限公司", "LENDER_USCC": "91440300MA5DEVTEST",
 	}
 	if env["PII_KMS_KEY_ID"] == "" {
 		env["PII_KMS_KEY_ID"] = "wxlend-pii-key-1"
@@ -93,7 +130,8 @@ func New(t testing.TB, opts Options) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
-	return &Env{App: a, DB: db, Clock: clk, Logs: logs, CloudURL: tc.URL}
+	a.Signer.ConvertPoll = time.Millisecond
+	return &Env{App: a, DB: db, Clock: clk, Logs: logs, CloudURL: tc.URL, ESS: ess, relay: relay}
 }
 
 // SyncBuffer is a goroutine-safe log sink tests can read.

@@ -1,0 +1,154 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/pii"
+	"github.com/wxlend/wxlend/shared/scf/scftest"
+)
+
+func contractStack(t *testing.T) *stack {
+	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
+	a := env.App
+	srv := scftest.Server(t, a.Log,
+		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
+		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
+		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
+		scftest.Route{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
+		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
+		scftest.Route{Pattern: "GET /v1/loans/{id}/contract", Handler: api.ContractGet(a)},
+		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)},
+		scftest.Route{Pattern: "POST /notify/ess", Handler: api.NotifyESS(a)},
+	)
+	env.CallbacksTo(srv.URL)
+	t.Cleanup(func() { ledgerVerified(t, env) })
+	return &stack{env: env, url: srv.URL}
+}
+
+// verifiedBorrower gives c a bound phone and a verified identity, as the
+// KYC endpoints would (sealed the same way).
+func verifiedBorrower(t *testing.T, s *stack, c *client.Client) {
+	t.Helper()
+	ctx, a, now := context.Background(), s.env.App, s.env.Clock.Now()
+	sealed := func(field, plain, masked string) mysql.Sealed {
+		enc, err := a.Vault.Encrypt(ctx, field, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mysql.Sealed{Enc: enc, Index: pii.BlindIndex(a.Cfg.PIIIndexKey, field, plain), Masked: masked}
+	}
+	k := mysql.KYC{DB: a.DB}
+	if err := k.SetPhone(ctx, c.UserID, sealed(pii.FieldPhone, "13812345678", "138****5678"), now); err != nil {
+		t.Fatal(err)
+	}
+	id := idNumber(t, "19900307", fmt.Sprintf("%03d", c.UserID%1000))
+	if err := k.SaveIdentity(ctx, c.UserID, sealed(pii.FieldName, "张三丰", "张**"), sealed(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestContractSigningHandsOverToDisbursement(t *testing.T) {
+	s := contractStack(t)
+	ctx := context.Background()
+	c := s.client(t, "signer")
+	verifiedBorrower(t, s, c)
+	grantCredit(t, s.env, c.UserID, 1_000_000)
+	resp, err := createLoan(c, "key-contract-1", quote(t, c, 500_000))
+	want(t, resp, err, 201, "")
+	var l struct {
+		LoanID int64 `json:"loan_id"`
+	}
+	_ = resp.Decode(&l)
+	path := fmt.Sprintf("/v1/loans/%d", l.LoanID)
+
+	resp, err = c.Get(ctx, path+"/contract")
+	want(t, resp, err, 200, "")
+	var doc struct {
+		SHA256   string `json:"sha256"`
+		SM3      string `json:"sm3"`
+		Sections []struct{ Title, Body string }
+		Status   string
+	}
+	_ = resp.Decode(&doc)
+	if len(doc.SHA256) != 64 || len(doc.SM3) != 64 || len(doc.Sections) < 3 || doc.Status != "rendered" {
+		t.Fatalf("contract %s", resp.Body)
+	}
+	body := string(resp.Body)
+	if !strings.Contains(body, "张**") || strings.Contains(body, "张三丰") || !strings.Contains(body, "伍仟元整") {
+		t.Fatalf("contract must show the masked borrower and the amount: %.600s", body)
+	}
+	resp, err = c.Get(ctx, path+"/contract")
+	if !strings.Contains(string(resp.Body), doc.SHA256) {
+		t.Fatal("a second view rendered another contract")
+	}
+
+	s.env.ESS.SetDuplicates(2) // every callback arrives three times
+	resp, err = c.Post(ctx, path+"/contract/sign", map[string]any{})
+	want(t, resp, err, 200, "")
+	var sign struct {
+		Status  string `json:"status"`
+		SignURL string `json:"sign_url"`
+	}
+	_ = resp.Decode(&sign)
+	if sign.Status != "signing" || sign.SignURL == "" {
+		t.Fatalf("sign: %s", resp.Body)
+	}
+	r, err := http.Post(sign.SignURL+"?action=sign", "", nil)
+	if err != nil || r.StatusCode >= 300 {
+		t.Fatalf("borrower signing: %v %v", err, r)
+	}
+	waitFor(t, func() bool {
+		lv, _ := mysql.Loans{DB: s.env.DB.DB}.Get(ctx, l.LoanID, c.UserID)
+		return lv.Status == "signed"
+	})
+	var events, handovers int
+	_ = s.env.DB.QueryRow("SELECT COUNT(*) FROM loan_events WHERE loan_id = ? AND to_status = 'signed'", l.LoanID).Scan(&events)
+	_ = s.env.DB.QueryRow("SELECT COUNT(*) FROM outbox WHERE function_name = 'disburse'").Scan(&handovers)
+	if events != 1 || handovers != 1 {
+		t.Fatalf("signed %d times, %d hand-overs", events, handovers)
+	}
+	if b, err := mysql.VerifyEvidence(ctx, s.env.DB.DB); b != nil || err != nil {
+		t.Fatalf("evidence: %v %v", b, err)
+	}
+	var kinds string
+	_ = s.env.DB.QueryRow("SELECT GROUP_CONCAT(kind ORDER BY seq) FROM evidence").Scan(&kinds)
+	if kinds != "contract,signature" {
+		t.Fatalf("evidence kinds %q", kinds)
+	}
+	resp, err = c.Post(ctx, path+"/cancel", map[string]any{})
+	want(t, resp, err, 200, "") // signed but not yet disbursing: still cancellable
+}
+
+func TestForgedESSCallbackIsRefused(t *testing.T) {
+	s := contractStack(t)
+	for _, h := range []map[string]string{{}, {"Content-Signature": "sha256=" + strings.Repeat("0", 64)}} {
+		req, _ := http.NewRequest("POST", s.url+"/notify/ess", strings.NewReader(`{"encrypt":"AAAA"}`))
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 401 {
+			t.Fatalf("forged callback: %v %v", err, resp.StatusCode)
+		}
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 200; i++ {
+		if cond() {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal("condition not reached in 5 s")
+}

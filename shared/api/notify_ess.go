@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/contract"
+	"github.com/wxlend/wxlend/shared/evidence"
+	"github.com/wxlend/wxlend/shared/jobs"
+	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/scf"
+	"github.com/wxlend/wxlend/shared/tcloud"
+)
+
+// NotifyESS is notify-ess (POST /notify/ess): Tencent e-sign flow events.
+// The callback is authenticated by its HMAC and decrypted; a signed flow
+// marks the contract signed, appends the signature to the evidence chain,
+// moves the loan applied → signed and hands over to disbursement (outbox:
+// disburse), all in one transaction and exactly once however often the
+// event arrives. The raw body (it carries the signer's identity) is never
+// logged.
+func NotifyESS(a *app.App) http.Handler {
+	return Route("POST /notify/ess", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := scf.ReadBody(r)
+		if err != nil {
+			essFail(w, http.StatusBadRequest, "unreadable body")
+			return
+		}
+		headers := map[string]string{}
+		for k := range r.Header {
+			headers[k] = r.Header.Get(k)
+		}
+		ev, err := tcloud.ParseESSCallback(body, headers, tcloud.ESSCallbackKeys{Token: a.Cfg.ESSToken, AESKey: a.Cfg.ESSKey}, a.Clock.Now())
+		if err != nil {
+			a.Log.WarnContext(r.Context(), "ess callback refused", "error", err.Error())
+			essFail(w, http.StatusUnauthorized, "callback refused")
+			return
+		}
+		if err := applyFlowEvent(r.Context(), a, ev); err != nil {
+			a.Log.ErrorContext(r.Context(), "ess callback failed", "flow_id", ev.FlowID, "error", err.Error())
+			essFail(w, http.StatusInternalServerError, "try again")
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+}
+
+func essFail(w http.ResponseWriter, status int, msg string) {
+	scf.WriteJSON(w, status, map[string]string{"code": "FAIL", "message": msg})
+}
+
+func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) error {
+	if !ev.Status.Final() {
+		return nil
+	}
+	c, err := mysql.Contracts{DB: a.DB}.ByFlow(ctx, ev.FlowID)
+	if err != nil {
+		return err
+	}
+	if ud := strings.TrimPrefix(ev.UserData, "wxlend:"); ud != "" && ud != fmt.Sprintf("contract:%d", c.ID) {
+		return fmt.Errorf("flow %s: user data %q is not contract %d", ev.FlowID, ud, c.ID)
+	}
+	now := a.Clock.Now()
+	handover := fmt.Sprintf("disburse:loan:%d", c.LoanID)
+	err = mysql.InTx(ctx, a.DB, func(tx *sql.Tx) error {
+		won, err := mysql.SetContractStatusTx(ctx, tx, c.ID, string(ev.Status), now)
+		if err != nil || !won || ev.Status != contract.SignSigned {
+			return err
+		}
+		if _, err := mysql.AppendEvidenceTx(ctx, tx, evidence.Signature, fmt.Sprintf("flow:%s", ev.FlowID), c.SHA256, now); err != nil {
+			return err
+		}
+		err = mysql.TransitionTx(ctx, tx, mysql.Ledger{DB: a.DB}, mysql.Transition{LoanID: c.LoanID, From: loan.Applied, To: loan.Signed,
+			Reason: "contract_signed", Outbox: []mysql.Message{{Function: "disburse", Payload: map[string]int64{"loan_id": c.LoanID}, DedupeKey: handover}}}, now)
+		if apierr.CodeOf(err) == apierr.FailedPrecondition {
+			// The loan left "applied" (cancelled) while the borrower signed:
+			// the signature is recorded, nothing is disbursed.
+			a.Log.WarnContext(ctx, "contract signed for a loan no longer applied", "loan_id", c.LoanID)
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if ev.Status == contract.SignSigned {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		jobs.DispatchNow(dctx, a, handover)
+	}
+	return nil
+}
