@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/redis"
+	"github.com/wxlend/wxlend/shared/risk"
+	"github.com/wxlend/wxlend/shared/risk/risktest"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud"
 	"github.com/wxlend/wxlend/shared/wechat"
@@ -101,4 +104,14 @@ func fail(log *slog.Logger, stage string, err error) {
 	log.Error("cold start failed", "stage", stage, "error", err.Error())
 	fmt.Fprintf(os.Stderr, "wxlend: %s: %v\n", stage, err)
 	os.Exit(2)
+}
+
+// DataProvider is the third-party risk data source (blacklist, multi-platform
+// lending, score). Only the local deterministic provider exists so far; a
+// production contract with a data vendor brings its adapter here.
+func DataProvider(a *App) risk.DataProvider {
+	if a.Cfg.Env == "prod" {
+		fail(a.Log, "configuration", errors.New("no third-party risk data provider is configured for production"))
+	}
+	return risktest.Provider{}
 }

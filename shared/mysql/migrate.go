@@ -101,7 +101,10 @@ func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
 	}
 	// Reference data that lives in the code (agreement texts) is recorded
 	// after the schema is current.
-	return done, SyncAgreements(ctx, db, time.Now().UTC())
+	if err := SyncAgreements(ctx, db, time.Now().UTC()); err != nil {
+		return done, err
+	}
+	return done, syncRiskDefaults(ctx, db, time.Now().UTC())
 }
 
 func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]string, error) {

@@ -1,0 +1,159 @@
+package gateway_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/consent"
+	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/shared/pii"
+	"github.com/wxlend/wxlend/shared/underwriting"
+)
+
+// idFor finds a valid ID number whose provider hash ends in digit, which
+// drives the local data provider (shared/risk/risktest).
+func idFor(t *testing.T, digit byte, salt int) string {
+	for seq := 0; seq < 100000; seq++ {
+		first := fmt.Sprintf("110105198%d0307%03d", salt%10, seq%1000) + ""
+		first = first[:17]
+		c, ok := pii.IDCheckChar(first)
+		if !ok {
+			continue
+		}
+		id := first + string(c)
+		if h := underwriting.IDHash([]byte(gateway.DevEnv("")["PII_INDEX_KEY"]), id); h[len(h)-1] == digit {
+			return id
+		}
+	}
+	t.Fatal("no ID found")
+	return ""
+}
+
+// onboard takes a borrower through consents, phone, identity and liveness
+// over the local gateway, as the mini-program would.
+func onboard(t *testing.T, base, user, id string) *client.Client {
+	t.Helper()
+	ctx := context.Background()
+	c := client.New(base)
+	c.ForwardedFor = "203.0.113." + fmt.Sprint(len(user))
+	resp, err := c.Login(ctx, user+"."+client.NewNonce())
+	expect(t, resp, err, 200, "")
+	for _, code := range []string{consent.PrivacyPolicy, consent.IdentityVerification, consent.BiometricProcessing, consent.CreditQuery} {
+		resp, err = c.Post(ctx, "/v1/consents", map[string]any{"agreement": code, "version": 1})
+		expect(t, resp, err, 200, "")
+	}
+	resp, err = c.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:1391234" + fmt.Sprintf("%04d", len(user)*7) + "." + user})
+	expect(t, resp, err, 200, "")
+	resp, err = c.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "李四", "id_number": id})
+	expect(t, resp, err, 200, "")
+	if !strings.Contains(string(resp.Body), `"verified"`) {
+		t.Fatalf("identity: %s", resp.Body)
+	}
+	resp, err = c.Post(ctx, "/v1/kyc/liveness", map[string]any{})
+	expect(t, resp, err, 200, "")
+	var l struct {
+		BizToken string `json:"biz_token"`
+	}
+	_ = resp.Decode(&l)
+	if r, err := http.Post(base+"/_local/faceid/"+l.BizToken+"?result=pass", "", nil); err != nil || r.StatusCode != 204 {
+		t.Fatalf("liveness: %v %v", err, r)
+	}
+	resp, err = c.Get(ctx, "/v1/kyc/liveness/"+l.BizToken)
+	expect(t, resp, err, 200, "")
+	return c
+}
+
+type decision struct {
+	Status       string `json:"status"`
+	LimitFen     int64  `json:"limit_fen"`
+	AnnualRateBP int64  `json:"annual_rate_bp"`
+	Reasons      []struct{ Code, Text string }
+}
+
+func applyAndWait(t *testing.T, c *client.Client, device map[string]any) (int64, decision) {
+	t.Helper()
+	ctx := context.Background()
+	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": device})
+	expect(t, resp, err, 202, "")
+	var app struct {
+		ApplicationID int64 `json:"application_id"`
+	}
+	_ = resp.Decode(&app)
+	return app.ApplicationID, waitDecision(t, c, app.ApplicationID)
+}
+
+func waitDecision(t *testing.T, c *client.Client, id int64) decision {
+	t.Helper()
+	var d decision
+	for i := 0; i < 400; i++ {
+		resp, err := c.Get(context.Background(), fmt.Sprintf("/v1/credit/applications/%d", id))
+		expect(t, resp, err, 200, "")
+		_ = resp.Decode(&d)
+		if d.Status != "pending" {
+			return d
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatalf("application %d still pending", id)
+	return d
+}
+
+func device(fp string, rooted bool) map[string]any {
+	return map[string]any{"fingerprint_id": "fp-" + fp + "-0123456789abcdef", "emulator": false, "rooted": rooted, "hooked": false}
+}
+
+func TestRiskChainThroughTheGateway(t *testing.T) {
+	g, base := startStack(t)
+	ctx := context.Background()
+
+	good := onboard(t, base, "approve", idFor(t, '9', 1))
+	_, d := applyAndWait(t, good, device("good", false))
+	if d.Status != "approved" || d.LimitFen < 50000 || d.AnnualRateBP < 720 || d.AnnualRateBP > 2350 {
+		t.Fatalf("approve: %+v", d)
+	}
+	resp, err := good.Get(ctx, "/v1/credit/line")
+	expect(t, resp, err, 200, "")
+	if !strings.Contains(string(resp.Body), fmt.Sprintf(`"limit_fen":%d`, d.LimitFen)) {
+		t.Fatalf("credit line %s", resp.Body)
+	}
+
+	listed := onboard(t, base, "decline", idFor(t, '0', 2))
+	_, d = applyAndWait(t, listed, device("listed", false))
+	if d.Status != "declined" || len(d.Reasons) == 0 || d.Reasons[0].Text == "" || d.LimitFen != 0 {
+		t.Fatalf("decline: %+v", d)
+	}
+
+	rooted := onboard(t, base, "review", idFor(t, '8', 3))
+	id, d := applyAndWait(t, rooted, device("rooted", true))
+	if d.Status != "review" || len(d.Reasons) == 0 {
+		t.Fatalf("review: %+v", d)
+	}
+
+	// A duplicated step invocation after the decision changes nothing.
+	for _, fn := range []string{"risk-antifraud", "risk-rules", "risk-decide"} {
+		r, err := http.Post(base+"/_local/invoke/"+fn, "application/json", strings.NewReader(fmt.Sprintf(`{"application_id":%d}`, id)))
+		if err != nil || r.StatusCode != 200 {
+			t.Fatalf("%s: %v %v", fn, err, r)
+		}
+	}
+	if again := waitDecision(t, rooted, id); again.Status != "review" {
+		t.Fatalf("after duplicates: %+v", again)
+	}
+	_ = g
+}
+
+func TestUnsignedCreditApplicationIsRefused(t *testing.T) {
+	_, base := startStack(t)
+	c := client.New(base)
+	resp, err := c.Login(context.Background(), "nokyc."+client.NewNonce())
+	expect(t, resp, err, 200, "")
+	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": device("x", false)})
+	expect(t, resp, err, 409, "failed_precondition")
+	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "short"}})
+	expect(t, resp, err, 400, "invalid_argument")
+}

@@ -1,0 +1,138 @@
+// Package underwriting runs a credit application through the risk chain,
+// one SCF function per step, each invoked asynchronously by the previous:
+// risk-antifraud → risk-rules → risk-score → risk-decide. Every step reads
+// the application, computes, and stores its output once (primary key per
+// application and step) together with the next step's outbox message, so a
+// retried or duplicated invocation changes nothing; job-risk-redrive
+// re-invokes applications stuck in a step. The decision itself is
+// shared/risk's, pinned to the rule-set version chosen at the rules step.
+package underwriting
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/jobs"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/risk"
+)
+
+// The steps, in order.
+const (
+	StepAntifraud = "antifraud"
+	StepRules     = "rules"
+	StepScore     = "score"
+	StepDecide    = "decide"
+)
+
+var (
+	order     = []string{StepAntifraud, StepRules, StepScore, StepDecide}
+	functions = map[string]string{StepAntifraud: "risk-antifraud", StepRules: "risk-rules", StepScore: "risk-score", StepDecide: "risk-decide"}
+)
+
+// Function is the SCF function that runs step.
+func Function(step string) string { return functions[step] }
+
+func nextOf(step string) string {
+	for i, s := range order {
+		if s == step && i+1 < len(order) {
+			return order[i+1]
+		}
+	}
+	return "done"
+}
+
+// Deps is what the steps use besides the App.
+type Deps struct {
+	App      *app.App
+	Provider risk.DataProvider
+	Cache    *risk.Cache
+}
+
+// New makes the dependencies once per cold start.
+func New(a *app.App, p risk.DataProvider) *Deps {
+	return &Deps{App: a, Provider: p, Cache: risk.NewCache(64)}
+}
+
+type payload struct {
+	ApplicationID int64 `json:"application_id"`
+}
+
+// Step is the async handler of one step's function. Permanent problems
+// (unknown application, already decided) return nil; transient ones an
+// error, so SCF retries the invocation.
+func Step(d *Deps, step string) func(context.Context, json.RawMessage) error {
+	return func(ctx context.Context, raw json.RawMessage) error {
+		var p payload
+		if err := json.Unmarshal(raw, &p); err != nil || p.ApplicationID <= 0 {
+			d.App.Log.ErrorContext(ctx, "risk step: bad payload", "step", step)
+			return nil
+		}
+		return d.run(ctx, step, p.ApplicationID)
+	}
+}
+
+func (d *Deps) run(ctx context.Context, step string, id int64) error {
+	apps := mysql.Applications{DB: d.App.DB}
+	a, err := apps.Get(ctx, id, 0)
+	if err != nil || a.Status != "pending" {
+		return nil
+	}
+	if a.Step != step {
+		// A duplicate of a finished step, or an early one: nothing to do
+		// (the stored outbox message and the re-drive move it on).
+		d.App.Log.InfoContext(ctx, "risk step skipped", "step", step, "application_id", id, "at", a.Step)
+		return nil
+	}
+	start := time.Now()
+	if step == StepDecide {
+		return d.decide(ctx, a)
+	}
+	out, err := d.compute(ctx, step, a)
+	if err != nil {
+		return fmt.Errorf("risk %s of application %d: %w", step, id, err)
+	}
+	next := nextOf(step)
+	msg := &mysql.Message{Function: Function(next)}
+	if _, err := apps.FinishStep(ctx, id, step, next, out, time.Since(start), msg, d.App.Clock.Now()); err != nil {
+		return err
+	}
+	jobs.DispatchNow(ctx, d.App, fmt.Sprintf("risk:%d:%s", id, Function(next)))
+	return nil
+}
+
+func (d *Deps) compute(ctx context.Context, step string, a mysql.Application) (any, error) {
+	switch step {
+	case StepAntifraud:
+		return d.antifraud(ctx, a)
+	case StepRules:
+		return d.rules(ctx, a)
+	case StepScore:
+		return d.score(ctx, a)
+	}
+	return nil, fmt.Errorf("unknown step %s", step)
+}
+
+// Redrive is job-risk-redrive: applications pending in a step for longer
+// than two minutes are invoked again at that step, at most 100 per run.
+func Redrive(d *Deps) func(context.Context) (int, error) {
+	return func(ctx context.Context) (int, error) {
+		stuck, err := mysql.Applications{DB: d.App.DB}.Stuck(ctx, d.App.Clock.Now().Add(-2*time.Minute), 100)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for _, a := range stuck {
+			if err := d.App.Invoker.InvokeAsync(ctx, Function(a.Step), payload{ApplicationID: a.ID}); err != nil {
+				d.App.Log.WarnContext(ctx, "redrive failed", "application_id", a.ID, "error", err.Error())
+				continue
+			}
+			_ = mysql.Applications{DB: d.App.DB}.Touch(ctx, a.ID, d.App.Clock.Now())
+			n++
+		}
+		return n, nil
+	}
+}
