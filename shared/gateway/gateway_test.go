@@ -24,6 +24,12 @@ import (
 // startStack builds every function and serves them on a loopback port,
 // as scripts/dev.sh does, against a fresh database and Redis prefix.
 func startStack(t *testing.T) (*gateway.Gateway, string) {
+	g, base, _ := startStackDB(t)
+	return g, base
+}
+
+// startStackDB is startStack that also returns the database.
+func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds every function; skipped in -short")
@@ -50,7 +56,7 @@ func startStack(t *testing.T) (*gateway.Gateway, string) {
 	srv := &http.Server{Handler: g.Handler()}
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
-	return g, "http://" + l.Addr().String()
+	return g, "http://" + l.Addr().String(), db
 }
 
 func TestLocalStack(t *testing.T) {

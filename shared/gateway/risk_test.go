@@ -8,10 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
+	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/underwriting"
 )
 
@@ -156,4 +159,63 @@ func TestUnsignedCreditApplicationIsRefused(t *testing.T) {
 	expect(t, resp, err, 409, "failed_precondition")
 	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "short"}})
 	expect(t, resp, err, 400, "invalid_argument")
+}
+
+func TestStuckApplicationIsRedrivenUnderTheNewRuleSet(t *testing.T) {
+	_, base, db := startStackDB(t)
+	ctx := context.Background()
+	early := onboard(t, base, "early", idFor(t, '7', 4))
+	first, d := applyAndWait(t, early, device("early", false))
+	if d.Status != "approved" {
+		t.Fatalf("first: %+v", d)
+	}
+	// Version 2 of the rule set is activated while an application is stuck
+	// before its rules step (its first invocation was lost).
+	late := onboard(t, base, "stuck", idFor(t, '6', 5))
+	res, err := db.Exec(`INSERT INTO credit_applications (user_id, product_code, status, step, device, client_ip, created_at, updated_at)
+		VALUES (?, 'standard', 'pending', 'antifraud', ?, '203.0.113.9', NOW(6) - INTERVAL 10 MINUTE, NOW(6) - INTERVAL 10 MINUTE)`,
+		late.UserID, `{"fingerprint_id":"fp-stuck-0123456789abcdef"}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stuck, _ := res.LastInsertId()
+	store := mysql.RuleSets{DB: db.DB}
+	v1, err := store.Active(ctx, "champion")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := risk.NextDraft(v1)
+	if err := store.SaveDraft(ctx, v2, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Activate(ctx, "champion", v2.Version, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	bad := risk.NextDraft(v2)
+	bad.Rules[0].Expr = "age >< 3"
+	if err := store.SaveDraft(ctx, bad, time.Now().UTC()); apierr.CodeOf(err) != apierr.InvalidArgument {
+		t.Fatalf("a malformed rule must be refused at save time: %v", err)
+	}
+	if r, err := http.Post(base+"/_local/timers/job-risk-redrive", "", nil); err != nil || r.StatusCode != 200 {
+		t.Fatalf("redrive: %v %v", err, r)
+	}
+	if d := waitDecision(t, late, stuck); d.Status != "approved" {
+		t.Fatalf("redriven: %+v", d)
+	}
+	versions := map[int64]int{}
+	for _, id := range []int64{first, stuck} {
+		var v int
+		if err := db.QueryRow("SELECT rule_set_version FROM credit_applications WHERE id = ?", id).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		versions[id] = v
+	}
+	if versions[first] != 1 || versions[stuck] != 2 {
+		t.Fatalf("rule-set versions recorded: %v", versions)
+	}
+	var recs int
+	_ = db.QueryRow("SELECT COUNT(*) FROM risk_decisions WHERE JSON_UNQUOTE(JSON_EXTRACT(decision, '$.arm')) = 'champion'").Scan(&recs)
+	if recs != 2 {
+		t.Fatalf("decision records with their arm: %d", recs)
+	}
 }
