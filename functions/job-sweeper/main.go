@@ -1,14 +1,27 @@
-// Command job-sweeper is a timer job; see serverless.yml for its schedule and
-// shared/jobs for what it does.
+// Command job-sweeper is a timer job (every minute): it re-drives outbox
+// messages and finishes transfers in unknown or pending states; see
+// shared/jobs and shared/payments.
 package main
 
 import (
+	"context"
+	"errors"
+
+	"github.com/tencentyun/scf-go-lib/events"
+
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/jobs"
+	"github.com/wxlend/wxlend/shared/payments"
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
 func main() {
 	a := app.MustLoad()
-	scf.Start(scf.Timer(a.Log, jobs.Sweeper(a)))
+	d := payments.MustFromApp(a)
+	outbox := jobs.Sweeper(a)
+	scf.Start(scf.Timer(a.Log, func(ctx context.Context, ev events.TimerEvent) error {
+		errOutbox := outbox(ctx, ev)
+		_, errTransfers := payments.SweepTransfers(ctx, d, payments.DefaultSweepAge, 100)
+		return errors.Join(errOutbox, errTransfers)
+	}))
 }

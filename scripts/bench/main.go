@@ -34,42 +34,64 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "gateway" {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N]")
+	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk") {
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U]")
 		os.Exit(2)
 	}
-	fs := flag.NewFlagSet("gateway", flag.ExitOnError)
-	n := fs.Int("n", 2000, "requests per measurement")
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	n := fs.Int("n", 2000, "requests (gateway) or credit applications (risk)")
+	users := fs.Int("users", 10, "concurrent borrowers (risk)")
 	_ = fs.Parse(os.Args[2:])
-	if err := benchGateway(*n); err != nil {
+	var err error
+	if os.Args[1] == "gateway" {
+		err = benchGateway(*n)
+	} else {
+		err = benchRisk(*n, *users)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func benchGateway(n int) error {
-	ctx := context.Background()
+// startLocal builds and serves every function on a throw-away database.
+func startLocal(ctx context.Context, env map[string]string) (*gateway.Gateway, string, func(), error) {
 	dsn, drop, err := scratchDatabase(ctx)
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
-	defer drop()
+	env["MYSQL_DSN"] = dsn
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		drop()
+		return nil, "", nil, err
 	}
-	env := map[string]string{"MYSQL_DSN": dsn, "REDIS_PREFIX": "wxlend:bench:", "RATE_LIMIT_IP_PER_MIN": "1000000", "RATE_LIMIT_USER_PER_MIN": "1000000"}
 	g, err := gateway.New(gateway.Config{Root: ".", BinDir: ".local/bench-bin", Addr: l.Addr().String(), Env: env,
 		Logs: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		err = g.Build(ctx)
+	}
+	if err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	go (&http.Server{Handler: g.Handler()}).Serve(l)
+	return g, "http://" + l.Addr().String(), func() { g.Close(); drop() }, nil
+}
+
+func benchEnv() map[string]string {
+	return map[string]string{"REDIS_PREFIX": "wxlend:bench:", "RATE_LIMIT_IP_PER_MIN": "1000000", "RATE_LIMIT_USER_PER_MIN": "1000000"}
+}
+
+func benchGateway(n int) error {
+	ctx := context.Background()
+	env := benchEnv()
+	g, base, stop, err := startLocal(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer g.Close()
-	if err := g.Build(ctx); err != nil {
-		return err
-	}
-	go (&http.Server{Handler: g.Handler()}).Serve(l)
-	base := "http://" + l.Addr().String()
+	defer stop()
+	dsn := env["MYSQL_DSN"]
 
 	c := client.New(base)
 	if resp, err := c.Login(ctx, "bench."+client.NewNonce()); err != nil || resp.Status != 200 {

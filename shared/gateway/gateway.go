@@ -17,6 +17,7 @@ import (
 	"github.com/wxlend/wxlend/shared/manifest"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
 // Config is how the gateway runs.
@@ -45,6 +46,7 @@ type Gateway struct {
 	stop     chan struct{}
 	faceDone http.Handler
 	ESS      *tcloudtest.ESS
+	WxPay    *wxpaytest.Fake
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -79,6 +81,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.TCloud.RegisterKMS()
 	g.faceDone = g.TCloud.RegisterFaceID()
 	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
+	g.WxPay = wxpaytest.New(wxpaytest.Options{})
 	for _, n := range m.Names() {
 		fn := m.Effective(n)
 		g.funcs[n] = &function{
@@ -130,6 +133,9 @@ func (g *Gateway) environment(n string) []string {
 				vars[k] = v
 			}
 		}
+	}
+	for k, v := range wxpaytest.DevEnv("http://"+g.cfg.Addr, "http://"+g.cfg.Addr) {
+		vars[k] = v
 	}
 	for k, v := range DevEnv(g.cfg.Addr) {
 		vars[k] = v
@@ -192,7 +198,7 @@ func (g *Gateway) WaitAsync(ctx context.Context) error {
 
 // Close stops timers and every function process.
 func (g *Gateway) Close() {
-	g.stopOnce.Do(func() { close(g.stop) })
+	g.stopOnce.Do(func() { close(g.stop); g.WxPay.Close() })
 	for _, f := range g.funcs {
 		f.stop()
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
 // Handler serves everything on one address: the declared routes, the
@@ -35,6 +36,8 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
+	mux.Handle(wxpaytest.APIPrefix, g.WxPay.Handler())
+	mux.Handle(wxpaytest.LocalPrefix, g.WxPay.LocalHandler())
 	wx := g.WeChat.Handler()
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)

@@ -56,10 +56,24 @@ func Migrations() ([]Migration, error) {
 }
 
 // Migrate applies every embedded migration not yet applied, in order, under
-// a named lock so two runners never race. An applied migration whose file
-// changed is an error: migrations are forward-only and never edited.
-// It returns the versions it applied.
+// a named lock so two runners never race, then records the reference data
+// that lives in the code (agreement texts, default risk rules). An applied
+// migration whose file changed is an error: migrations are forward-only and
+// never edited. It returns the versions it applied.
 func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
+	done, err := migrateLocked(ctx, db)
+	if err != nil {
+		return done, err
+	}
+	// After the lock's connection is back in the pool: a pool of one must
+	// not wait on itself.
+	if err := SyncAgreements(ctx, db, time.Now().UTC()); err != nil {
+		return done, err
+	}
+	return done, syncRiskDefaults(ctx, db, time.Now().UTC())
+}
+
+func migrateLocked(ctx context.Context, db *sql.DB) ([]int, error) {
 	ms, err := Migrations()
 	if err != nil {
 		return nil, err
@@ -99,12 +113,7 @@ func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
 		}
 		done = append(done, m.Version)
 	}
-	// Reference data that lives in the code (agreement texts) is recorded
-	// after the schema is current.
-	if err := SyncAgreements(ctx, db, time.Now().UTC()); err != nil {
-		return done, err
-	}
-	return done, syncRiskDefaults(ctx, db, time.Now().UTC())
+	return done, nil
 }
 
 func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]string, error) {

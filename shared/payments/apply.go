@@ -1,0 +1,216 @@
+package payments
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/evidence"
+	"github.com/wxlend/wxlend/shared/ledger"
+	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/wxpay"
+)
+
+// Refusals of an update; nothing changes.
+var (
+	ErrUnknownBill    = errors.New("payments: unknown transfer bill")
+	ErrAmountMismatch = errors.New("payments: transfer amount does not match")
+	ErrWrongMerchant  = errors.New("payments: transfer for another merchant")
+)
+
+// update is what WeChat Pay said about one transfer (answer, query or
+// notification).
+type update struct {
+	OutBillNo      string
+	State          string
+	TransferBillNo string
+	PackageInfo    string
+	FailReason     string
+	AmountFen      money.Fen // 0 when the answer carries none
+	MchID          string    // "" when the answer carries none
+	NotificationID string    // set for notifications (dedupe)
+	EventType      string
+}
+
+func billUpdate(no string, b wxpay.TransferBill, _ bool) update {
+	return update{OutBillNo: no, State: b.State, TransferBillNo: b.TransferBillNo, PackageInfo: b.PackageInfo,
+		FailReason: b.FailReason, AmountFen: b.AmountFen}
+}
+
+// apply records u once: the loan's parts are locked in order, a final
+// part never changes again, and the part that completes the set moves the
+// loan (active, or cancelled when every part failed) in the same
+// transaction.
+func apply(ctx context.Context, d Deps, u update) error {
+	if u.OutBillNo == "" || u.State == "" {
+		return ErrUnknownBill
+	}
+	p0, err := d.store().ByBillNo(ctx, u.OutBillNo)
+	if err != nil {
+		return ErrUnknownBill
+	}
+	now := d.Clock.Now()
+	return mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+		parts, err := mysql.ForLoanTx(ctx, tx, p0.LoanID)
+		if err != nil {
+			return err
+		}
+		i := indexOf(parts, u.OutBillNo)
+		if i < 0 {
+			return ErrUnknownBill
+		}
+		p := &parts[i]
+		switch {
+		case u.AmountFen != 0 && u.AmountFen != p.AmountFen:
+			return ErrAmountMismatch
+		case u.MchID != "" && u.MchID != p.MchID:
+			return ErrWrongMerchant
+		}
+		if u.NotificationID != "" {
+			fresh, err := mysql.RecordNotificationTx(ctx, tx, u.NotificationID, u.EventType, u.OutBillNo, now)
+			if err != nil || !fresh {
+				return err
+			}
+		}
+		if mysql.PartFinal(p.State) {
+			if u.State != p.State && wxpay.TransferFinal(u.State) {
+				d.Log.Error("transfer: conflicting final states; manual review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
+			}
+			return nil
+		}
+		next := *p
+		next.State = u.State
+		if u.TransferBillNo != "" {
+			next.TransferBillNo = u.TransferBillNo
+		}
+		if u.PackageInfo != "" {
+			next.PackageInfo = u.PackageInfo
+		}
+		next.FailReason = truncate(u.FailReason, 64)
+		if next == *p {
+			return nil
+		}
+		if _, err := mysql.UpdatePartTx(ctx, tx, next, now); err != nil {
+			return err
+		}
+		*p = next
+		if !mysql.PartFinal(next.State) {
+			return nil
+		}
+		if next.State == wxpay.TransferSuccess {
+			if err := postPartTx(ctx, tx, d, next); err != nil {
+				return err
+			}
+		}
+		return finishLoanTx(ctx, tx, d, p0.LoanID, parts)
+	})
+}
+
+func indexOf(parts []mysql.DisbursementPart, no string) int {
+	for i, p := range parts {
+		if p.OutBillNo == no {
+			return i
+		}
+	}
+	return -1
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// postPartTx books money sent: Debit the loan's principal receivable,
+// Credit the channel's clearing account.
+func postPartTx(ctx context.Context, tx *sql.Tx, d Deps, p mysql.DisbursementPart) error {
+	t := ledger.Transaction{Key: "disb:" + p.OutBillNo, Kind: "disbursement", Entries: []ledger.Entry{
+		{Account: ledger.LoanAccount(p.LoanID, ledger.Principal), AmountFen: p.AmountFen},
+		{Account: ledger.Clearing(p.MchID), AmountFen: -p.AmountFen},
+	}}
+	_, err := mysql.Ledger{DB: d.DB}.PostTx(ctx, tx, t, d.Clock.Now())
+	return err
+}
+
+// finishLoanTx moves a disbursing loan once every part is final: all
+// SUCCESS → active (upfront fee booked, evidence appended); none SUCCESS →
+// cancelled with the credit released; a mix is left for manual review.
+func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts []mysql.DisbursementPart) error {
+	succeeded, reason := 0, ""
+	for _, p := range parts {
+		if !mysql.PartFinal(p.State) {
+			return nil
+		}
+		if p.State == wxpay.TransferSuccess {
+			succeeded++
+		} else if reason == "" {
+			reason = p.FailReason
+		}
+	}
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT status FROM loans WHERE id = ? FOR UPDATE`, loanID).Scan(&status); err != nil {
+		return fmt.Errorf("loan %d: %w", loanID, err)
+	}
+	if loan.Status(status) != loan.Disbursing {
+		return nil
+	}
+	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, loanID)
+	if err != nil {
+		return err
+	}
+	now := d.Clock.Now()
+	led := mysql.Ledger{DB: d.DB}
+	switch succeeded {
+	case len(parts):
+		t := mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Active, Reason: "disbursed",
+			Also: func(tx *sql.Tx) error { return disbursedTx(ctx, tx, led, l, parts, now) }}
+		if q := l.Quote; q.UpfrontFeeDeducted && q.UpfrontFeeFen > 0 {
+			t.Ledger = &ledger.Transaction{Key: "disbfee:" + strconv.FormatInt(loanID, 10), Kind: "disbursement_fee", Entries: []ledger.Entry{
+				{Account: ledger.LoanAccount(loanID, ledger.Principal), AmountFen: q.UpfrontFeeFen},
+				{Account: ledger.FeeIncome, AmountFen: -q.UpfrontFeeFen},
+			}}
+		}
+		return mysql.TransitionTx(ctx, tx, led, t, now)
+	case 0:
+		return mysql.TransitionTx(ctx, tx, led, mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Cancelled,
+			Reason: truncate("disbursement_failed:"+reason, 64),
+			Also:   func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, l.UserID, l.Quote.AmountFen, now) }}, now)
+	default:
+		d.Log.Error("disbursement partly paid; manual review", "loan_id", loanID, "succeeded", succeeded, "parts", len(parts))
+		return nil
+	}
+}
+
+// disbursedTx appends the disbursement evidence: the hash of the parts as
+// paid. TODO(follow-up): re-date the schedule from the actual disbursement
+// date (lending.Reamortize / a re-quote at ShanghaiDate(now)).
+func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, parts []mysql.DisbursementPart, now time.Time) error {
+	type paid struct {
+		OutBillNo      string    `json:"out_bill_no"`
+		TransferBillNo string    `json:"transfer_bill_no"`
+		AmountFen      money.Fen `json:"amount_fen"`
+	}
+	doc := struct {
+		LoanID int64  `json:"loan_id"`
+		Parts  []paid `json:"parts"`
+	}{LoanID: l.ID}
+	for _, p := range parts {
+		doc.Parts = append(doc.Parts, paid{p.OutBillNo, p.TransferBillNo, p.AmountFen})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	_, err = mysql.AppendEvidenceTx(ctx, tx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]), now)
+	return err
+}

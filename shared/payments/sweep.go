@@ -1,0 +1,73 @@
+package payments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/wxpay"
+)
+
+// DefaultSweepAge is how long a transfer may stay open before the sweeper
+// asks WeChat Pay about it.
+const DefaultSweepAge = 60 * time.Second
+
+// SweepTransfers finishes open transfers untouched for at least age, at
+// most limit per run: it queries each by its number and applies the
+// answer exactly as a notification would; a number WeChat Pay never
+// accepted (NotFound while CREATING/UNKNOWN: a process died between
+// storing and sending) is sent again with the same number and parameters,
+// as is a bill awaiting confirmation whose package_info was lost. It
+// returns how many parts it looked at; the error is the first failure
+// (the others are retried next run).
+func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
+	d = d.withDefaults()
+	if limit <= 0 || limit > 500 {
+		limit = 500
+	}
+	parts, err := d.store().Stale(ctx, d.Clock.Now().Add(-age), limit)
+	if err != nil {
+		return 0, fmt.Errorf("sweep transfers: %w", err)
+	}
+	var first error
+	for _, p := range parts {
+		if err := sweepPart(ctx, d, p); err != nil {
+			d.Log.Warn("sweep transfer", "out_bill_no", p.OutBillNo, "error", err.Error())
+			if first == nil {
+				first = err
+			}
+		}
+	}
+	return len(parts), first
+}
+
+func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+	if err := d.store().NoteAttempt(ctx, p.OutBillNo, d.Clock.Now()); err != nil {
+		return err
+	}
+	bill, err := d.Pay.QueryTransfer(ctx, p.OutBillNo)
+	switch {
+	case err == nil:
+		if bill.State == wxpay.TransferWaitUserConfirm && p.PackageInfo == "" {
+			return resend(ctx, d, p)
+		}
+		return apply(ctx, d, billUpdate(p.OutBillNo, bill, false))
+	case errors.Is(err, wxpay.ErrNotFound) && (p.State == mysql.PartCreating || p.State == mysql.PartUnknown):
+		return resend(ctx, d, p)
+	case errors.Is(err, wxpay.ErrNotFound):
+		d.Log.Error("transfer vanished at WeChat Pay; manual review", "out_bill_no", p.OutBillNo, "state", p.State)
+		return err
+	default:
+		return err
+	}
+}
+
+func resend(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, p.LoanID)
+	if err != nil {
+		return err
+	}
+	return sendPart(ctx, d, l.UserID, p)
+}
