@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The test command (README, .ci/run): services up, go vet, then every test
-# with the race detector, integration and end-to-end tests included.
+# The test command (README, .ci/run): services up, go vet, every test with
+# the race detector (integration and end-to-end tests included), then the
+# borrower journey on a local stack (scripts/demo.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_services
 go vet ./...
 go test -race -count=1 -timeout 40m "$@" ./...
+if [ "$#" -eq 0 ]; then
+  scripts/demo.sh
+fi

@@ -56,27 +56,12 @@ func main() {
 
 // startLocal builds and serves every function on a throw-away database.
 func startLocal(ctx context.Context, env map[string]string) (*gateway.Gateway, string, func(), error) {
-	dsn, drop, err := scratchDatabase(ctx)
+	l, err := gateway.StartLocal(ctx, ".", ".local/bench-bin", env)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	env["MYSQL_DSN"] = dsn
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		drop()
-		return nil, "", nil, err
-	}
-	g, err := gateway.New(gateway.Config{Root: ".", BinDir: ".local/bench-bin", Addr: l.Addr().String(), Env: env,
-		Logs: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err == nil {
-		err = g.Build(ctx)
-	}
-	if err != nil {
-		drop()
-		return nil, "", nil, err
-	}
-	go (&http.Server{Handler: g.Handler()}).Serve(l)
-	return g, "http://" + l.Addr().String(), func() { g.Close(); drop() }, nil
+	env["MYSQL_DSN"] = l.DSN
+	return l.Gateway, l.URL, l.Close, nil
 }
 
 func benchEnv() map[string]string {

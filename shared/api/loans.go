@@ -15,6 +15,7 @@ import (
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 )
@@ -128,7 +129,14 @@ func LoanGet(a *app.App) http.Handler {
 		if err != nil {
 			return err
 		}
-		scf.WriteJSON(w, http.StatusOK, view(l, true))
+		v := view(l, true)
+		if v.Contract, err = contractSummary(r.Context(), a, l.ID); err != nil {
+			return err
+		}
+		if v.Disbursement, err = disbursementView(r.Context(), a, l.ID); err != nil {
+			return err
+		}
+		scf.WriteJSON(w, http.StatusOK, v)
 		return nil
 	})))
 }
@@ -187,4 +195,40 @@ func pathID(r *http.Request) (int64, error) {
 		return 0, apierr.New(apierr.NotFound, "loan not found")
 	}
 	return id, nil
+}
+
+func contractSummary(ctx context.Context, a *app.App, loanID int64) (any, error) {
+	c, ok, err := mysql.Contracts{DB: a.DB}.ByLoan(ctx, loanID)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return map[string]any{"contract_id": c.ID, "status": c.Status, "sha256": c.SHA256, "sign_url": nilIfEmpty(c.SignURL)}, nil
+}
+
+// disbursementView is api.md's disbursement object; confirm is present
+// while the borrower must confirm receipt (wx.requestMerchantTransfer).
+func disbursementView(ctx context.Context, a *app.App, loanID int64) (any, error) {
+	parts, err := mysql.Disbursements{DB: a.DB}.ForLoan(ctx, loanID)
+	if err != nil || len(parts) == 0 {
+		return nil, err
+	}
+	var total money.Fen
+	state := "SUCCESS"
+	transfers := make([]map[string]any, 0, len(parts))
+	var confirm any
+	for _, p := range parts {
+		total += p.AmountFen
+		transfers = append(transfers, map[string]any{"out_bill_no": p.OutBillNo, "state": p.State, "amount_fen": p.AmountFen})
+		if p.State != "SUCCESS" {
+			state = p.State
+		}
+		if p.State == "WAIT_USER_CONFIRM" && p.PackageInfo != "" && confirm == nil {
+			confirm = map[string]string{"mch_id": p.MchID, "app_id": a.Cfg.WeChatAppID, "package_info": p.PackageInfo}
+		}
+	}
+	out := map[string]any{"state": state, "amount_fen": total, "transfers": transfers}
+	if confirm != nil {
+		out["confirm"] = confirm
+	}
+	return out, nil
 }

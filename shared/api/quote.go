@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -129,7 +130,11 @@ func Quote(a *app.App) http.Handler {
 			return err
 		}
 		now := a.Clock.Now()
-		req := lending.QuoteRequest{AmountFen: in.AmountFen, TermMonths: in.TermMonths, Method: in.Method, AnnualRateBP: borrowerRate(pv.Product)}
+		rate, err := borrowerRate(ctx, a, SessionFrom(ctx).UserID, pv.Product, in.AmountFen)
+		if err != nil {
+			return err
+		}
+		req := lending.QuoteRequest{AmountFen: in.AmountFen, TermMonths: in.TermMonths, Method: in.Method, AnnualRateBP: rate}
 		res, err := lending.Quote(pv.Product, req, lending.ShanghaiDate(now), money.BP(a.Cfg.RateCapBP))
 		if err != nil {
 			return err
@@ -144,7 +149,21 @@ func Quote(a *app.App) http.Handler {
 	})))
 }
 
-// borrowerRate is the nominal rate quoted to the borrower: the product's
-// list (maximum) rate until the risk engine's credit line sets a
-// risk-based rate within the product range (spec §3.2, its own issue).
-func borrowerRate(p lending.Product) money.BP { return p.MaxAnnualRateBP }
+// borrowerRate is the nominal rate quoted to the borrower: the risk-based
+// rate of their credit line, kept within the product's range; the
+// product's list (maximum) rate for a borrower without a line (a quote is
+// only an illustration then: loan-create needs a line). An amount above
+// the line's available credit is refused here already.
+func borrowerRate(ctx context.Context, a *app.App, userID int64, p lending.Product, amount money.Fen) (money.BP, error) {
+	line, err := mysql.CreditLines{DB: a.DB}.Get(ctx, userID)
+	if apierr.CodeOf(err) == apierr.NotFound {
+		return p.MaxAnnualRateBP, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	if line.Status == "active" && amount > line.AvailableFen() {
+		return 0, &apierr.Error{Code: apierr.FailedPrecondition, Field: "amount_fen", Reason: "insufficient_credit", Message: "the amount exceeds the available credit"}
+	}
+	return min(max(line.AnnualRateBP, p.MinAnnualRateBP), p.MaxAnnualRateBP), nil
+}

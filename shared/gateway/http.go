@@ -12,6 +12,7 @@ import (
 
 	"github.com/tencentyun/scf-go-lib/events"
 
+	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
@@ -33,6 +34,7 @@ func (g *Gateway) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, g.Stats())
 	})
 	mux.HandleFunc("POST /_local/timers/{function}", g.fireTimerHTTP)
+	mux.HandleFunc("GET /_local/ledger", g.ledgerHTTP)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
@@ -147,4 +149,30 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ledgerHTTP reports every ledger balance and the verifier's findings of
+// the functions' database (for scripts/demo and people).
+func (g *Gateway) ledgerHTTP(w http.ResponseWriter, r *http.Request) {
+	dsn := g.cfg.Env["MYSQL_DSN"]
+	if dsn == "" {
+		dsn = DevEnv(g.cfg.Addr)["MYSQL_DSN"]
+	}
+	db, err := mysql.Open(r.Context(), dsn, 2)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
+		return
+	}
+	defer db.Close()
+	balances, err := mysql.Ledger{DB: db}.Balances(r.Context(), 1000)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	violations, err := mysql.Ledger{DB: db}.Verify(r.Context())
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"balances": balances, "violations": violations})
 }

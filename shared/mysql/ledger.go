@@ -241,3 +241,22 @@ func (l Ledger) Verify(ctx context.Context) ([]Violation, error) {
 	}
 	return out, nil
 }
+
+// Balances lists account balances by name (at most limit accounts).
+func (l Ledger) Balances(ctx context.Context, limit int) (map[string]int64, error) {
+	rows, err := l.DB.QueryContext(ctx, `SELECT code, balance_fen FROM ledger_accounts ORDER BY code LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var code string
+		var b int64
+		if err := rows.Scan(&code, &b); err != nil {
+			return nil, err
+		}
+		out[code] = b
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,198 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Journey runs one borrower end to end on the LOCAL stack and prints each
+// step to out: onboarding, bank card, credit application, quote, loan,
+// contract signing, disbursement with confirmation, and the ledger at the
+// end, which must reconcile. idNumber must be a valid ID whose provider
+// hash approves (see README fixtures).
+func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, card string) error {
+	c := New(base)
+	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
+	step("onboarding %s (consents, phone, identity, liveness)", user)
+	if err := c.Onboard(ctx, user, "王小明", idNumber, "13912345678"); err != nil {
+		return err
+	}
+	step("bank card four-factor")
+	if err := expectOK(c.Post(ctx, "/v1/kyc/bank-card", map[string]string{"card_number": card, "phone": "13912345678"})); err != nil {
+		return err
+	}
+	step("credit application")
+	var app struct {
+		ApplicationID int64  `json:"application_id"`
+		Status        string `json:"status"`
+		LimitFen      int64  `json:"limit_fen"`
+		AnnualRateBP  int64  `json:"annual_rate_bp"`
+	}
+	if err := c.JSON(ctx, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "demo-device-0123456789"}}, nil, &app); err != nil {
+		return err
+	}
+	if err := poll(ctx, 10*time.Second, func() (bool, error) {
+		err := c.JSON(ctx, "GET", fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID), nil, nil, &app)
+		return app.Status != "pending", err
+	}); err != nil || app.Status != "approved" {
+		return fmt.Errorf("credit application %d: %s %v", app.ApplicationID, app.Status, err)
+	}
+	step("approved: limit %d fen at %d bp", app.LimitFen, app.AnnualRateBP)
+	loanID, err := takeLoan(ctx, c, out, app.LimitFen)
+	if err != nil {
+		return err
+	}
+	if err := signAndDisburse(ctx, c, base, out, loanID); err != nil {
+		return err
+	}
+	return printLedger(ctx, base, out)
+}
+
+func takeLoan(ctx context.Context, c *Client, out io.Writer, limit int64) (int64, error) {
+	amount := min(limit, 100000)
+	var q struct {
+		QuoteID       string `json:"quote_id"`
+		APRBP         int64  `json:"apr_bp"`
+		TotalRepayFen int64  `json:"total_repay_fen"`
+	}
+	if err := c.JSON(ctx, "POST", "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": 3, "method": "equal_installment"}, nil, &q); err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(out, "==> quote %s: %d fen over 3 months, APR %d bp, total %d fen\n", q.QuoteID, amount, q.APRBP, q.TotalRepayFen)
+	var l struct {
+		LoanID int64  `json:"loan_id"`
+		Status string `json:"status"`
+	}
+	if err := c.JSON(ctx, "POST", "/v1/loans", map[string]string{"quote_id": q.QuoteID}, map[string]string{"Idempotency-Key": "demo-" + NewNonce()[:16]}, &l); err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(out, "==> loan %d %s\n", l.LoanID, l.Status)
+	return l.LoanID, nil
+}
+
+func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer, loanID int64) error {
+	path := fmt.Sprintf("/v1/loans/%d", loanID)
+	var doc struct {
+		SHA256 string `json:"sha256"`
+	}
+	if err := c.JSON(ctx, "GET", path+"/contract", nil, nil, &doc); err != nil {
+		return err
+	}
+	var sign struct {
+		SignURL string `json:"sign_url"`
+	}
+	if err := c.JSON(ctx, "POST", path+"/contract/sign", map[string]any{}, nil, &sign); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "==> contract sha256 %s, signing at %s\n", doc.SHA256, sign.SignURL)
+	if err := localPost(sign.SignURL + "?action=sign"); err != nil {
+		return err
+	}
+	var loan struct {
+		Status       string `json:"status"`
+		Disbursement *struct {
+			State     string `json:"state"`
+			Transfers []struct {
+				OutBillNo string `json:"out_bill_no"`
+			} `json:"transfers"`
+		} `json:"disbursement"`
+	}
+	confirmed := false
+	return poll(ctx, 20*time.Second, func() (bool, error) {
+		if err := c.JSON(ctx, "GET", path, nil, nil, &loan); err != nil {
+			return false, err
+		}
+		if loan.Disbursement != nil && loan.Disbursement.State == "WAIT_USER_CONFIRM" && !confirmed {
+			fmt.Fprintf(out, "==> transfer waiting for the borrower: confirming %s\n", loan.Disbursement.Transfers[0].OutBillNo)
+			for _, t := range loan.Disbursement.Transfers {
+				if err := localPost(base + "/_local/wxpay/transfers/" + t.OutBillNo + "/confirm"); err != nil {
+					return false, err
+				}
+			}
+			confirmed = true
+		}
+		if loan.Status == "active" {
+			fmt.Fprintf(out, "==> loan %d active\n", loanID)
+		}
+		return loan.Status == "active", nil
+	})
+}
+
+func printLedger(ctx context.Context, base string, out io.Writer) error {
+	resp, err := http.Get(base + "/_local/ledger")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var l struct {
+		Balances   map[string]int64 `json:"balances"`
+		Violations []any            `json:"violations"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&l); err != nil {
+		return err
+	}
+	var sum int64
+	fmt.Fprintln(out, "==> ledger balances (fen, + debit / - credit):")
+	for k, v := range l.Balances {
+		fmt.Fprintf(out, "    %-40s %12d\n", k, v)
+		sum += v
+	}
+	if sum != 0 || len(l.Violations) > 0 {
+		return fmt.Errorf("ledger does not reconcile: sum %d, violations %v", sum, l.Violations)
+	}
+	fmt.Fprintln(out, "==> ledger reconciles: every transaction balances, balances sum to 0")
+	return nil
+}
+
+func localPost(url string) error {
+	r, err := http.Post(url, "application/json", strings.NewReader("{}"))
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	if r.StatusCode >= 300 {
+		b, _ := io.ReadAll(r.Body)
+		return fmt.Errorf("POST %s: %d %s", url, r.StatusCode, b)
+	}
+	return nil
+}
+
+func expectOK(resp *Response, err error) error {
+	if err != nil {
+		return err
+	}
+	if resp.Status >= 300 || strings.Contains(string(resp.Body), "mismatch") {
+		return fmt.Errorf("%d %s", resp.Status, resp.Body)
+	}
+	return nil
+}
+
+// JSON sends a request (signed if a POST) and decodes a 2xx answer into v.
+func (c *Client) JSON(ctx context.Context, method, path string, body any, headers map[string]string, v any) error {
+	resp, err := c.SendWith(ctx, method, path, body, headers)
+	if err := expectOK(resp, err); err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	return resp.Decode(v)
+}
+
+func poll(ctx context.Context, limit time.Duration, done func() (bool, error)) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		ok, err := done()
+		if err != nil || ok {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("not done within %s", limit)
+}
