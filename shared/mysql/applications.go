@@ -182,20 +182,7 @@ func (s Applications) Decide(ctx context.Context, d Decided, now time.Time) (boo
 // Stuck lists pending applications not advanced since before, oldest
 // first, at most limit (for the re-drive timer).
 func (s Applications) Stuck(ctx context.Context, before time.Time, limit int) ([]Application, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+appColumns+` FROM credit_applications WHERE status = 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?`, before, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Application
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryList(ctx, s.DB, scanApp, `SELECT `+appColumns+` FROM credit_applications WHERE status = 'pending' AND updated_at < ? ORDER BY updated_at LIMIT ?`, before, limit)
 }
 
 // Touch records a re-drive attempt.

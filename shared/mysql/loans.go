@@ -148,18 +148,23 @@ func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
 
 // List returns the borrower's newest loans, at most limit.
 func (s Loans) List(ctx context.Context, userID int64, limit int) ([]Loan, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+	return queryList(ctx, s.DB, scanLoan, `SELECT `+loanColumns+` FROM loans WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
+}
+
+// queryList runs q and scans every row with scan.
+func queryList[T any](ctx context.Context, db *sql.DB, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []Loan
+	var out []T
 	for rows.Next() {
-		l, err := scanLoan(rows)
+		v, err := scan(rows)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, l)
+		out = append(out, v)
 	}
 	return out, rows.Err()
 }
