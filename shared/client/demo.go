@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -48,6 +49,12 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 		return err
 	}
 	if err := signAndDisburse(ctx, c, base, out, loanID); err != nil {
+		return err
+	}
+	if err := repay(ctx, c, base, out, loanID, "due"); err != nil {
+		return err
+	}
+	if err := repay(ctx, c, base, out, loanID, "payoff"); err != nil {
 		return err
 	}
 	return printLedger(ctx, base, out)
@@ -120,6 +127,55 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 			fmt.Fprintf(out, "==> loan %d active\n", loanID)
 		}
 		return loan.Status == "active", nil
+	})
+}
+
+// repay pays kind (due or payoff) through a JSAPI order the borrower pays
+// in the fake, and waits until the notification is applied: the payoff
+// amount drops (due) or the loan is settled (payoff).
+func repay(ctx context.Context, c *Client, base string, out io.Writer, loanID int64, kind string) error {
+	path := fmt.Sprintf("/v1/loans/%d", loanID)
+	var before, now struct {
+		PayoffFen int64 `json:"payoff_fen"`
+	}
+	if err := c.JSON(ctx, "GET", path+"/payoff", nil, nil, &before); err != nil {
+		return err
+	}
+	var r struct {
+		RepaymentID int64             `json:"repayment_id"`
+		AmountFen   int64             `json:"amount_fen"`
+		PayParams   map[string]string `json:"pay_params"`
+	}
+	if err := c.JSON(ctx, "POST", path+"/repayments", map[string]string{"kind": kind},
+		map[string]string{"Idempotency-Key": "demo-" + kind + "-" + NewNonce()[:12]}, &r); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "==> repayment %d (%s): %d fen of payoff %d fen\n", r.RepaymentID, kind, r.AmountFen, before.PayoffFen)
+	if err := localPost(base + "/_local/wxpay/pay?package=" + url.QueryEscape(r.PayParams["package"])); err != nil {
+		return err
+	}
+	var loan struct {
+		Status string `json:"status"`
+	}
+	return poll(ctx, 20*time.Second, func() (bool, error) {
+		if err := c.JSON(ctx, "GET", path, nil, nil, &loan); err != nil {
+			return false, err
+		}
+		if loan.Status == "settled" {
+			fmt.Fprintf(out, "==> loan %d settled\n", loanID)
+			return true, nil
+		}
+		if kind == "payoff" {
+			return false, nil
+		}
+		if err := c.JSON(ctx, "GET", path+"/payoff", nil, nil, &now); err != nil {
+			return false, err
+		}
+		if now.PayoffFen < before.PayoffFen {
+			fmt.Fprintf(out, "==> installment applied; payoff now %d fen\n", now.PayoffFen)
+			return true, nil
+		}
+		return false, nil
 	})
 }
 

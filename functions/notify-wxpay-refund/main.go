@@ -1,0 +1,16 @@
+// Command notify-wxpay-refund is an SCF function (POST /notify/wxpay/refund,
+// REFUND.*); see serverless.yml for its trigger and shared/payments for its
+// behaviour.
+package main
+
+import (
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/payments"
+	"github.com/wxlend/wxlend/shared/scf"
+)
+
+func main() {
+	a := app.MustLoad()
+	d := payments.MustFromApp(a)
+	scf.Start(scf.APIGateway(payments.RefundNotify(d), a.Log))
+}

@@ -1,0 +1,15 @@
+// Command repay-create is an SCF function (POST /v1/loans/{id}/repayments);
+// see serverless.yml for its trigger and shared/payments for its behaviour.
+package main
+
+import (
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/payments"
+	"github.com/wxlend/wxlend/shared/scf"
+)
+
+func main() {
+	a := app.MustLoad()
+	d := payments.MustFromApp(a)
+	scf.Start(scf.APIGateway(payments.RepayCreate(a, d), a.Log))
+}
