@@ -21,6 +21,7 @@ import (
 	"github.com/wxlend/wxlend/shared/clock"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -66,7 +67,7 @@ func FromApp(a *app.App) (Deps, error) {
 	if err != nil {
 		return Deps{}, err
 	}
-	d := Deps{DB: a.DB, Pay: c, Clock: a.Clock, Log: a.Log, SceneID: os.Getenv(EnvSceneID)}
+	d := Deps{DB: a.DB, Pay: c, Clock: a.Clock, Log: a.Log, SceneID: os.Getenv(EnvSceneID), NameOf: realName(a)}
 	if s := os.Getenv(EnvPartLimitFen); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 10 {
@@ -112,3 +113,15 @@ func (d Deps) withDefaults() Deps {
 }
 
 func (d Deps) store() mysql.Disbursements { return mysql.Disbursements{DB: d.DB} }
+
+// realName reads the borrower's verified name (decrypted in memory only)
+// for transfers that WeChat Pay checks against the receiving account.
+func realName(a *app.App) func(context.Context, int64) (string, error) {
+	return func(ctx context.Context, userID int64) (string, error) {
+		id, err := mysql.KYC{DB: a.DB}.Identity(ctx, userID)
+		if err != nil {
+			return "", err
+		}
+		return a.Vault.Decrypt(ctx, pii.FieldName, id.NameEnc)
+	}
+}
