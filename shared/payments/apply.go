@@ -13,6 +13,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/evidence"
 	"github.com/wxlend/wxlend/shared/ledger"
+	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -190,10 +191,12 @@ func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts [
 	}
 }
 
-// disbursedTx appends the disbursement evidence: the hash of the parts as
-// paid. TODO(follow-up): re-date the schedule from the actual disbursement
-// date (lending.Reamortize / a re-quote at ShanghaiDate(now)).
+// disbursedTx dates the schedule from the actual disbursement day and
+// appends the disbursement evidence: the hash of the parts as paid.
 func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, parts []mysql.DisbursementPart, now time.Time) error {
+	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(now)); err != nil {
+		return err
+	}
 	type paid struct {
 		OutBillNo      string    `json:"out_bill_no"`
 		TransferBillNo string    `json:"transfer_bill_no"`
@@ -212,5 +215,27 @@ func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, 
 	}
 	sum := sha256.Sum256(b)
 	_, err = mysql.AppendEvidenceTx(ctx, tx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]), now)
+	return err
+}
+
+// redateTx moves the schedule's due dates to count from the day the money
+// arrived (same day of month, clamped, never chained). Amounts do not
+// depend on the start date (monthly periods), so they stay exactly as
+// signed; only the dates move.
+func redateTx(ctx context.Context, tx *sql.Tx, l mysql.Loan, start lending.Date) error {
+	q := l.Quote
+	if q.StartDate == start {
+		return nil
+	}
+	q.StartDate = start
+	q.Installments = append([]lending.Installment(nil), q.Installments...)
+	for i := range q.Installments {
+		q.Installments[i].DueDate = start.AddMonthsClamped(q.Installments[i].Seq)
+	}
+	b, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE loans SET schedule = ? WHERE id = ?`, string(b), l.ID)
 	return err
 }
