@@ -1,6 +1,7 @@
 // Command job-sweeper is a timer job (every minute): it re-drives outbox
-// messages and finishes transfers in unknown or pending states; see
-// shared/jobs and shared/payments.
+// messages, finishes transfers in unknown or pending states, applies paid
+// orders whose notification was lost, closes expired orders and completes
+// refunds; bounded batches; see shared/jobs and shared/payments.
 package main
 
 import (
@@ -22,6 +23,8 @@ func main() {
 	scf.Start(scf.Timer(a.Log, func(ctx context.Context, ev events.TimerEvent) error {
 		errOutbox := outbox(ctx, ev)
 		_, errTransfers := payments.SweepTransfers(ctx, d, payments.DefaultSweepAge, 100)
-		return errors.Join(errOutbox, errTransfers)
+		_, errOrders := payments.SweepOrders(ctx, d, payments.DefaultSweepAge, 100)
+		_, errRefunds := payments.SweepRefunds(ctx, d, payments.DefaultSweepAge, 100)
+		return errors.Join(errOutbox, errTransfers, errOrders, errRefunds)
 	}))
 }

@@ -260,3 +260,22 @@ func UpdateRefundTx(ctx context.Context, tx *sql.Tx, outRefundNo, state, refundI
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// Open lists orders still CREATED (not known paid) last touched
+// before before, oldest first, at most limit.
+func (s Repayments) Open(ctx context.Context, before time.Time, limit int) ([]Repayment, error) {
+	return queryList(ctx, s.DB, scanRepayment, `SELECT `+repaymentColumns+` FROM repayments WHERE state = ? AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+		RepaymentCreated, before, limit)
+}
+
+// Close marks an unpaid order closed (once).
+func (s Repayments) Close(ctx context.Context, outTradeNo string, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE repayments SET state = 'CLOSED', updated_at = ? WHERE out_trade_no = ? AND state = ?`, now, outTradeNo, RepaymentCreated)
+	return err
+}
+
+// Touch records that the sweeper looked at an order.
+func (s Repayments) Touch(ctx context.Context, outTradeNo string, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE repayments SET updated_at = ? WHERE out_trade_no = ? AND state = ?`, now, outTradeNo, RepaymentCreated)
+	return err
+}
