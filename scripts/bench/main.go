@@ -33,8 +33,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U]")
+	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey") {
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -42,10 +42,13 @@ func main() {
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
 	_ = fs.Parse(os.Args[2:])
 	var err error
-	if os.Args[1] == "gateway" {
+	switch os.Args[1] {
+	case "gateway":
 		err = benchGateway(*n)
-	} else {
+	case "risk":
 		err = benchRisk(*n, *users)
+	default:
+		err = benchJourney(*n)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -34,7 +34,7 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 		LimitFen      int64  `json:"limit_fen"`
 		AnnualRateBP  int64  `json:"annual_rate_bp"`
 	}
-	if err := c.JSON(ctx, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "demo-device-0123456789"}}, nil, &app); err != nil {
+	if err := c.JSON(ctx, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "device-" + user + "-0123456789"}}, nil, &app); err != nil {
 		return err
 	}
 	if err := poll(ctx, 10*time.Second, func() (bool, error) {
@@ -93,6 +93,7 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 	var sign struct {
 		SignURL string `json:"sign_url"`
 	}
+	signStart := time.Now()
 	if err := c.JSON(ctx, "POST", path+"/contract/sign", map[string]any{}, nil, &sign); err != nil {
 		return err
 	}
@@ -124,7 +125,7 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 			confirmed = true
 		}
 		if loan.Status == "active" {
-			fmt.Fprintf(out, "==> loan %d active\n", loanID)
+			fmt.Fprintf(out, "==> loan %d active (contract-sign -> active %d ms)\n", loanID, time.Since(signStart).Milliseconds())
 		}
 		return loan.Status == "active", nil
 	})

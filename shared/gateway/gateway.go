@@ -209,6 +209,8 @@ type Stats struct {
 	Invokes      int64   `json:"invokes"`
 	ColdStartsMS []int64 `json:"cold_starts_ms"`
 	Running      bool    `json:"running"`
+	P50MS        float64 `json:"p50_ms"`
+	P99MS        float64 `json:"p99_ms"`
 }
 
 // Stats reports each function's invocations and cold starts.
@@ -216,7 +218,7 @@ func (g *Gateway) Stats() map[string]Stats {
 	out := map[string]Stats{}
 	for n, f := range g.funcs {
 		f.mu.Lock()
-		s := Stats{Invokes: f.invokes, Running: f.inst != nil}
+		s := Stats{Invokes: f.invokes, Running: f.inst != nil, P50MS: percentileMS(f.latency, 50), P99MS: percentileMS(f.latency, 99)}
 		for _, d := range f.coldStart {
 			s.ColdStartsMS = append(s.ColdStartsMS, d.Milliseconds())
 		}
@@ -262,4 +264,13 @@ func (l *lineWriter) Write(p []byte) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+func percentileMS(ds []time.Duration, p int) float64 {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return float64(s[(len(s)-1)*p/100].Microseconds()) / 1000
 }

@@ -42,7 +42,11 @@ type function struct {
 	inst      *instance
 	coldStart []time.Duration // bounded history, for stats
 	invokes   int64
+	latency   []time.Duration // last maxLatencies warm invocations, for stats
 }
+
+// maxLatencies bounds the per-function latency history.
+const maxLatencies = 10000
 
 // ErrFunction is a function's own error (InvokeResponse.Error).
 type ErrFunction struct {
@@ -63,7 +67,9 @@ func (f *function) invoke(ctx context.Context, requestID string, payload []byte)
 		if err != nil {
 			return nil, err
 		}
+		start := time.Now()
 		out, err := f.call(ctx, inst, requestID, payload)
+		f.record(time.Since(start))
 		if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			f.kill(inst)
 			if attempt == 0 {
@@ -203,4 +209,15 @@ func freePort() (string, error) {
 	defer l.Close()
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port, nil
+}
+
+// record keeps one invocation's latency (gateway -> process -> handler ->
+// back), dropping the oldest beyond maxLatencies.
+func (f *function) record(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.latency) >= maxLatencies {
+		f.latency = f.latency[1:]
+	}
+	f.latency = append(f.latency, d)
 }

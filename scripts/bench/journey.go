@@ -1,0 +1,82 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/shared/pii"
+	"github.com/wxlend/wxlend/shared/underwriting"
+)
+
+var signToActive = regexp.MustCompile(`contract-sign -> active (\d+) ms`)
+
+// benchJourney runs n whole borrower journeys (scripts/demo's) with a WeChat
+// Pay fake that confirms transfers at once, and reports contract-sign ->
+// active and the gateway's per-invocation latency of the callback functions.
+func benchJourney(n int) error {
+	ctx := context.Background()
+	env := benchEnv()
+	g, base, stop, err := startLocal(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if r, err := http.Post(base+"/_local/wxpay/settings?auto_confirm=true", "", nil); err != nil || r.StatusCode >= 300 {
+		return fmt.Errorf("auto confirm: %v %v", err, r)
+	}
+	var sign []time.Duration
+	for i := 0; i < n; i++ {
+		id, err := journeyID(i)
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, luhnCard(fmt.Sprintf("6217000000%08d", i))); err != nil {
+			return fmt.Errorf("journey %d: %w\n%s", i, err, out.String())
+		}
+		if m := signToActive.FindStringSubmatch(out.String()); m != nil {
+			ms, _ := strconv.Atoi(m[1])
+			sign = append(sign, time.Duration(ms)*time.Millisecond)
+		}
+	}
+	fmt.Printf("%d journeys\n", n)
+	report("contract-sign -> loan active", sign)
+	stats := g.Stats()
+	for _, fn := range []string{"notify-ess", "notify-wxpay-transfer", "notify-wxpay-transaction", "notify-wxpay-refund", "disburse"} {
+		s := stats[fn]
+		fmt.Printf("%-34s p50 %7.3f ms  p99 %7.3f ms  (n=%d, gateway -> function -> back)\n", fn, s.P50MS, s.P99MS, s.Invokes)
+	}
+	return nil
+}
+
+// journeyID is a valid ID number whose provider hash approves (last hex 9).
+func journeyID(i int) (string, error) {
+	key := []byte(gateway.DevEnv("")["PII_INDEX_KEY"])
+	for seq := 0; seq < 1000; seq++ {
+		first := fmt.Sprintf("1101051990%02d%02d%03d", i%12+1, i%28+1, seq)
+		c, ok := pii.IDCheckChar(first)
+		if !ok {
+			continue
+		}
+		if h := underwriting.IDHash(key, first+string(c)); h[len(h)-1] == '9' {
+			return first + string(c), nil
+		}
+	}
+	return "", fmt.Errorf("no ID for journey %d", i)
+}
+
+func luhnCard(stem string) string {
+	for d := 0; d <= 9; d++ {
+		if s := stem + strconv.Itoa(d); pii.LuhnValid(s) {
+			return s
+		}
+	}
+	return ""
+}
