@@ -29,7 +29,8 @@ var (
 // signed). In one transaction: claim the idempotency key, check the quote
 // (the borrower's own, unexpired, unused), draw the amount from the credit
 // line with a conditional update, mark the quote used and insert the loan
-// as applied. The same key with the same body answers the first response.
+// as applied — after a fast re-check that the account is active and the
+// person not blacklisted since the credit decision. The same key with the same body answers the first response.
 // Errors: invalid_argument, not_found (quote), conflict (key reused with
 // another body, quote used), failed_precondition (expired quote, credit).
 func LoanCreate(a *app.App) http.Handler {
@@ -71,6 +72,12 @@ func createLoan(ctx context.Context, a *app.App, userID int64, key, hash, quoteI
 		if err != nil || prior != nil {
 			if prior != nil {
 				resp = *prior
+			}
+			return err
+		}
+		if ok, err := mysql.DrawAllowedTx(ctx, tx, userID); err != nil || !ok {
+			if err == nil {
+				err = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "draw_refused", Message: "a loan cannot be granted at this time"}
 			}
 			return err
 		}

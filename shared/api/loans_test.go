@@ -223,3 +223,19 @@ func TestEveryIllegalTransitionIsRefused(t *testing.T) {
 	}
 	_ = http.StatusOK
 }
+
+func TestDrawTimeBlacklistRecheck(t *testing.T) {
+	s := loanStack(t)
+	c := s.client(t, "zoe")
+	verifiedBorrower(t, s, c)
+	grantCredit(t, s.env, c.UserID, 1_000_000)
+	q := quote(t, c, 100_000)
+	if _, err := s.env.DB.Exec(`INSERT INTO blacklist (kind, value_hash, reason, created_at) SELECT 'id_number', id_number_bidx, 'fraud_confirmed', NOW() FROM identities WHERE user_id = ?`, c.UserID); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := createLoan(c, "key-blacklisted", q)
+	want(t, resp, err, 409, "failed_precondition")
+	if s.count(t, "loans") != 0 {
+		t.Fatal("a blacklisted borrower drew a loan")
+	}
+}
