@@ -17,20 +17,26 @@ import (
 // bad signature, 400 for a stale, malformed or foreign one, 500 when
 // processing failed (WeChat Pay retries).
 func TransferNotify(d Deps) http.Handler {
+	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
+		ev, err := n.Transfer()
+		if err != nil {
+			return err
+		}
+		return apply(r.Context(), d, update{OutBillNo: ev.OutBillNo, State: ev.State, TransferBillNo: ev.TransferBillNo,
+			FailReason: ev.FailReason, AmountFen: ev.AmountFen, MchID: ev.MchID, NotificationID: n.ID, EventType: n.EventType})
+	})
+}
+
+// notifyHandler is the shape every WeChat Pay callback shares: verify and
+// decrypt (wxpay), then apply once; 204 on success (duplicates included),
+// otherwise the refusal of notifyRefused, which changes nothing.
+func notifyHandler(d Deps, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
 	d = d.withDefaults()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := d.Pay.ParseNotification(r.Context(), r)
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
+		if err == nil {
+			err = handle(r, d, n)
 		}
-		ev, err := n.Transfer()
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
-		}
-		err = apply(r.Context(), d, update{OutBillNo: ev.OutBillNo, State: ev.State, TransferBillNo: ev.TransferBillNo,
-			FailReason: ev.FailReason, AmountFen: ev.AmountFen, MchID: ev.MchID, NotificationID: n.ID, EventType: n.EventType})
 		if err != nil {
 			notifyRefused(w, d, err)
 			return

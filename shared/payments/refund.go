@@ -37,25 +37,13 @@ type refundUpdate struct {
 // recorded for manual handling (the money stays payable). 204 answers it,
 // duplicates included; 401/400/500 with {"code":"FAIL"} otherwise.
 func RefundNotify(d Deps) http.Handler {
-	d = d.withDefaults()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := d.Pay.ParseNotification(r.Context(), r)
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
-		}
+	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Refund()
 		if err != nil {
-			notifyRefused(w, d, err)
-			return
+			return err
 		}
-		err = applyRefund(r.Context(), d, refundUpdate{OutRefundNo: ev.OutRefundNo, Status: ev.RefundStatus, RefundID: ev.RefundID,
+		return applyRefund(r.Context(), d, refundUpdate{OutRefundNo: ev.OutRefundNo, Status: ev.RefundStatus, RefundID: ev.RefundID,
 			AmountFen: ev.RefundFen, NotificationID: n.ID, EventType: n.EventType})
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
 	})
 }
 

@@ -39,29 +39,19 @@ var (
 // a refund, which is sent after the commit. 204 answers it (duplicates
 // included); 401/400/500 with {"code":"FAIL"} refuse it and change nothing.
 func TransactionNotify(d Deps) http.Handler {
-	d = d.withDefaults()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := d.Pay.ParseNotification(r.Context(), r)
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
-		}
+	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Transaction()
 		if err != nil {
-			notifyRefused(w, d, err)
-			return
+			return err
 		}
 		rf, err := applyPayment(r.Context(), d, ev, n.ID, n.EventType)
-		if err != nil {
-			notifyRefused(w, d, err)
-			return
+		if err != nil || rf == nil {
+			return err
 		}
-		if rf != nil {
-			if err := sendRefund(r.Context(), d, *rf); err != nil {
-				d.Log.Warn("repay: refund left for the sweeper", "out_refund_no", rf.OutRefundNo, "error", err.Error())
-			}
+		if err := sendRefund(r.Context(), d, *rf); err != nil {
+			d.Log.Warn("repay: refund left for the sweeper", "out_refund_no", rf.OutRefundNo, "error", err.Error())
 		}
-		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
