@@ -92,6 +92,9 @@ func TestConcurrentDrawsNeverExceedTheLimit(t *testing.T) {
 			mu.Lock()
 			codes[resp.Status]++
 			mu.Unlock()
+			if resp.Status != 201 && resp.Status != 409 {
+				t.Logf("draw %d: %d %s", i, resp.Status, resp.Body)
+			}
 		}(i, q)
 	}
 	wg.Wait()

@@ -23,6 +23,7 @@ type Config struct {
 	RedisPassword string
 	RedisDB       int
 	RedisPrefix   string
+	RedisPool     int
 	WeChatAppID   string
 	WeChatSecret  string
 	WeChatAPIBase string
@@ -128,6 +129,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisPassword: e.str("REDIS_PASSWORD", "", false),
 		RedisDB:       e.int("REDIS_DB", 0, 0, 15),
 		RedisPrefix:   e.str("REDIS_PREFIX", "wxlend:", false),
+		RedisPool:     e.int("REDIS_POOL_SIZE", 16, 1, 512),
 		WeChatAppID:   e.str("WECHAT_APPID", "", true),
 		WeChatSecret:  e.str("WECHAT_SECRET", "", true),
 		WeChatAPIBase: e.str("WECHAT_API_BASE", "https://api.weixin.qq.com", false),

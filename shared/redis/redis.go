@@ -34,12 +34,15 @@ type Store struct {
 }
 
 // Open connects (lazily; go-redis dials on first use) with short timeouts:
-// a Redis outage must fail fast, never hang a function.
-func Open(addr, password string, db int, prefix string) *Store {
+// a Redis outage must fail fast, never hang a function. Waiting for a free
+// connection is not an outage, only load (a multi-concurrency instance or a
+// test firing hundreds of requests at one App), so PoolTimeout is longer.
+func Open(addr, password string, db int, prefix string, poolSize int) *Store {
 	c := goredis.NewClient(&goredis.Options{
 		Addr: addr, Password: password, DB: db,
 		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond,
-		WriteTimeout: 300 * time.Millisecond, MaxRetries: 1, PoolSize: 16,
+		WriteTimeout: 300 * time.Millisecond, MaxRetries: 1, PoolSize: poolSize,
+		PoolTimeout: 3 * time.Second,
 	})
 	return &Store{C: c, Prefix: prefix}
 }

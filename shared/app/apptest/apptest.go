@@ -101,7 +101,7 @@ func New(t testing.TB, opts Options) *Env {
 		opts.RedisAddr = redistest.Addr()
 	}
 	env := map[string]string{
-		"WXLEND_ENV": "test", "MYSQL_DSN": db.DSN, "MYSQL_MAX_OPEN": "32", "REDIS_ADDR": opts.RedisAddr, "REDIS_PREFIX": prefix,
+		"WXLEND_ENV": "test", "MYSQL_DSN": db.DSN, "MYSQL_MAX_OPEN": "32", "REDIS_ADDR": opts.RedisAddr, "REDIS_PREFIX": prefix, "REDIS_POOL_SIZE": "64",
 		"WECHAT_APPID": "wxtestapp", "WECHAT_SECRET": "wxtestsecret", "WECHAT_API_BASE": wx.URL,
 		"AUTH_SECRET": "test-auth-secret-0123456789abcdef0123", "TENCENTCLOUD_API_SCHEME": "HTTP",
 		"TENCENTCLOUD_API_ENDPOINT": strings.TrimPrefix(tc.URL, "http://"),
