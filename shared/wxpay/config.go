@@ -99,6 +99,9 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 // MchID is the merchant number the client signs as.
 func (c *Client) MchID() string { return c.cfg.MchID }
 
+// Timeout is how long one API call may take.
+func (c *Client) Timeout() time.Duration { return c.cfg.HTTPTimeout }
+
 // AppID is the AppID put in orders and transfers.
 func (c *Client) AppID() string { return c.cfg.AppID }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/wechatpay-apiv3/wechatpay-go/core"
 )
@@ -33,7 +34,52 @@ var (
 	// ErrRateLimited: FREQUENCY_LIMITED; back off and resend with the same
 	// number.
 	ErrRateLimited = errors.New("wxpay: rate limited")
+	// ErrMerchantLimit: the paying merchant's own transfer limit is used up
+	// (400 INVALID_REQUEST "超出商户单日转账额度"). It is also an
+	// ErrInvalidRequest: the request had no effect. Another merchant
+	// account, or the same one tomorrow, may take it.
+	ErrMerchantLimit = errors.New("wxpay: merchant transfer limit reached")
 )
+
+// merchantLimitMessages mark an INVALID_REQUEST as the merchant's own
+// limit. UNCONFIRMED: WeChat Pay documents this case by its message only
+// (refs/wxpay.md §2), so the message is matched.
+var merchantLimitMessages = []string{"超出商户单日转账额度", "商户单日转账额度", "商户日转账额度"}
+
+func isMerchantLimit(a *core.APIError) bool {
+	if a.Code != "INVALID_REQUEST" && a.Code != "PARAM_ERROR" {
+		return false
+	}
+	for _, m := range merchantLimitMessages {
+		if strings.Contains(a.Message, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// PayerSideFailure reports whether a transfer bill's fail_reason lies
+// with the paying merchant account rather than the borrower: the bill is
+// final, and another merchant account may pay the same money under a new
+// number. Borrower-side reasons (name, frozen or abnormal payee account,
+// the payee's own limits) are not: they need a person; nor is
+// MERCHANT_REJECT (the lender's own approver said no). The reasons are
+// the batch API's FailReasonType (refs/wxpay.md §2); the meaning of
+// PRODUCT_AUTH_CHECK_FAIL (the merchant lacks the product) is UNCONFIRMED.
+func PayerSideFailure(reason string) bool {
+	switch reason {
+	case "PAYER_ACCOUNT_ABNORMAL", "PRODUCT_AUTH_CHECK_FAIL":
+		return true
+	}
+	return false
+}
+
+// PayeeDailyLimit reports whether a transfer failed only on the
+// borrower's daily receiving limit (refs/wxpay.md §2: 20,000 CNY a day per
+// user): the same money can be sent again from the next day.
+func PayeeDailyLimit(reason string) bool {
+	return reason == "DAY_RECEIVED_QUOTA_EXCEED" || reason == "DAY_RECEIVED_COUNT_EXCEED"
+}
 
 // Codes the client itself gives an *Error when WeChat Pay gave none.
 const (
@@ -145,6 +191,8 @@ func classifyAPI(op string, a *core.APIError) *Error {
 		e.Final, e.kinds = true, []error{ErrNotFound}
 	case a.Code == "SIGN_ERROR" || a.Code == "NO_AUTH" || a.StatusCode == http.StatusUnauthorized:
 		e.Final, e.kinds = true, []error{ErrConfiguration}
+	case isMerchantLimit(a):
+		e.Final, e.kinds = true, []error{ErrInvalidRequest, ErrMerchantLimit}
 	case a.StatusCode >= 400:
 		e.Final, e.kinds = true, []error{ErrInvalidRequest}
 	default:

@@ -38,3 +38,19 @@ func DevEnv(apiBase, notifyBase string) map[string]string {
 		wxpay.EnvNotifyBase:  strings.TrimRight(notifyBase, "/"),
 	}
 }
+
+// DevRouteEnv is a further dev merchant account (route n >= 2, merchant
+// mchID, its own fake at apiBase) as the WXPAY_<n>_* variables
+// wxpay.ConfigsFromEnv reads. It reuses the dev keys; the fake told apart
+// by Options.MchID checks the merchant number. Dev only.
+func DevRouteEnv(n int, mchID, apiBase string) map[string]string {
+	return map[string]string{
+		wxpay.RouteEnv(wxpay.EnvMchID, n):       mchID,
+		wxpay.RouteEnv(wxpay.EnvCertSerial, n):  DevCertSerial,
+		wxpay.RouteEnv(wxpay.EnvPrivateKey, n):  DevMerchantPrivateKeyPEM(),
+		wxpay.RouteEnv(wxpay.EnvPublicKeyID, n): DevPublicKeyID,
+		wxpay.RouteEnv(wxpay.EnvPublicKey, n):   DevPlatformPublicKeyPEM,
+		wxpay.RouteEnv(wxpay.EnvAPIv3Key, n):    DevAPIv3Key,
+		wxpay.RouteEnv(wxpay.EnvBaseURL, n):     apiBase,
+	}
+}

@@ -29,7 +29,10 @@
 // timestamps) are concurrency-safe.
 //
 // Fixtures: a transfer whose user_name contains 不符 fails with
-// NAME_NOT_CORRECT. Business times come from Options.Now; protocol
+// NAME_NOT_CORRECT. The operating account is unlimited unless SetBalance /
+// SetDayQuota say otherwise (account.go). Several merchants are several
+// fakes, each with its own Options.MchID on its own host (they share the
+// dev keys). Business times come from Options.Now; protocol
 // timestamps (signatures) always use the real clock, as the SDK checks them
 // against it.
 package wxpaytest
@@ -91,6 +94,7 @@ type Fake struct {
 	deliveries []Delivery
 	stats      Stats
 	creates    map[string]int // transfer.create calls per out_bill_no
+	account    account
 
 	api, local http.Handler
 	inflight   atomic.Int64
@@ -178,7 +182,7 @@ func (f *Fake) Handler() http.Handler { return f.api }
 //	POST /_local/wxpay/refunds/{out_refund_no}/state?status=SUCCESS|ABNORMAL|CLOSED
 //	POST /_local/wxpay/faults?api=transfer.create&code=SYSTEM_ERROR[&count=N]
 //	POST /_local/wxpay/faults/rate?rate=0.2&seed=1[&codes=SYSTEM_ERROR,FREQUENCY_LIMITED]
-//	POST /_local/wxpay/settings?auto_confirm=true&transfer_hold=ACCEPTED&cancel_hold=false&manual_refunds=false
+//	POST /_local/wxpay/settings?auto_confirm=true&transfer_hold=ACCEPTED&cancel_hold=false&manual_refunds=false&balance_fen=-1&day_quota_fen=0
 //	POST /_local/wxpay/notifications/hold
 //	POST /_local/wxpay/notifications/release[?reverse=true]
 //	POST /_local/wxpay/notifications/duplicate?n=2
@@ -243,6 +247,14 @@ func (f *Fake) TransferCreateCalls(outBillNo string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.creates[outBillNo]
+}
+
+// HasTransfer reports whether a transfer bill numbered outBillNo exists.
+func (f *Fake) HasTransfer(outBillNo string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	_, ok := f.transfers[outBillNo]
+	return ok
 }
 
 // SetAutoConfirm switches AutoConfirm for bills created from now on.

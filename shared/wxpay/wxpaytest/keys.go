@@ -22,6 +22,9 @@ import (
 const (
 	// DevMchID is the fake merchant number (商户号).
 	DevMchID = "1230000109"
+	// DevMchID2 is a second dev merchant account (a second disbursement
+	// route); it shares the dev keys.
+	DevMchID2 = "1230000110"
 	// DevAppID is the mini-program AppID bound to the merchant; it equals
 	// the local gateway's DevWeChatAppID.
 	DevAppID = "wxdev0000000000001"

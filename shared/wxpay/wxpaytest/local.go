@@ -361,6 +361,16 @@ func (f *Fake) applySettings(r *http.Request) error {
 	if v, ok := b("manual_refunds"); ok {
 		f.SetManualRefunds(v)
 	}
+	for k, set := range map[string]func(int64){"balance_fen": f.SetBalance, "day_quota_fen": f.SetDayQuota} {
+		if !r.Form.Has(k) {
+			continue
+		}
+		n, err := strconv.ParseInt(r.Form.Get(k), 10, 64)
+		if err != nil {
+			return errBadRequest(k + " must be an integer (fen)")
+		}
+		set(n)
+	}
 	if r.Form.Has("transfer_hold") {
 		if err := f.SetTransferHold(r.Form.Get("transfer_hold")); err != nil {
 			return errBadRequest(err.Error())

@@ -173,6 +173,9 @@ func (f *Fake) createTransfer(r *http.Request, body []byte, fault string) answer
 		return okJSON(createAnswer(t))
 	}
 	now := f.nowCST()
+	if e := f.debit(in.Amount, now); e != nil {
+		return answer{err: e}
+	}
 	t := &transfer{Transfer: Transfer{OutBillNo: in.OutBillNo, OpenID: in.OpenID, UserName: in.UserName, AmountFen: in.Amount,
 		Remark: in.Remark, SceneID: in.SceneID, ReportInfos: in.ReportInfos, NotifyURL: in.NotifyURL, Perception: in.Perception,
 		TransferBillNo: fmt.Sprintf("1330000%s%025d", now.Format("20060102"), f.nextSeq()), CreateTime: now}, fingerprint: fp}
@@ -226,6 +229,9 @@ func (f *Fake) setState(t *transfer, state, failReason string) []*notice {
 	t.History = append(t.History, state)
 	if state == TransferFail {
 		t.FailReason = failReason
+	}
+	if state == TransferFail || state == TransferCancelled {
+		f.credit(t)
 	}
 	if state == TransferWaitUserConfirm && t.PackageInfo == "" {
 		t.PackageInfo = base64.StdEncoding.EncodeToString([]byte("wxpaytest:" + t.TransferBillNo + ":" + randomAlnum(16)))
