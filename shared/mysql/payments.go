@@ -12,22 +12,29 @@ import (
 )
 
 // Disbursement part states: WeChat Pay's transfer states plus CREATING
-// (stored, not yet sent) and UNKNOWN (sent, outcome unknown: query, never
-// a new number).
+// (stored, not yet sent), UNKNOWN (sent, outcome unknown: query, never a
+// new number) and REROUTED (WeChat Pay refused to create it and a query
+// proved it does not exist; a later attempt on another merchant replaces
+// it, and this number is never sent again).
 const (
 	PartCreating = "CREATING"
 	PartUnknown  = "UNKNOWN"
+	PartRerouted = "REROUTED"
 )
+
+// finalStates is PartFinal as SQL.
+const finalStates = `('SUCCESS', 'FAIL', 'CANCELLED', 'REROUTED')`
 
 // PartFinal reports whether a disbursement part state can no longer change.
 func PartFinal(state string) bool {
-	return state == "SUCCESS" || state == "FAIL" || state == "CANCELLED"
+	return state == "SUCCESS" || state == "FAIL" || state == "CANCELLED" || state == PartRerouted
 }
 
 // DisbursementPart is one transfer of a loan's disbursement.
 type DisbursementPart struct {
 	LoanID         int64
 	PartNo         int
+	AttemptNo      int // 1 for the first number of a part
 	OutBillNo      string
 	MchID          string
 	AmountFen      money.Fen
@@ -35,7 +42,8 @@ type DisbursementPart struct {
 	TransferBillNo string
 	PackageInfo    string
 	FailReason     string
-	Attempts       int
+	Attempts       int          // calls made with this number
+	NotBefore      sql.NullTime // not sent before this time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
@@ -47,8 +55,9 @@ type Disbursements struct{ DB *sql.DB }
 // stored (the unique out_bill_no) is a conflict.
 func InsertDisbursementPartsTx(ctx context.Context, tx *sql.Tx, parts []DisbursementPart, now time.Time) error {
 	for _, p := range parts {
-		_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (loan_id, part_no, out_bill_no, mch_id, amount_fen, state, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, p.OutBillNo, p.MchID, p.AmountFen, PartCreating, now, now)
+		attempt := max(p.AttemptNo, 1)
+		_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, not_before, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, attempt, p.OutBillNo, p.MchID, p.AmountFen, PartCreating, p.NotBefore, now, now)
 		if IsDuplicate(err) {
 			return apierr.New(apierr.Conflict, "disbursement already stored")
 		}
@@ -59,12 +68,12 @@ func InsertDisbursementPartsTx(ctx context.Context, tx *sql.Tx, parts []Disburse
 	return nil
 }
 
-const partColumns = `loan_id, part_no, out_bill_no, mch_id, amount_fen, state, transfer_bill_no, package_info, fail_reason, attempts, created_at, updated_at`
+const partColumns = `loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, transfer_bill_no, package_info, fail_reason, attempts, not_before, created_at, updated_at`
 
 func scanPart(row interface{ Scan(...any) error }) (DisbursementPart, error) {
 	var p DisbursementPart
-	err := row.Scan(&p.LoanID, &p.PartNo, &p.OutBillNo, &p.MchID, &p.AmountFen, &p.State, &p.TransferBillNo, &p.PackageInfo,
-		&p.FailReason, &p.Attempts, &p.CreatedAt, &p.UpdatedAt)
+	err := row.Scan(&p.LoanID, &p.PartNo, &p.AttemptNo, &p.OutBillNo, &p.MchID, &p.AmountFen, &p.State, &p.TransferBillNo, &p.PackageInfo,
+		&p.FailReason, &p.Attempts, &p.NotBefore, &p.CreatedAt, &p.UpdatedAt)
 	return p, err
 }
 
@@ -87,14 +96,27 @@ func queryParts(ctx context.Context, q interface {
 	return out, rows.Err()
 }
 
-// ForLoan returns a loan's parts in order.
+// ForLoan returns every attempt of a loan's parts, by part and attempt.
 func (s Disbursements) ForLoan(ctx context.Context, loanID int64) ([]DisbursementPart, error) {
-	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no`, loanID)
+	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no`, loanID)
 }
 
-// ForLoanTx returns a loan's parts locked for update, in order.
+// ForLoanTx is ForLoan with the rows locked for update.
 func ForLoanTx(ctx context.Context, tx *sql.Tx, loanID int64) ([]DisbursementPart, error) {
-	return queryParts(ctx, tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no FOR UPDATE`, loanID)
+	return queryParts(ctx, tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no FOR UPDATE`, loanID)
+}
+
+// CurrentParts keeps the last attempt of each part from rows ordered as
+// ForLoan returns them: the attempts that decide the disbursement.
+func CurrentParts(rows []DisbursementPart) []DisbursementPart {
+	var out []DisbursementPart
+	for i, p := range rows {
+		if i+1 < len(rows) && rows[i+1].PartNo == p.PartNo {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // ByBillNo returns one part; not_found if unknown.
@@ -119,7 +141,7 @@ func PartForUpdateTx(ctx context.Context, tx *sql.Tx, outBillNo string) (Disburs
 // unless it is already final (monotonic). It reports whether it wrote.
 func UpdatePartTx(ctx context.Context, tx *sql.Tx, p DisbursementPart, now time.Time) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, transfer_bill_no = ?, package_info = ?, fail_reason = ?, updated_at = ?
-		WHERE out_bill_no = ? AND state NOT IN ('SUCCESS', 'FAIL', 'CANCELLED')`,
+		WHERE out_bill_no = ? AND state NOT IN `+finalStates,
 		p.State, p.TransferBillNo, p.PackageInfo, p.FailReason, now, p.OutBillNo)
 	if err != nil {
 		return false, fmt.Errorf("update disbursement %s: %w", p.OutBillNo, err)
@@ -128,18 +150,74 @@ func UpdatePartTx(ctx context.Context, tx *sql.Tx, p DisbursementPart, now time.
 	return n == 1, nil
 }
 
-// NoteAttempt counts one call to WeChat Pay for a part and touches it, so
-// the sweeper waits before the next.
-func (s Disbursements) NoteAttempt(ctx context.Context, outBillNo string, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE disbursements SET attempts = attempts + 1, updated_at = ? WHERE out_bill_no = ?`, now, outBillNo)
+// ClaimAttempt takes the right to make one call to WeChat Pay with a
+// part's number: it counts the call and touches the part, but only if
+// nobody claimed it since the caller read it (attempts still seen) and it
+// is not final. Of concurrent callers one wins; the sweeper leaves a part
+// alone for longer than a call can take, so at most one call per number
+// is in flight, and a definite refusal to that call means the number was
+// not created.
+func (s Disbursements) ClaimAttempt(ctx context.Context, outBillNo string, seen int, now time.Time) (bool, error) {
+	res, err := s.DB.ExecContext(ctx, `UPDATE disbursements SET attempts = attempts + 1, updated_at = ?
+		WHERE out_bill_no = ? AND attempts = ? AND state NOT IN `+finalStates, now, outBillNo, seen)
+	if err != nil {
+		return false, fmt.Errorf("claim disbursement %s: %w", outBillNo, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Stale returns parts to look at: not final, due (not_before passed), and
+// either untouched since before or never sent; oldest first, at most limit
+// (one sweep's batch).
+func (s Disbursements) Stale(ctx context.Context, before, now time.Time, limit int) ([]DisbursementPart, error) {
+	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements
+		WHERE state NOT IN `+finalStates+` AND (updated_at <= ? OR attempts = 0) AND (not_before IS NULL OR not_before <= ?)
+		ORDER BY updated_at, id LIMIT ?`, before, now, limit)
+}
+
+// RerouteTx retires a part's number that WeChat Pay proved it never
+// created (REROUTED, with the refusal as reason) and stores the next
+// attempt, in tx. The update is conditional on the claim the caller made
+// (attempts) and on the number still being open, so a part that moved
+// meanwhile is left alone: it reports false and writes nothing.
+func RerouteTx(ctx context.Context, tx *sql.Tx, old DisbursementPart, reason string, next DisbursementPart, now time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, fail_reason = ?, updated_at = ?
+		WHERE out_bill_no = ? AND attempts = ? AND state IN (?, ?)`, PartRerouted, reason, now, old.OutBillNo, old.Attempts, PartCreating, PartUnknown)
+	if err != nil {
+		return false, fmt.Errorf("reroute disbursement %s: %w", old.OutBillNo, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	return true, InsertDisbursementPartsTx(ctx, tx, []DisbursementPart{next}, now)
+}
+
+// RestRoute records that a merchant account refused a transfer for lack
+// of balance or limits: new disbursements avoid it until until.
+func (s Disbursements) RestRoute(ctx context.Context, mchID, reason string, until, now time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
+		ON DUPLICATE KEY UPDATE resting_until = GREATEST(resting_until, VALUES(resting_until)), reason = VALUES(reason),
+		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, now)
 	return err
 }
 
-// Stale returns parts not final and untouched since before, oldest first,
-// at most limit (one sweep's batch).
-func (s Disbursements) Stale(ctx context.Context, before time.Time, limit int) ([]DisbursementPart, error) {
-	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements
-		WHERE state NOT IN ('SUCCESS', 'FAIL', 'CANCELLED') AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, before, limit)
+// RestingRoutes returns the merchant accounts resting at now.
+func (s Disbursements) RestingRoutes(ctx context.Context, now time.Time) (map[string]bool, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT mch_id FROM merchant_routes WHERE resting_until > ?`, now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return nil, err
+		}
+		out[m] = true
+	}
+	return out, rows.Err()
 }
 
 // RecordNotificationTx stores a WeChat Pay notification id; false when it
@@ -163,4 +241,10 @@ func LoanAmountFen(ctx context.Context, db *sql.DB, loanID int64) (money.Fen, er
 		return 0, apierr.New(apierr.NotFound, "loan not found")
 	}
 	return a, err
+}
+
+// Hold keeps an open part from being sent or swept before until.
+func (s Disbursements) Hold(ctx context.Context, outBillNo string, until time.Time) error {
+	_, err := s.DB.ExecContext(ctx, `UPDATE disbursements SET not_before = ? WHERE out_bill_no = ? AND state NOT IN `+finalStates, until, outBillNo)
+	return err
 }

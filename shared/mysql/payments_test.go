@@ -49,7 +49,7 @@ func TestDisbursementPartsAreUniqueAndFinalStatesStick(t *testing.T) {
 	if err != nil || p.State != "SUCCESS" {
 		t.Fatalf("%+v %v", p, err)
 	}
-	stale, err := mysql.Disbursements{DB: db.DB}.Stale(ctx, now, 10)
+	stale, err := mysql.Disbursements{DB: db.DB}.Stale(ctx, now, now, 10)
 	if err != nil || len(stale) != 0 {
 		t.Fatalf("final part is stale: %v %v", stale, err)
 	}
