@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -106,12 +107,26 @@ func apply(ctx context.Context, d Deps, u update) error {
 		if !mysql.PartFinal(next.State) {
 			return nil
 		}
-		if next.State == wxpay.TransferSuccess {
+		switch next.State {
+		case wxpay.TransferSuccess:
 			if err := postPartTx(ctx, tx, d, next); err != nil {
 				return err
 			}
+		case wxpay.TransferFail:
+			retry, ok, err := retryAfterFail(ctx, d, parts, next)
+			if err != nil {
+				return err
+			}
+			if ok {
+				if err := mysql.InsertDisbursementPartsTx(ctx, tx, []mysql.DisbursementPart{retry}, now); err != nil {
+					return err
+				}
+				d.Log.Warn("disburse: failed transfer retried under a new number", "from", next.OutBillNo, "to", retry.OutBillNo,
+					"reason", next.FailReason, "mch_id", retry.MchID)
+				parts = slices.Insert(parts, i+1, retry)
+			}
 		}
-		return finishLoanTx(ctx, tx, d, p0.LoanID, parts)
+		return finishLoanTx(ctx, tx, d, p0.LoanID, mysql.CurrentParts(parts))
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/loan"
@@ -17,8 +18,16 @@ import (
 // maxParts bounds the split of one disbursement.
 const maxParts = 64
 
-// OutBillNo is the transfer number of a loan's part: "D<loan>P<part>".
-func OutBillNo(loanID int64, partNo int) string { return fmt.Sprintf("D%dP%d", loanID, partNo) }
+// OutBillNo is the transfer number of a loan's part: "D<loan>P<part>" for
+// its first attempt, "D<loan>P<part>A<n>" for attempt n >= 2 (a reroute or
+// a retry on a later day, made only once the earlier number is proved
+// dead).
+func OutBillNo(loanID int64, partNo, attempt int) string {
+	if attempt <= 1 {
+		return fmt.Sprintf("D%dP%d", loanID, partNo)
+	}
+	return fmt.Sprintf("D%dP%dA%d", loanID, partNo, attempt)
+}
 
 // SplitFen splits amount into the fewest parts of at most limit, as equal
 // as possible (the first parts take the remainder fen), so no part is a
@@ -102,6 +111,10 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 		d.Log.Error("disburse: amount does not match the signed terms", "loan_id", loanID)
 		return 0, nil, nil
 	}
+	mch, err := firstRoute(ctx, d)
+	if err != nil {
+		return 0, nil, fmt.Errorf("disburse loan %d: %w", loanID, err)
+	}
 	amounts := SplitFen(net, d.PartLimitFen)
 	if len(amounts) > maxParts {
 		d.Log.Error("disburse: too many parts", "loan_id", loanID, "parts", len(amounts))
@@ -109,7 +122,7 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 	}
 	parts := make([]mysql.DisbursementPart, len(amounts))
 	for i, a := range amounts {
-		parts[i] = mysql.DisbursementPart{LoanID: loanID, PartNo: i + 1, OutBillNo: OutBillNo(loanID, i+1), MchID: d.Pay.MchID(),
+		parts[i] = mysql.DisbursementPart{LoanID: loanID, PartNo: i + 1, AttemptNo: 1, OutBillNo: OutBillNo(loanID, i+1, 1), MchID: mch,
 			AmountFen: a, State: mysql.PartCreating}
 	}
 	now := d.Clock.Now()
@@ -126,35 +139,78 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 	return l.UserID, parts, nil
 }
 
-// sendPart calls CreateTransfer for a stored part (same number and
-// parameters on every attempt) and applies the answer.
+// sendPart claims a stored part and sends it; a part someone else
+// claimed meanwhile, or held until later, is left alone.
 func sendPart(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPart) error {
+	ok, err := claim(ctx, d, &p)
+	if !ok {
+		return err
+	}
+	return createClaimed(ctx, d, userID, p)
+}
+
+// claim takes the one call to WeChat Pay a part may have in flight
+// (mysql.ClaimAttempt); p.Attempts counts it on success.
+func claim(ctx context.Context, d Deps, p *mysql.DisbursementPart) (bool, error) {
+	now := d.Clock.Now()
+	if p.NotBefore.Valid && now.Before(p.NotBefore.Time) {
+		return false, nil
+	}
+	ok, err := d.store().ClaimAttempt(ctx, p.OutBillNo, p.Attempts, now)
+	if ok {
+		p.Attempts++
+	}
+	return ok, err
+}
+
+// createClaimed calls CreateTransfer for a claimed part (same number and
+// parameters on every attempt) and applies the answer. A merchant account
+// refusing for lack of balance or limits hands the part to the next route.
+func createClaimed(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPart) error {
+	c, err := d.route(p)
+	if err != nil {
+		return err
+	}
 	req, err := transferRequest(ctx, d, userID, p)
 	if err != nil {
 		return err
 	}
-	if err := d.store().NoteAttempt(ctx, p.OutBillNo, d.Clock.Now()); err != nil {
-		return err
-	}
-	bill, err := d.Pay.CreateTransfer(ctx, req)
+	bill, err := c.CreateTransfer(ctx, req)
 	if err == nil {
 		return apply(ctx, d, billUpdate(p.OutBillNo, bill, true))
 	}
+	if errors.Is(err, wxpay.ErrNotEnough) || errors.Is(err, wxpay.ErrMerchantLimit) {
+		return routeRefused(ctx, d, c, userID, p, err)
+	}
 	var we *wxpay.Error
 	if errors.As(err, &we) && we.Final {
-		return settleRefusedCreate(ctx, d, p, we)
+		return settleRefusedCreate(ctx, d, c, p, we)
 	}
+	markUnknown(ctx, d, p, time.Time{})
+	return err
+}
+
+// ErrNoRoute: a part's merchant account is not among the configured routes.
+var ErrNoRoute = errors.New("payments: merchant account not configured")
+
+// markUnknown leaves an open part for the sweeper, held until hold when
+// that is set. The same number is queried or resent later, never replaced.
+func markUnknown(ctx context.Context, d Deps, p mysql.DisbursementPart, hold time.Time) {
 	if p.State == mysql.PartCreating {
 		_ = apply(ctx, d, update{OutBillNo: p.OutBillNo, State: mysql.PartUnknown})
 	}
-	return err
+	if !hold.IsZero() {
+		if err := d.store().Hold(ctx, p.OutBillNo, hold); err != nil {
+			d.Log.Warn("disburse: hold", "out_bill_no", p.OutBillNo, "error", err.Error())
+		}
+	}
 }
 
 // settleRefusedCreate handles a create WeChat Pay refused: the bill may
 // still exist (the number reused with other parameters), so only a query
 // answering NotFound lets the part end as FAIL.
-func settleRefusedCreate(ctx context.Context, d Deps, p mysql.DisbursementPart, refused *wxpay.Error) error {
-	bill, err := d.Pay.QueryTransfer(ctx, p.OutBillNo)
+func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p mysql.DisbursementPart, refused *wxpay.Error) error {
+	bill, err := c.QueryTransfer(ctx, p.OutBillNo)
 	switch {
 	case err == nil:
 		return apply(ctx, d, billUpdate(p.OutBillNo, bill, false))

@@ -10,14 +10,16 @@ import (
 
 // TransferNotify is notify-wxpay-transfer (POST /notify/wxpay/transfer,
 // MCHTRANSFER.BILL.FINISHED): the signature, timestamp (5 minutes) and
-// merchant are checked and the resource decrypted by wxpay; the bill's
+// merchant (any disbursement route) are checked and the resource
+// decrypted by wxpay; the bill's
 // amount and merchant must match our part. The notification is applied
 // once (notification id, then the part's final state); 204 answers it,
 // duplicates included. A refused notification changes nothing: 401 for a
 // bad signature, 400 for a stale, malformed or foreign one, 500 when
 // processing failed (WeChat Pay retries).
 func TransferNotify(d Deps) http.Handler {
-	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
+	d = d.withDefaults()
+	return notifyHandlerFor(d, d.Routes, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Transfer()
 		if err != nil {
 			return err
@@ -32,8 +34,14 @@ func TransferNotify(d Deps) http.Handler {
 // otherwise the refusal of notifyRefused, which changes nothing.
 func notifyHandler(d Deps, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
 	d = d.withDefaults()
+	return notifyHandlerFor(d, []*wxpay.Client{d.Pay}, handle)
+}
+
+// notifyHandlerFor is notifyHandler for notifications of any of merchants
+// (transfers come from every disbursement route).
+func notifyHandlerFor(d Deps, merchants []*wxpay.Client, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n, err := d.Pay.ParseNotification(r.Context(), r)
+		n, err := wxpay.ParseNotificationAny(r.Context(), r, merchants)
 		if err == nil {
 			err = handle(r, d, n)
 		}

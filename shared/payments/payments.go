@@ -2,11 +2,15 @@
 // disbursement transfers (商家转账), their notifications and the sweep that
 // finishes what a crash or a lost notification left open.
 //
-// Every transfer number (out_bill_no) is derived from the loan and part and
-// stored before WeChat Pay is called; after any failure the same number is
-// resent or queried, never replaced, so a borrower is never paid twice.
-// The loan's conditional signed→disbursing update decides which of any
-// number of concurrent triggers creates the parts.
+// Every transfer number (out_bill_no) is derived from the loan, part and
+// attempt and stored before WeChat Pay is called; after an unknown outcome
+// the same number is resent or queried, never replaced, so a borrower is
+// never paid twice. A new number (another merchant account, or the next
+// day) follows only a number WeChat Pay proved dead: refused and not found,
+// or FAIL (routes.go). The loan's conditional signed→disbursing update
+// decides which of any number of concurrent triggers creates the parts,
+// and a claim per call (mysql.ClaimAttempt) keeps one call per number in
+// flight.
 package payments
 
 import (
@@ -16,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/clock"
@@ -41,10 +46,17 @@ const (
 
 // Deps is what the payment steps use.
 type Deps struct {
-	DB    *sql.DB
-	Pay   *wxpay.Client
-	Clock clock.Clock
-	Log   *slog.Logger
+	DB *sql.DB
+	// Pay is the primary merchant account: repayments, refunds, and the
+	// first disbursement route.
+	Pay *wxpay.Client
+	// Routes are the merchant accounts that pay disbursements, in order of
+	// preference; Pay alone when empty. A route that refuses for lack of
+	// balance or limits rests for RouteRest while the next one pays.
+	Routes    []*wxpay.Client
+	RouteRest time.Duration
+	Clock     clock.Clock
+	Log       *slog.Logger
 	// PartLimitFen splits disbursements; DefaultPartLimitFen when zero.
 	PartLimitFen money.Fen
 	SceneID      string
@@ -56,18 +68,31 @@ type Deps struct {
 	NameOf func(ctx context.Context, userID int64) (string, error)
 }
 
+// DefaultRouteRest is how long a merchant account that refused for lack
+// of balance or limits is passed over by new disbursements.
+const DefaultRouteRest = 10 * time.Minute
+
 // FromApp builds Deps from the App and the WXPAY_* environment
 // (wxpay.ConfigFromEnv). Build it once per cold start.
 func FromApp(a *app.App) (Deps, error) {
-	cfg, err := wxpay.ConfigFromEnv(os.Getenv)
+	cfgs, err := wxpay.ConfigsFromEnv(os.Getenv)
 	if err != nil {
 		return Deps{}, err
 	}
-	c, err := wxpay.New(context.Background(), cfg)
-	if err != nil {
-		return Deps{}, err
+	routes := make([]*wxpay.Client, len(cfgs))
+	for i, cfg := range cfgs {
+		if routes[i], err = wxpay.New(context.Background(), cfg); err != nil {
+			return Deps{}, err
+		}
 	}
-	d := Deps{DB: a.DB, Pay: c, Clock: a.Clock, Log: a.Log, SceneID: os.Getenv(EnvSceneID), NameOf: realName(a)}
+	for _, c := range routes {
+		// The sweeper's wait must outlast a claimed query plus a create,
+		// or two calls with one number could overlap (mysql.ClaimAttempt).
+		if 2*c.Timeout() >= DefaultSweepAge {
+			return Deps{}, fmt.Errorf("WeChat Pay call timeout %s of merchant %s must be under half the sweep age %s", c.Timeout(), c.MchID(), DefaultSweepAge)
+		}
+	}
+	d := Deps{DB: a.DB, Pay: routes[0], Routes: routes, Clock: a.Clock, Log: a.Log, SceneID: os.Getenv(EnvSceneID), NameOf: realName(a)}
 	if s := os.Getenv(EnvPartLimitFen); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 10 {
@@ -94,6 +119,12 @@ func (d Deps) withDefaults() Deps {
 	if d.PartLimitFen <= 0 {
 		d.PartLimitFen = DefaultPartLimitFen
 	}
+	if len(d.Routes) == 0 && d.Pay != nil {
+		d.Routes = []*wxpay.Client{d.Pay}
+	}
+	if d.RouteRest <= 0 {
+		d.RouteRest = DefaultRouteRest
+	}
 	if d.SceneID == "" {
 		d.SceneID = DefaultSceneID
 	}
@@ -113,6 +144,18 @@ func (d Deps) withDefaults() Deps {
 }
 
 func (d Deps) store() mysql.Disbursements { return mysql.Disbursements{DB: d.DB} }
+
+// route is the client of the merchant account that pays p; ErrNoRoute
+// (logged for manual review) when that account is no longer configured.
+func (d Deps) route(p mysql.DisbursementPart) (*wxpay.Client, error) {
+	for _, c := range d.Routes {
+		if c.MchID() == p.MchID {
+			return c, nil
+		}
+	}
+	d.Log.Error("transfer: merchant account no longer configured; manual review", "out_bill_no", p.OutBillNo, "mch_id", p.MchID)
+	return nil, ErrNoRoute
+}
 
 // realName reads the borrower's verified name (decrypted in memory only)
 // for transfers that WeChat Pay checks against the receiving account.

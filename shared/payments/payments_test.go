@@ -28,29 +28,48 @@ import (
 
 type rig struct {
 	env       *apptest.Env
-	fake      *wxpaytest.Fake
+	fake      *wxpaytest.Fake   // the first merchant account
+	fakes     []*wxpaytest.Fake // one per route
 	d         Deps
 	notifyURL string
 }
 
 func newRig(t *testing.T, opts wxpaytest.Options, partLimit money.Fen) *rig {
+	return newRoutedRig(t, opts, partLimit, 1)
+}
+
+// routeMchIDs are the merchant numbers of a routed rig's accounts.
+var routeMchIDs = []string{wxpaytest.DevMchID, "1230000110", "1230000111"}
+
+// newRoutedRig has routes merchant accounts, each its own fake on its own
+// host, all notifying the one transfer callback.
+func newRoutedRig(t *testing.T, opts wxpaytest.Options, partLimit money.Fen, routes int) *rig {
 	t.Helper()
 	env := apptest.New(t, apptest.Options{})
-	fake := wxpaytest.New(opts)
-	api := httptest.NewServer(fake)
-	t.Cleanup(func() { fake.Close(); api.Close() })
 	var h atomic.Pointer[http.Handler]
 	srv := scftest.Server(t, env.App.Log, scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*h.Load()).ServeHTTP(w, r) })})
-	c, err := wxpay.New(context.Background(), wxpaytest.DevConfig(api.URL, srv.URL))
-	if err != nil {
-		t.Fatal(err)
+	r := &rig{env: env, notifyURL: srv.URL + wxpay.NotifyPathTransfer}
+	var clients []*wxpay.Client
+	for i := range routes {
+		o := opts
+		o.MchID = routeMchIDs[i]
+		fake := wxpaytest.New(o)
+		api := httptest.NewServer(fake)
+		t.Cleanup(func() { fake.Close(); api.Close() })
+		cfg := wxpaytest.DevConfig(api.URL, srv.URL)
+		cfg.MchID = o.MchID
+		c, err := wxpay.New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.fakes, clients = append(r.fakes, fake), append(clients, c)
 	}
-	d := Deps{DB: env.App.DB, Pay: c, Clock: env.App.Clock, Log: env.App.Log, PartLimitFen: partLimit,
+	r.fake = r.fakes[0]
+	r.d = Deps{DB: env.App.DB, Pay: clients[0], Routes: clients, Clock: env.App.Clock, Log: env.App.Log, PartLimitFen: partLimit,
 		NameOf: func(context.Context, int64) (string, error) { return "张三", nil }}.withDefaults()
-	var handler http.Handler = TransferNotify(d)
+	var handler http.Handler = TransferNotify(r.d)
 	h.Store(&handler)
-	r := &rig{env: env, fake: fake, d: d, notifyURL: srv.URL + wxpay.NotifyPathTransfer}
 	t.Cleanup(func() { r.ledgerVerified(t) })
 	return r
 }
@@ -138,8 +157,10 @@ func (r *rig) flush(t *testing.T) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := r.fake.Flush(ctx); err != nil {
-		t.Fatal(err)
+	for _, f := range r.fakes {
+		if err := f.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -181,7 +202,10 @@ func TestSplitFen(t *testing.T) {
 			t.Errorf("SplitFen(%d) sums to %d", c.amount, sum)
 		}
 	}
-	if no := OutBillNo(42, 3); no != "D42P3" {
+	if no := OutBillNo(42, 3, 1); no != "D42P3" {
+		t.Fatal(no)
+	}
+	if no := OutBillNo(42, 3, 2); no != "D42P3A2" {
 		t.Fatal(no)
 	}
 }
@@ -334,8 +358,26 @@ func TestDuplicatedShuffledNotificationsApplyOnce(t *testing.T) {
 }
 
 func TestFaultsStillEndEveryLoanFinal(t *testing.T) {
-	r := newRig(t, wxpaytest.Options{AutoConfirm: true}, 100_000)
-	r.fake.SetFaultRate(0.2, 42, "SYSTEM_ERROR", "FREQUENCY_LIMITED", "NOT_ENOUGH", wxpaytest.FaultCorrupt)
+	if n := faultRun(t, newRig(t, wxpaytest.Options{AutoConfirm: true}, 100_000)); n != 0 {
+		t.Fatalf("%d numbers rerouted with one merchant account", n)
+	}
+}
+
+// With three merchant accounts each refusing 20% of calls (NOT_ENOUGH
+// among them, which reroutes), every part is still paid exactly once.
+func TestFaultsOverRoutedMerchantsStillEndEveryLoanFinal(t *testing.T) {
+	if n := faultRun(t, newRoutedRig(t, wxpaytest.Options{AutoConfirm: true}, 100_000, 3)); n == 0 {
+		t.Fatal("no NOT_ENOUGH rerouted (fault seeds changed?)")
+	}
+}
+
+// faultRun disburses eight loans under random faults until every one is
+// final, checks each part was paid once, and returns how many numbers
+// were rerouted.
+func faultRun(t *testing.T, r *rig) int {
+	for i, f := range r.fakes {
+		f.SetFaultRate(0.2, uint64(42+i), "SYSTEM_ERROR", "FREQUENCY_LIMITED", "NOT_ENOUGH", wxpaytest.FaultCorrupt)
+	}
 	var ids []int64
 	var total int64
 	for i := range 8 {
@@ -361,19 +403,39 @@ func TestFaultsStillEndEveryLoanFinal(t *testing.T) {
 		}
 		_, _ = SweepTransfers(context.Background(), r.d, 0, 100)
 	}
-	var parts int
+	var parts, created, faults, rerouted int
 	for _, id := range ids {
 		if s := r.status(t, id); s != loan.Active {
 			t.Errorf("loan %d %s", id, s)
 		}
-		parts += len(r.parts(t, id))
+		rows := r.parts(t, id)
+		for _, p := range rows {
+			if p.State == mysql.PartRerouted {
+				rerouted++
+			}
+		}
+		cur := mysql.CurrentParts(rows)
+		for _, p := range cur {
+			if p.State != wxpay.TransferSuccess {
+				t.Errorf("part %+v", p)
+			}
+		}
+		parts += len(cur)
 	}
-	if st := r.fake.Stats(); st.TransfersCreated != parts || st.FaultsInjected == 0 {
-		t.Fatalf("%d transfers for %d parts, %d faults", st.TransfersCreated, parts, st.FaultsInjected)
+	var cleared int64
+	for i, f := range r.fakes {
+		st := f.Stats()
+		created, faults = created+st.TransfersCreated, faults+st.FaultsInjected
+		cleared += r.balance(t, ledger.Clearing(routeMchIDs[i]))
 	}
-	if b := r.balance(t, ledger.Clearing(r.d.Pay.MchID())); b != -total {
-		t.Fatalf("clearing %d, want %d", b, -total)
+	if created != parts || faults == 0 {
+		t.Fatalf("%d transfers for %d parts, %d faults", created, parts, faults)
 	}
+	if cleared != -total {
+		t.Fatalf("clearing %d, want %d", cleared, -total)
+	}
+	t.Logf("%d parts, %d faults served, %d numbers rerouted", parts, faults, rerouted)
+	return rerouted
 }
 
 func TestSweeperFinishesADisbursementKilledAfterCreate(t *testing.T) {
@@ -384,6 +446,10 @@ func TestSweeperFinishesADisbursementKilledAfterCreate(t *testing.T) {
 	uid, parts, err := startDisbursement(ctx, r.d, loanID)
 	if err != nil || uid != userID || len(parts) != 1 {
 		t.Fatalf("%d %v %v", uid, parts, err)
+	}
+	// The process claims the call, sends it, and dies before saving.
+	if ok, err := claim(ctx, r.d, &parts[0]); !ok || err != nil {
+		t.Fatalf("claim %v %v", ok, err)
 	}
 	req, err := transferRequest(ctx, r.d, userID, parts[0])
 	if err != nil {
@@ -426,7 +492,7 @@ func TestSweeperResendsANumberNeverSent(t *testing.T) {
 	if s := r.status(t, loanID); s != loan.Active {
 		t.Fatalf("status %s", s)
 	}
-	if n := r.fake.TransferCreateCalls(OutBillNo(loanID, 1)); n != 1 {
+	if n := r.fake.TransferCreateCalls(OutBillNo(loanID, 1, 1)); n != 1 {
 		t.Fatalf("create calls %d", n)
 	}
 }
@@ -457,7 +523,7 @@ func TestForgedStaleAndMismatchedCallbacksAreRefused(t *testing.T) {
 	if err := Disburse(context.Background(), r.d, loanID); err != nil {
 		t.Fatal(err)
 	}
-	no := OutBillNo(loanID, 1)
+	no := OutBillNo(loanID, 1, 1)
 	if err := r.fake.ConfirmTransfer(no, ""); err != nil {
 		t.Fatal(err)
 	}

@@ -63,7 +63,7 @@ func newRepayRig(t *testing.T) *repayRig {
 	d = Deps{DB: a.DB, Pay: c, Clock: env.App.Clock, Log: a.Log,
 		NameOf: func(context.Context, int64) (string, error) { return "张三", nil }}.withDefaults()
 	ready.Done()
-	r := &repayRig{rig: &rig{env: env, fake: fake, d: d, notifyURL: srv.URL + wxpay.NotifyPathTransaction}, url: srv.URL}
+	r := &repayRig{rig: &rig{env: env, fake: fake, fakes: []*wxpaytest.Fake{fake}, d: d, notifyURL: srv.URL + wxpay.NotifyPathTransaction}, url: srv.URL}
 	t.Cleanup(func() { r.ledgerVerified(t) })
 	return r
 }

@@ -27,7 +27,8 @@ func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (
 	if limit <= 0 || limit > 500 {
 		limit = 500
 	}
-	parts, err := d.store().Stale(ctx, d.Clock.Now().Add(-age), limit)
+	now := d.Clock.Now()
+	parts, err := d.store().Stale(ctx, now.Add(-age), now, limit)
 	if err != nil {
 		return 0, fmt.Errorf("sweep transfers: %w", err)
 	}
@@ -43,11 +44,23 @@ func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (
 	return len(parts), first
 }
 
+// sweepPart claims p, then queries it and applies the answer; a number
+// never sent (a new attempt, or a process that died before the call) is
+// sent, as is one WeChat Pay does not know or whose package_info was lost.
 func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
-	if err := d.store().NoteAttempt(ctx, p.OutBillNo, d.Clock.Now()); err != nil {
+	neverSent := p.Attempts == 0
+	ok, err := claim(ctx, d, &p)
+	if !ok {
 		return err
 	}
-	bill, err := d.Pay.QueryTransfer(ctx, p.OutBillNo)
+	if neverSent {
+		return resend(ctx, d, p)
+	}
+	c, err := d.route(p)
+	if err != nil {
+		return err
+	}
+	bill, err := c.QueryTransfer(ctx, p.OutBillNo)
 	switch {
 	case err == nil:
 		if bill.State == wxpay.TransferWaitUserConfirm && p.PackageInfo == "" {
@@ -64,10 +77,11 @@ func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 	}
 }
 
+// resend sends a part the caller has claimed.
 func resend(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, p.LoanID)
 	if err != nil {
 		return err
 	}
-	return sendPart(ctx, d, l.UserID, p)
+	return createClaimed(ctx, d, l.UserID, p)
 }
