@@ -13,6 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/gateway"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/underwriting"
+	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
 var signToActive = regexp.MustCompile(`contract-sign -> active (\d+) ms`)
@@ -20,7 +21,7 @@ var signToActive = regexp.MustCompile(`contract-sign -> active (\d+) ms`)
 // benchJourney runs n whole borrower journeys (scripts/demo's) with a WeChat
 // Pay fake that confirms transfers at once, and reports contract-sign ->
 // active and the gateway's per-invocation latency of the callback functions.
-func benchJourney(n int) error {
+func benchJourney(n int, failover bool) error {
 	ctx := context.Background()
 	env := benchEnv()
 	g, base, stop, err := startLocal(ctx, env)
@@ -28,26 +29,36 @@ func benchJourney(n int) error {
 		return err
 	}
 	defer stop()
-	if r, err := http.Post(base+"/_local/wxpay/settings?auto_confirm=true", "", nil); err != nil || r.StatusCode >= 300 {
-		return fmt.Errorf("auto confirm: %v %v", err, r)
+	for _, mch := range []string{wxpaytest.DevMchID, wxpaytest.DevMchID2} {
+		if r, err := http.Post(base+"/_local/wxpay/settings?auto_confirm=true&mch_id="+mch, "", nil); err != nil || r.StatusCode >= 300 {
+			return fmt.Errorf("auto confirm: %v %v", err, r)
+		}
 	}
-	var sign []time.Duration
+	var sign, rerouted []time.Duration
 	for i := 0; i < n; i++ {
 		id, err := journeyID(i)
 		if err != nil {
 			return err
 		}
 		var out bytes.Buffer
-		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, luhnCard(fmt.Sprintf("6217000000%08d", i))); err != nil {
+		opts := client.JourneyOptions{Failover: failover}
+		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, luhnCard(fmt.Sprintf("6217000000%08d", i)), opts); err != nil {
 			return fmt.Errorf("journey %d: %w\n%s", i, err, out.String())
 		}
-		if m := signToActive.FindStringSubmatch(out.String()); m != nil {
+		for k, m := range signToActive.FindAllStringSubmatch(out.String(), -1) {
 			ms, _ := strconv.Atoi(m[1])
-			sign = append(sign, time.Duration(ms)*time.Millisecond)
+			if k == 0 {
+				sign = append(sign, time.Duration(ms)*time.Millisecond)
+			} else {
+				rerouted = append(rerouted, time.Duration(ms)*time.Millisecond)
+			}
 		}
 	}
 	fmt.Printf("%d journeys\n", n)
 	report("contract-sign -> loan active", sign)
+	if failover {
+		report("contract-sign -> active, first account empty", rerouted)
+	}
 	stats := g.Stats()
 	for _, fn := range []string{"notify-ess", "notify-wxpay-transfer", "notify-wxpay-transaction", "notify-wxpay-refund", "disburse"} {
 		s := stats[fn]

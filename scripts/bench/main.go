@@ -34,12 +34,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N]")
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	n := fs.Int("n", 2000, "requests (gateway) or credit applications (risk)")
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
+	failover := fs.Bool("failover", false, "journey: also a second loan rerouted off an empty merchant account")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -48,7 +49,7 @@ func main() {
 	case "risk":
 		err = benchRisk(*n, *users)
 	default:
-		err = benchJourney(*n)
+		err = benchJourney(*n, *failover)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -2,7 +2,9 @@
 // itself (every function of serverless.yml behind the local gateway, the
 // WeChat and Tencent Cloud fakes, a throw-away database): onboarding,
 // credit decision, quote, loan, contract signing, disbursement with the
-// borrower's confirmation, and the ledger at the end, which must reconcile.
+// borrower's confirmation, repayment and payoff, then a second loan while
+// the first merchant account is empty (rerouted to the second), and the
+// ledger at the end, which must reconcile.
 // Used by scripts/demo.sh; exits non-zero if any step fails.
 package main
 
@@ -32,7 +34,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if err := client.Journey(ctx, local.URL, os.Stdout, "demo", id, luhn("621700000012345678")); err != nil {
+	if err := client.Journey(ctx, local.URL, os.Stdout, "demo", id, luhn("621700000012345678"), client.JourneyOptions{Failover: true}); err != nil {
 		local.Close()
 		fail(err)
 	}

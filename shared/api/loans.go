@@ -215,17 +215,18 @@ func contractSummary(ctx context.Context, a *app.App, loanID int64) (any, error)
 // disbursementView is api.md's disbursement object; confirm is present
 // while the borrower must confirm receipt (wx.requestMerchantTransfer).
 func disbursementView(ctx context.Context, a *app.App, loanID int64) (any, error) {
-	parts, err := mysql.Disbursements{DB: a.DB}.ForLoan(ctx, loanID)
-	if err != nil || len(parts) == 0 {
+	rows, err := mysql.Disbursements{DB: a.DB}.ForLoan(ctx, loanID)
+	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
+	parts := mysql.CurrentParts(rows) // a rerouted number is history
 	var total money.Fen
 	state := "SUCCESS"
 	transfers := make([]map[string]any, 0, len(parts))
 	var confirm any
 	for _, p := range parts {
 		total += p.AmountFen
-		transfers = append(transfers, map[string]any{"out_bill_no": p.OutBillNo, "state": p.State, "amount_fen": p.AmountFen})
+		transfers = append(transfers, map[string]any{"out_bill_no": p.OutBillNo, "state": p.State, "amount_fen": p.AmountFen, "mch_id": p.MchID})
 		if p.State != "SUCCESS" {
 			state = p.State
 		}

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,7 +17,15 @@ import (
 // contract signing, disbursement with confirmation, and the ledger at the
 // end, which must reconcile. idNumber must be a valid ID whose provider
 // hash approves (see README fixtures).
-func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, card string) error {
+// JourneyOptions add optional legs to Journey.
+type JourneyOptions struct {
+	// Failover takes a second loan with the first merchant account's
+	// operating balance at zero in the fake, so the disbursement is
+	// rerouted to the second account, and pays it off.
+	Failover bool
+}
+
+func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, card string, opts ...JourneyOptions) error {
 	c := New(base)
 	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
 	step("onboarding %s (consents, phone, identity, liveness)", user)
@@ -57,7 +66,49 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 	if err := repay(ctx, c, base, out, loanID, "payoff"); err != nil {
 		return err
 	}
+	if len(opts) > 0 && opts[0].Failover {
+		step("second loan while the first merchant account has no balance")
+		if err := failoverLoan(ctx, c, base, out, app.LimitFen); err != nil {
+			return err
+		}
+	}
 	return printLedger(ctx, base, out)
+}
+
+// failoverLoan empties the first merchant account in the fake, takes,
+// signs and pays off a loan, and shows which account paid it.
+func failoverLoan(ctx context.Context, c *Client, base string, out io.Writer, limit int64) error {
+	const first = "1230000109" // wxpaytest.DevMchID
+	if err := localPost(base + "/_local/wxpay/settings?balance_fen=0&mch_id=" + first); err != nil {
+		return err
+	}
+	defer localPost(base + "/_local/wxpay/settings?balance_fen=-1&mch_id=" + first) //nolint:errcheck // best effort
+	loanID, err := takeLoan(ctx, c, out, limit)
+	if err != nil {
+		return err
+	}
+	if err := signAndDisburse(ctx, c, base, out, loanID); err != nil {
+		return err
+	}
+	var l struct {
+		Disbursement struct {
+			Transfers []struct {
+				OutBillNo string `json:"out_bill_no"`
+				MchID     string `json:"mch_id"`
+				State     string `json:"state"`
+			} `json:"transfers"`
+		} `json:"disbursement"`
+	}
+	if err := c.JSON(ctx, "GET", fmt.Sprintf("/v1/loans/%d", loanID), nil, nil, &l); err != nil {
+		return err
+	}
+	for _, t := range l.Disbursement.Transfers {
+		fmt.Fprintf(out, "==> transfer %s paid by merchant %s: %s\n", t.OutBillNo, t.MchID, t.State)
+		if t.MchID == first {
+			return fmt.Errorf("transfer %s was paid by the empty account", t.OutBillNo)
+		}
+	}
+	return repay(ctx, c, base, out, loanID, "payoff")
 }
 
 func takeLoan(ctx context.Context, c *Client, out io.Writer, limit int64) (int64, error) {
@@ -118,7 +169,9 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 		if loan.Disbursement != nil && loan.Disbursement.State == "WAIT_USER_CONFIRM" && !confirmed {
 			fmt.Fprintf(out, "==> transfer waiting for the borrower: confirming %s\n", loan.Disbursement.Transfers[0].OutBillNo)
 			for _, t := range loan.Disbursement.Transfers {
-				if err := localPost(base + "/_local/wxpay/transfers/" + t.OutBillNo + "/confirm"); err != nil {
+				// 409: the bill left WAIT_USER_CONFIRM meanwhile (an
+				// auto-confirming fake); the loan view catches up.
+				if err := localPost(base + "/_local/wxpay/transfers/" + t.OutBillNo + "/confirm"); err != nil && !errors.Is(err, errConflict) {
 					return false, err
 				}
 			}
@@ -206,6 +259,9 @@ func printLedger(ctx context.Context, base string, out io.Writer) error {
 	return nil
 }
 
+// errConflict marks a local endpoint's 409 (wrong state).
+var errConflict = errors.New("conflict")
+
 func localPost(url string) error {
 	r, err := http.Post(url, "application/json", strings.NewReader("{}"))
 	if err != nil {
@@ -214,7 +270,11 @@ func localPost(url string) error {
 	defer r.Body.Close()
 	if r.StatusCode >= 300 {
 		b, _ := io.ReadAll(r.Body)
-		return fmt.Errorf("POST %s: %d %s", url, r.StatusCode, b)
+		err := fmt.Errorf("POST %s: %d %s", url, r.StatusCode, b)
+		if r.StatusCode == http.StatusConflict {
+			err = fmt.Errorf("%w: %w", errConflict, err)
+		}
+		return err
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -47,6 +48,12 @@ type Gateway struct {
 	faceDone http.Handler
 	ESS      *tcloudtest.ESS
 	WxPay    *wxpaytest.Fake
+	// WxPay2 is a second merchant account (disbursement route 2) on its
+	// own loopback host, as every merchant is its own account at WeChat
+	// Pay; WxPay2URL is its address.
+	WxPay2    *wxpaytest.Fake
+	WxPay2URL string
+	wxpay2    *http.Server
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -82,6 +89,9 @@ func New(cfg Config) (*Gateway, error) {
 	g.faceDone = g.TCloud.RegisterFaceID()
 	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
 	g.WxPay = wxpaytest.New(wxpaytest.Options{})
+	if err := g.startSecondMerchant(); err != nil {
+		return nil, err
+	}
 	for _, n := range m.Names() {
 		fn := m.Effective(n)
 		g.funcs[n] = &function{
@@ -91,6 +101,20 @@ func New(cfg Config) (*Gateway, error) {
 		}
 	}
 	return g, nil
+}
+
+// startSecondMerchant serves the second merchant's fake on an ephemeral
+// loopback port (API and its own /_local/wxpay/ endpoints).
+func (g *Gateway) startSecondMerchant() error {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("second merchant fake: %w", err)
+	}
+	g.WxPay2 = wxpaytest.New(wxpaytest.Options{MchID: wxpaytest.DevMchID2})
+	g.WxPay2URL = "http://" + l.Addr().String()
+	g.wxpay2 = &http.Server{Handler: g.WxPay2, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = g.wxpay2.Serve(l) }()
+	return nil
 }
 
 // DevEnv is the local environment every function gets (before overrides).
@@ -135,6 +159,9 @@ func (g *Gateway) environment(n string) []string {
 		}
 	}
 	for k, v := range wxpaytest.DevEnv("http://"+g.cfg.Addr, "http://"+g.cfg.Addr) {
+		vars[k] = v
+	}
+	for k, v := range wxpaytest.DevRouteEnv(2, wxpaytest.DevMchID2, g.WxPay2URL) {
 		vars[k] = v
 	}
 	for k, v := range DevEnv(g.cfg.Addr) {
@@ -198,7 +225,7 @@ func (g *Gateway) WaitAsync(ctx context.Context) error {
 
 // Close stops timers and every function process.
 func (g *Gateway) Close() {
-	g.stopOnce.Do(func() { close(g.stop); g.WxPay.Close() })
+	g.stopOnce.Do(func() { close(g.stop); g.WxPay.Close(); g.WxPay2.Close(); g.wxpay2.Close() })
 	for _, f := range g.funcs {
 		f.stop()
 	}

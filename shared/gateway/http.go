@@ -28,7 +28,9 @@ func (g *Gateway) Handler() http.Handler {
 		mux.Handle(r.Method+" "+r.Path, g.route(r.Function))
 	}
 	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "functions": g.Manifest.Names()})
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "functions": g.Manifest.Names(),
+			"wxpay_merchants": []map[string]string{{"mch_id": wxpaytest.DevMchID, "api": "http://" + g.cfg.Addr},
+				{"mch_id": wxpaytest.DevMchID2, "api": g.WxPay2URL}}})
 	})
 	mux.HandleFunc("GET /_local/stats", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, g.Stats())
@@ -39,7 +41,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
 	mux.Handle(wxpaytest.APIPrefix, g.WxPay.Handler())
-	mux.Handle(wxpaytest.LocalPrefix, g.WxPay.LocalHandler())
+	mux.Handle(wxpaytest.LocalPrefix, g.wxpayLocal())
 	wx := g.WeChat.Handler()
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)
@@ -52,6 +54,28 @@ func (g *Gateway) Handler() http.Handler {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
 	})
 	return mux
+}
+
+// wxpayLocal serves /_local/wxpay/ for both merchant accounts: ?mch_id=
+// picks one (settings, faults, stats); a transfer number goes to the
+// account that holds it; otherwise the first.
+func (g *Gateway) wxpayLocal() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := g.WxPay
+		switch m := r.URL.Query().Get("mch_id"); {
+		case m == wxpaytest.DevMchID2:
+			f = g.WxPay2
+		case m != "" && m != wxpaytest.DevMchID:
+			writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such merchant"})
+			return
+		case m == "":
+			rest, ok := strings.CutPrefix(r.URL.Path, wxpaytest.LocalPrefix+"transfers/")
+			if no, _, _ := strings.Cut(rest, "/"); ok && !g.WxPay.HasTransfer(no) && g.WxPay2.HasTransfer(no) {
+				f = g.WxPay2
+			}
+		}
+		f.LocalHandler().ServeHTTP(w, r)
+	})
 }
 
 // route turns an HTTP request into an API gateway event for function and
