@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -50,19 +51,35 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 		env = map[string]string{}
 	}
 	env["MYSQL_DSN"] = dsn
+	logs, closeLogs := localLogs()
 	g, err := New(Config{Root: root, BinDir: binDir, Addr: l.Addr().String(), Env: env,
-		Logs: io.Discard, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), AsyncRetryDelays: []time.Duration{100 * time.Millisecond, time.Second}})
+		Logs: logs, Log: slog.New(slog.NewTextHandler(logs, nil)), AsyncRetryDelays: []time.Duration{100 * time.Millisecond, time.Second}})
 	if err == nil {
 		err = g.Build(ctx)
 	}
 	if err != nil {
 		l.Close()
 		drop()
+		closeLogs()
 		return nil, err
 	}
 	srv := &http.Server{Handler: g.Handler()}
 	go srv.Serve(l)
-	return &Local{Gateway: g, URL: "http://" + l.Addr().String(), DSN: dsn, stop: func() { srv.Close(); g.Close(); drop() }}, nil
+	return &Local{Gateway: g, URL: "http://" + l.Addr().String(), DSN: dsn, stop: func() { srv.Close(); g.Close(); drop(); closeLogs() }}, nil
+}
+
+// localLogs is where the stack's logs go: nowhere, unless
+// WXLEND_LOCAL_LOG names a file (to see why a demo or bench step is slow).
+func localLogs() (io.Writer, func()) {
+	path := os.Getenv("WXLEND_LOCAL_LOG")
+	if path == "" {
+		return io.Discard, func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return io.Discard, func() {}
+	}
+	return f, func() { f.Close() }
 }
 
 // Close stops everything and drops the database.

@@ -53,8 +53,8 @@ type ESS struct {
 	Cred           func() *common.Credential
 	OperatorUserID string // the lender's ESS employee UserId that starts flows
 
-	ConvertPoll  time.Duration    // wait between conversion polls; default 1 s
-	ConvertPolls int              // polls before giving up; default 20
+	ConvertPoll  time.Duration    // longest wait between conversion polls; default 1 s
+	ConvertPolls int              // polls before giving up; default 24 (about 20 s)
 	Now          func() time.Time // default time.Now
 }
 
@@ -207,13 +207,17 @@ func (e ESS) convertToPDF(ctx context.Context, fileID, name string) (string, err
 	if resp.Response == nil || resp.Response.TaskId == nil {
 		return "", apierr.Wrap(apierr.Unavailable, errors.New("ess CreateConvertTaskApi: no task id"), "e-sign is unavailable, try again")
 	}
-	wait, polls := e.ConvertPoll, e.ConvertPolls
-	if wait <= 0 {
-		wait = time.Second
+	longest, polls := e.ConvertPoll, e.ConvertPolls
+	if longest <= 0 {
+		longest = time.Second
 	}
 	if polls <= 0 {
-		polls = 20
+		polls = 24
 	}
+	// A short contract converts in well under a second: poll at a tenth of
+	// the longest wait and double up to it, so the borrower is not kept
+	// waiting a whole interval after the PDF is ready.
+	wait := longest / 10
 	for i := 0; i < polls; i++ {
 		id, done, err := e.taskResult(ctx, c, op, *resp.Response.TaskId)
 		if err != nil || done {
@@ -224,6 +228,7 @@ func (e ESS) convertToPDF(ctx context.Context, fileID, name string) (string, err
 			return "", apierr.Wrap(apierr.Unavailable, ctx.Err(), "e-sign is unavailable, try again")
 		case <-time.After(wait):
 		}
+		wait = min(2*wait, longest)
 	}
 	return "", apierr.Wrap(apierr.Unavailable, fmt.Errorf("ess conversion task %s still running after %d polls", *resp.Response.TaskId, polls),
 		"e-sign is unavailable, try again")
