@@ -11,8 +11,6 @@ import (
 
 	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/gateway"
-	"github.com/wxlend/wxlend/shared/pii"
-	"github.com/wxlend/wxlend/shared/underwriting"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
@@ -36,13 +34,13 @@ func benchJourney(n int, failover bool) error {
 	}
 	var sign, rerouted []time.Duration
 	for i := 0; i < n; i++ {
-		id, err := journeyID(i)
+		id, err := gateway.DevID(fmt.Sprintf("1101051990%02d%02d", i%12+1, i%28+1), '9')
 		if err != nil {
 			return err
 		}
 		var out bytes.Buffer
 		opts := client.JourneyOptions{Failover: failover}
-		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, luhnCard(fmt.Sprintf("6217000000%08d", i)), opts); err != nil {
+		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, gateway.DevCard(fmt.Sprintf("6217000000%08d", i)), opts); err != nil {
 			return fmt.Errorf("journey %d: %w\n%s", i, err, out.String())
 		}
 		for k, m := range signToActive.FindAllStringSubmatch(out.String(), -1) {
@@ -69,29 +67,4 @@ func benchJourney(n int, failover bool) error {
 		fmt.Printf("%-34s p50 %7.3f ms  p99 %7.3f ms  (n=%d, gateway -> function -> back)\n", fn, s.P50MS, s.P99MS, s.Invokes)
 	}
 	return nil
-}
-
-// journeyID is a valid ID number whose provider hash approves (last hex 9).
-func journeyID(i int) (string, error) {
-	key := []byte(gateway.DevEnv("")["PII_INDEX_KEY"])
-	for seq := 0; seq < 1000; seq++ {
-		first := fmt.Sprintf("1101051990%02d%02d%03d", i%12+1, i%28+1, seq)
-		c, ok := pii.IDCheckChar(first)
-		if !ok {
-			continue
-		}
-		if h := underwriting.IDHash(key, first+string(c)); h[len(h)-1] == '9' {
-			return first + string(c), nil
-		}
-	}
-	return "", fmt.Errorf("no ID for journey %d", i)
-}
-
-func luhnCard(stem string) string {
-	for d := 0; d <= 9; d++ {
-		if s := stem + strconv.Itoa(d); pii.LuhnValid(s) {
-			return s
-		}
-	}
-	return ""
 }

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/gateway"
 	"github.com/wxlend/wxlend/shared/mysql"
-	"github.com/wxlend/wxlend/shared/pii"
 )
 
 // benchRisk drives n credit applications from `users` concurrent borrowers
@@ -28,7 +28,7 @@ func benchRisk(n, users int) error {
 	for i := range clients {
 		c := client.New(base)
 		c.ForwardedFor = fmt.Sprintf("198.51.100.%d", i+1)
-		id, err := benchID(i)
+		id, err := gateway.DevID(fmt.Sprintf("1101051985%02d%02d", i%12+1, i%28+1), '9')
 		if err != nil {
 			return err
 		}
@@ -69,15 +69,6 @@ func benchRisk(n, users int) error {
 	}
 	report("created_at -> decided_at (MySQL)", stored)
 	return nil
-}
-
-func benchID(i int) (string, error) {
-	first := fmt.Sprintf("110105198501%02d%03d", i%28+1, i%1000)
-	c, ok := pii.IDCheckChar(first)
-	if !ok {
-		return "", fmt.Errorf("bad id stem %s", first)
-	}
-	return first + string(c), nil
 }
 
 func applyOnce(ctx context.Context, c *client.Client, fp string) (int64, error) {

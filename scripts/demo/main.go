@@ -16,8 +16,6 @@ import (
 
 	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/gateway"
-	"github.com/wxlend/wxlend/shared/pii"
-	"github.com/wxlend/wxlend/shared/underwriting"
 )
 
 func main() {
@@ -30,41 +28,15 @@ func main() {
 	}
 	defer local.Close()
 	fmt.Printf("local stack at %s (built in %s)\n", local.URL, time.Since(start).Round(time.Millisecond))
-	id, err := approvingID()
+	id, err := gateway.DevID("11010519900307", '9') // approved (README fixtures)
 	if err != nil {
 		fail(err)
 	}
-	if err := client.Journey(ctx, local.URL, os.Stdout, "demo", id, luhn("621700000012345678"), client.JourneyOptions{Failover: true}); err != nil {
+	if err := client.Journey(ctx, local.URL, os.Stdout, "demo", id, gateway.DevCard("621700000012345678"), client.JourneyOptions{Failover: true}); err != nil {
 		local.Close()
 		fail(err)
 	}
 	fmt.Printf("journey complete in %s\n", time.Since(start).Round(time.Millisecond))
-}
-
-// approvingID is a valid ID number (born 1990) whose keyed provider hash
-// ends in 9: a clean record with a good third-party score (README fixtures).
-func approvingID() (string, error) {
-	key := []byte(gateway.DevEnv("")["PII_INDEX_KEY"])
-	for seq := 0; seq < 1000; seq++ {
-		first := fmt.Sprintf("11010519900307%03d", seq)
-		c, ok := pii.IDCheckChar(first)
-		if !ok {
-			continue
-		}
-		if h := underwriting.IDHash(key, first+string(c)); h[len(h)-1] == '9' {
-			return first + string(c), nil
-		}
-	}
-	return "", fmt.Errorf("no approving ID fixture found")
-}
-
-func luhn(stem string) string {
-	for d := 0; d <= 9; d++ {
-		if s := stem + fmt.Sprint(d); pii.LuhnValid(s) {
-			return s
-		}
-	}
-	return ""
 }
 
 func fail(err error) {
