@@ -90,7 +90,7 @@ func applyOnce(ctx context.Context, c *client.Client, fp string) (int64, error) 
 		if d.Status != "pending" {
 			return app.ApplicationID, nil
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	}
 	return 0, fmt.Errorf("application %d not decided", app.ApplicationID)
 }
