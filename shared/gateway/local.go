@@ -51,7 +51,12 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 		env = map[string]string{}
 	}
 	env["MYSQL_DSN"] = dsn
-	logs, closeLogs := localLogs()
+	logs, closeLogs, err := localLogs()
+	if err != nil {
+		l.Close()
+		drop()
+		return nil, err
+	}
 	g, err := New(Config{Root: root, BinDir: binDir, Addr: l.Addr().String(), Env: env,
 		Logs: logs, Log: slog.New(slog.NewTextHandler(logs, nil)), AsyncRetryDelays: []time.Duration{100 * time.Millisecond, time.Second}})
 	if err == nil {
@@ -70,16 +75,16 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 
 // localLogs is where the stack's logs go: nowhere, unless
 // WXLEND_LOCAL_LOG names a file (to see why a demo or bench step is slow).
-func localLogs() (io.Writer, func()) {
+func localLogs() (io.Writer, func(), error) {
 	path := os.Getenv("WXLEND_LOCAL_LOG")
 	if path == "" {
-		return io.Discard, func() {}
+		return io.Discard, func() {}, nil
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return io.Discard, func() {}
+		return nil, nil, fmt.Errorf("WXLEND_LOCAL_LOG: %w", err)
 	}
-	return f, func() { f.Close() }
+	return f, func() { f.Close() }, nil
 }
 
 // Close stops everything and drops the database.
