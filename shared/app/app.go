@@ -46,7 +46,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*A
 	if err != nil {
 		return nil, err
 	}
-	rs := redis.Open(cfg.RedisAddr, cfg.RedisPassword, cfg.RedisDB, cfg.RedisPrefix, cfg.RedisPool)
+	rs := redis.Open(redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
+		Prefix: cfg.RedisPrefix, PoolSize: cfg.RedisPool, Timeout: cfg.RedisTimeout})
 	a := &App{Cfg: cfg, Log: log, Clock: clk, DB: db, Redis: rs, Users: mysql.Users{DB: db},
 		WeChat: wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatSecret)}
 	cloud := tcloud.Endpoint{Host: cfg.CloudEndpoint, Scheme: cfg.CloudScheme, Region: cfg.CloudRegion}

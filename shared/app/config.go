@@ -24,6 +24,7 @@ type Config struct {
 	RedisDB       int
 	RedisPrefix   string
 	RedisPool     int
+	RedisTimeout  time.Duration // REDIS_TIMEOUT_MS: dial/read/write bound (redis.DefaultTimeout)
 	WeChatAppID   string
 	WeChatSecret  string
 	WeChatAPIBase string
@@ -130,6 +131,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisDB:       e.int("REDIS_DB", 0, 0, 15),
 		RedisPrefix:   e.str("REDIS_PREFIX", "wxlend:", false),
 		RedisPool:     e.int("REDIS_POOL_SIZE", 16, 1, 512),
+		RedisTimeout:  time.Duration(e.int("REDIS_TIMEOUT_MS", 300, 50, 1500)) * time.Millisecond,
 		WeChatAppID:   e.str("WECHAT_APPID", "", true),
 		WeChatSecret:  e.str("WECHAT_SECRET", "", true),
 		WeChatAPIBase: e.str("WECHAT_API_BASE", "https://api.weixin.qq.com", false),

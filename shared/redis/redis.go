@@ -33,18 +33,38 @@ type Store struct {
 	Prefix string
 }
 
+// DefaultTimeout bounds each Redis dial, read and write. Redis in the same
+// VPC answers in well under a millisecond, so the timeout only decides what
+// an outage costs: a borrower request makes at most three calls (nonce, IP
+// and user windows), each tried twice, so a dead Redis fails the request
+// closed within 6 x 300 ms = 1.8 s, far inside the 10 s function timeout.
+// It is not a latency budget for a starved process: give such a process
+// fewer concurrent requests, not a longer deadline.
+const DefaultTimeout = 300 * time.Millisecond
+
+// Options are the connection settings of Open.
+type Options struct {
+	Addr, Password string
+	DB             int
+	Prefix         string
+	PoolSize       int
+	Timeout        time.Duration // dial, read and write; 0 is DefaultTimeout
+}
+
 // Open connects (lazily; go-redis dials on first use) with short timeouts:
 // a Redis outage must fail fast, never hang a function. Waiting for a free
 // connection is not an outage, only load (a multi-concurrency instance or a
 // test firing hundreds of requests at one App), so PoolTimeout is longer.
-func Open(addr, password string, db int, prefix string, poolSize int) *Store {
+func Open(o Options) *Store {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
 	c := goredis.NewClient(&goredis.Options{
-		Addr: addr, Password: password, DB: db,
-		DialTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond,
-		WriteTimeout: 300 * time.Millisecond, MaxRetries: 1, PoolSize: poolSize,
-		PoolTimeout: 3 * time.Second,
+		Addr: o.Addr, Password: o.Password, DB: o.DB,
+		DialTimeout: o.Timeout, ReadTimeout: o.Timeout, WriteTimeout: o.Timeout,
+		MaxRetries: 1, PoolSize: o.PoolSize, PoolTimeout: 3 * time.Second,
 	})
-	return &Store{C: c, Prefix: prefix}
+	return &Store{C: c, Prefix: o.Prefix}
 }
 
 // Key prefixes k.

@@ -28,7 +28,7 @@ func Addr() string {
 // are deleted when t ends.
 func New(t testing.TB) *redis.Store {
 	t.Helper()
-	s := redis.Open(Addr(), "", 0, fmt.Sprintf("t:%d:%s:", time.Now().UnixNano(), randHex()), 16)
+	s := redis.Open(redis.Options{Addr: Addr(), Prefix: fmt.Sprintf("t:%d:%s:", time.Now().UnixNano(), randHex()), PoolSize: 16})
 	if err := s.Ping(context.Background()); err != nil {
 		t.Fatalf("redistest: %v (run scripts/test.sh, which starts Redis)", err)
 	}
