@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/wxlend/wxlend/scripts/internal/journey"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -9,8 +11,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/client"
-	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
@@ -39,8 +40,8 @@ func benchJourney(n int, failover bool) error {
 			return err
 		}
 		var out bytes.Buffer
-		opts := client.JourneyOptions{Failover: failover}
-		if err := client.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, gateway.DevCard(fmt.Sprintf("6217000000%08d", i)), opts); err != nil {
+		opts := journey.JourneyOptions{Failover: failover}
+		if err := journey.Journey(ctx, base, &out, fmt.Sprintf("journey%d", i), id, gateway.DevCard(fmt.Sprintf("6217000000%08d", i)), opts); err != nil {
 			return fmt.Errorf("journey %d: %w\n%s", i, err, out.String())
 		}
 		for k, m := range signToActive.FindAllStringSubmatch(out.String(), -1) {

@@ -22,11 +22,11 @@ import (
 	"sort"
 	"time"
 
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/clock"
-	"github.com/wxlend/wxlend/shared/gateway"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -81,8 +81,8 @@ func benchGateway(n int) error {
 	defer stop()
 	dsn := env["MYSQL_DSN"]
 
-	c := client.New(base)
-	if resp, err := c.Login(ctx, "bench."+client.NewNonce()); err != nil || resp.Status != 200 {
+	c := apitest.New(base)
+	if resp, err := c.Login(ctx, "bench."+apitest.NewNonce()); err != nil || resp.Status != 200 {
 		return fmt.Errorf("login: %v %v", err, resp)
 	}
 	for i := 0; i < 10; i++ {
@@ -119,7 +119,7 @@ func benchGateway(n int) error {
 
 // inProcess serves user-me's handler in this process with the functions'
 // configuration, through the same API gateway event conversion.
-func inProcess(ctx context.Context, n int, env map[string]string, dsn string, c *client.Client) ([]time.Duration, error) {
+func inProcess(ctx context.Context, n int, env map[string]string, dsn string, c *apitest.Client) ([]time.Duration, error) {
 	all := gateway.DevEnv("127.0.0.1:1")
 	for k, v := range env {
 		all[k] = v
@@ -166,7 +166,7 @@ func scratchDatabase(ctx context.Context) (string, func(), error) {
 	return dsn, func() { admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
 }
 
-func expect200(resp *client.Response, err error) error {
+func expect200(resp *apitest.Response, err error) error {
 	if err != nil {
 		return err
 	}

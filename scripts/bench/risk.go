@@ -1,13 +1,15 @@
 package main
 
 import (
+	"github.com/wxlend/wxlend/scripts/internal/journey"
+
 	"context"
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/client"
-	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/mysql"
 )
 
@@ -24,15 +26,15 @@ func benchRisk(n, users int) error {
 		return err
 	}
 	defer stop()
-	clients := make([]*client.Client, users)
+	clients := make([]*apitest.Client, users)
 	for i := range clients {
-		c := client.New(base)
+		c := apitest.New(base)
 		c.ForwardedFor = fmt.Sprintf("198.51.100.%d", i+1)
 		id, err := gateway.DevID(fmt.Sprintf("1101051985%02d%02d", i%12+1, i%28+1), '9')
 		if err != nil {
 			return err
 		}
-		if err := c.Onboard(ctx, fmt.Sprintf("bench%d", i), "王五", id, fmt.Sprintf("1371234%04d", i+1)); err != nil {
+		if err := journey.Onboard(ctx, c, fmt.Sprintf("bench%d", i), "王五", id, fmt.Sprintf("1371234%04d", i+1)); err != nil {
 			return fmt.Errorf("onboard %d: %w", i, err)
 		}
 		clients[i] = c
@@ -44,7 +46,7 @@ func benchRisk(n, users int) error {
 	var wg sync.WaitGroup
 	for i, c := range clients {
 		wg.Add(1)
-		go func(i int, c *client.Client) {
+		go func(i int, c *apitest.Client) {
 			defer wg.Done()
 			for k := i; k < n; k += users {
 				t0 := time.Now()
@@ -71,7 +73,7 @@ func benchRisk(n, users int) error {
 	return nil
 }
 
-func applyOnce(ctx context.Context, c *client.Client, fp string) (int64, error) {
+func applyOnce(ctx context.Context, c *apitest.Client, fp string) (int64, error) {
 	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": fp}})
 	if err != nil || resp.Status != 202 {
 		return 0, fmt.Errorf("apply: %v %v", err, resp)

@@ -14,7 +14,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/client"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 )
 
 func main() {
@@ -29,7 +29,7 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c := client.New(*base)
+	c := apitest.New(*base)
 	login, err := c.Login(ctx, *user+"."+strconv.FormatInt(time.Now().UnixNano(), 36))
 	if err != nil {
 		fail(err)

@@ -9,13 +9,14 @@
 package main
 
 import (
+	"github.com/wxlend/wxlend/scripts/internal/journey"
+
 	"context"
 	"fmt"
 	"os"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/client"
-	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
 )
 
 func main() {
@@ -32,7 +33,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	if err := client.Journey(ctx, local.URL, os.Stdout, "demo", id, gateway.DevCard("621700000012345678"), client.JourneyOptions{Failover: true}); err != nil {
+	if err := journey.Journey(ctx, local.URL, os.Stdout, "demo", id, gateway.DevCard("621700000012345678"), journey.JourneyOptions{Failover: true}); err != nil {
 		local.Close()
 		fail(err)
 	}

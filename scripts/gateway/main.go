@@ -1,7 +1,7 @@
 // Command gateway is the local SCF gateway behind scripts/dev.sh: it builds
 // every function in serverless.yml, creates and migrates the local
 // database, and serves the API, the timers, SCF Invoke and the fakes on
-// one loopback address. See shared/gateway.
+// one loopback address. See scripts/internal/gateway.
 package main
 
 import (
@@ -20,8 +20,8 @@ import (
 
 	driver "github.com/go-sql-driver/mysql"
 
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/shared/clock"
-	"github.com/wxlend/wxlend/shared/gateway"
 	"github.com/wxlend/wxlend/shared/mysql"
 )
 

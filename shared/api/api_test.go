@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -41,12 +41,12 @@ func newStack(t *testing.T, opts apptest.Options) *stack {
 }
 
 // client is a borrower signed in as user, whose clock follows the app's.
-func (s *stack) client(t *testing.T, user string) *client.Client {
+func (s *stack) client(t *testing.T, user string) *apitest.Client {
 	t.Helper()
-	c := client.New(s.url)
+	c := apitest.New(s.url)
 	c.Now = s.env.Clock.Now
 	c.ForwardedFor = "10.0.0." + strconv.Itoa(len(user))
-	resp, err := c.Login(context.Background(), user+"."+client.NewNonce())
+	resp, err := c.Login(context.Background(), user+"."+apitest.NewNonce())
 	if err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("login %s: %v %v %s", user, err, resp.Status, resp.Body)
 	}
@@ -62,7 +62,7 @@ func (s *stack) count(t *testing.T, table string) int {
 	return n
 }
 
-func want(t *testing.T, resp *client.Response, err error, status int, code string) {
+func want(t *testing.T, resp *apitest.Response, err error, status int, code string) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +102,7 @@ func TestLoginAndMe(t *testing.T) {
 func TestLoginRejectsBadCodes(t *testing.T) {
 	s := newStack(t, apptest.Options{})
 	ctx := context.Background()
-	c := client.New(s.url)
+	c := apitest.New(s.url)
 	cases := []struct {
 		body   any
 		status int
@@ -138,32 +138,32 @@ func TestSignedPostRules(t *testing.T) {
 	c := s.client(t, "dave")
 	now := strconv.FormatInt(s.env.Clock.Now().Unix(), 10)
 
-	resp, err := c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Skip: true})
+	resp, err := c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Skip: true})
 	want(t, resp, err, 401, "unauthenticated")
 	stale := strconv.FormatInt(s.env.Clock.Now().Add(-301*time.Second).Unix(), 10)
-	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Timestamp: stale})
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Timestamp: stale})
 	want(t, resp, err, 401, "unauthenticated")
 	future := strconv.FormatInt(s.env.Clock.Now().Add(301*time.Second).Unix(), 10)
-	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Timestamp: future})
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Timestamp: future})
 	want(t, resp, err, 401, "unauthenticated")
-	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Signature: "AAAA"})
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Signature: "AAAA"})
 	want(t, resp, err, 401, "unauthenticated")
-	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &client.Signing{Nonce: "short"})
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Nonce: "short"})
 	want(t, resp, err, 401, "unauthenticated")
 	// Signed with another session's key.
 	other := s.client(t, "erin")
-	forged := client.New(s.url)
+	forged := apitest.New(s.url)
 	forged.Token, forged.SignKey, forged.Now = c.Token, other.SignKey, c.Now
 	resp, err = forged.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), nil)
 	want(t, resp, err, 401, "unauthenticated")
 	// Body changed after signing.
-	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{"x":1}`), &client.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test",
+	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{"x":1}`), &apitest.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test",
 		Signature: signFor(c, "POST", "/v1/test/echo", now, "nonce-for-tamper-test", `{}`)})
 	want(t, resp, err, 401, "unauthenticated")
 
 	// A good request, then the same nonce again: replayed, and the failed
 	// attempts above (same nonce, bad signature) did not burn it.
-	sig := &client.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test"}
+	sig := &apitest.Signing{Timestamp: now, Nonce: "nonce-for-tamper-test"}
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), sig)
 	want(t, resp, err, 200, "")
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), sig)
@@ -179,7 +179,7 @@ func echo(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func signFor(c *client.Client, method, path, ts, nonce, body string) string {
+func signFor(c *apitest.Client, method, path, ts, nonce, body string) string {
 	return authSignature(c.SignKey, method, path, ts, nonce, []byte(body))
 }
 
@@ -226,7 +226,7 @@ func TestRateLimits(t *testing.T) {
 func TestRateLimitPerIP(t *testing.T) {
 	s := newStack(t, apptest.Options{IPPerMinute: 3, UserPerMinute: 100})
 	ctx := context.Background()
-	c := client.New(s.url)
+	c := apitest.New(s.url)
 	c.ForwardedFor = "192.0.2.7"
 	for i := 0; i < 3; i++ {
 		resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "invalid.x"}, nil)
@@ -252,7 +252,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	want(t, resp, err, 503, "unavailable")
 	resp, err = c.Get(ctx, "/v1/me")
 	want(t, resp, err, 503, "unavailable")
-	resp, err = client.New(s.url).Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "kim.1"}, nil)
+	resp, err = apitest.New(s.url).Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "kim.1"}, nil)
 	want(t, resp, err, 503, "unavailable")
 	srv.Start()
 	resp, err = c.Get(ctx, "/v1/me")
@@ -263,7 +263,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 
 func TestUnknownPathAndMethod(t *testing.T) {
 	s := newStack(t, apptest.Options{})
-	resp, err := client.New(s.url).Send(context.Background(), "GET", "/v1/auth/login", nil, nil)
+	resp, err := apitest.New(s.url).Send(context.Background(), "GET", "/v1/auth/login", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -36,7 +36,7 @@ func contractStack(t *testing.T) *stack {
 
 // verifiedBorrower gives c a bound phone and a verified identity, as the
 // KYC endpoints would (sealed the same way).
-func verifiedBorrower(t *testing.T, s *stack, c *client.Client) {
+func verifiedBorrower(t *testing.T, s *stack, c *apitest.Client) {
 	t.Helper()
 	ctx, a, now := context.Background(), s.env.App, s.env.Clock.Now()
 	sealed := func(field, plain, masked string) mysql.Sealed {

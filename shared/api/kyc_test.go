@@ -8,9 +8,9 @@ import (
 	"testing"
 
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/app/apptest"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -58,7 +58,7 @@ func kycStack(t *testing.T) *stack {
 	return &stack{env: env, url: srv.URL}
 }
 
-func accept(t *testing.T, c *client.Client, codes ...string) {
+func accept(t *testing.T, c *apitest.Client, codes ...string) {
 	t.Helper()
 	for _, code := range codes {
 		resp, err := c.Post(context.Background(), "/v1/consents", map[string]any{"agreement": code, "version": 1})
@@ -66,7 +66,7 @@ func accept(t *testing.T, c *client.Client, codes ...string) {
 	}
 }
 
-func status(t *testing.T, resp *client.Response, err error, wantStatus string) {
+func status(t *testing.T, resp *apitest.Response, err error, wantStatus string) {
 	t.Helper()
 	want(t, resp, err, 200, "")
 	var out struct{ Status string }
@@ -92,7 +92,7 @@ func TestKYCJourney(t *testing.T) {
 		t.Fatalf("phone answer %s", resp.Body)
 	}
 
-	identity := func(name, number string) (*client.Response, error) {
+	identity := func(name, number string) (*apitest.Response, error) {
 		return c.Post(ctx, "/v1/kyc/identity", map[string]string{"name": name, "id_number": number})
 	}
 	resp, err = identity(plantedName, id)
@@ -126,7 +126,7 @@ func TestKYCJourney(t *testing.T) {
 
 	livenessSteps(t, s, c)
 
-	bank := func(number, phone string) (*client.Response, error) {
+	bank := func(number, phone string) (*apitest.Response, error) {
 		return c.Post(ctx, "/v1/kyc/bank-card", map[string]string{"card_number": number, "phone": phone})
 	}
 	resp, err = bank(card, plantedPhone)
@@ -147,7 +147,7 @@ func TestKYCJourney(t *testing.T) {
 	assertNoPII(t, s, plantedName, id, plantedPhone, card)
 }
 
-func livenessSteps(t *testing.T, s *stack, c *client.Client) {
+func livenessSteps(t *testing.T, s *stack, c *apitest.Client) {
 	ctx := context.Background()
 	resp, err := c.Post(ctx, "/v1/kyc/liveness", map[string]any{})
 	want(t, resp, err, 409, "failed_precondition")

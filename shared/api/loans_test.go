@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app/apptest"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -53,7 +53,7 @@ func grantCredit(t *testing.T, env *apptest.Env, userID int64, limit money.Fen) 
 	}
 }
 
-func quote(t *testing.T, c *client.Client, amount int64) string {
+func quote(t *testing.T, c *apitest.Client, amount int64) string {
 	t.Helper()
 	resp, err := c.Post(context.Background(), "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": 6, "method": "equal_installment"})
 	want(t, resp, err, 200, "")
@@ -64,7 +64,7 @@ func quote(t *testing.T, c *client.Client, amount int64) string {
 	return q.QuoteID
 }
 
-func createLoan(c *client.Client, key, quoteID string) (*client.Response, error) {
+func createLoan(c *apitest.Client, key, quoteID string) (*apitest.Response, error) {
 	req := map[string]string{"quote_id": quoteID}
 	return c.SendWith(context.Background(), "POST", "/v1/loans", req, map[string]string{"Idempotency-Key": key})
 }

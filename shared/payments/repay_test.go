@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/api"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
@@ -68,11 +68,11 @@ func newRepayRig(t *testing.T) *repayRig {
 	return r
 }
 
-func (r *repayRig) borrower(t *testing.T, name string) *client.Client {
+func (r *repayRig) borrower(t *testing.T, name string) *apitest.Client {
 	t.Helper()
-	c := client.New(r.url)
+	c := apitest.New(r.url)
 	c.Now = r.env.Clock.Now
-	if resp, err := c.Login(context.Background(), name+"."+client.NewNonce()); err != nil || resp.Status != http.StatusOK {
+	if resp, err := c.Login(context.Background(), name+"."+apitest.NewNonce()); err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("login: %v %+v", err, resp)
 	}
 	return c
@@ -128,7 +128,7 @@ type repayAnswer struct {
 	PayParams   *wxpay.PayParams `json:"pay_params"`
 }
 
-func (r *repayRig) repay(t *testing.T, c *client.Client, loanID int64, key string, body map[string]any, status int) repayAnswer {
+func (r *repayRig) repay(t *testing.T, c *apitest.Client, loanID int64, key string, body map[string]any, status int) repayAnswer {
 	t.Helper()
 	resp, err := c.SendWith(context.Background(), http.MethodPost, "/v1/loans/"+itoa(loanID)+"/repayments", body,
 		map[string]string{"Idempotency-Key": key})
@@ -496,7 +496,7 @@ func TestRepayIdempotencyAndValidation(t *testing.T) {
 		t.Fatalf("%d repayments", n)
 	}
 	cases := []struct {
-		c      *client.Client
+		c      *apitest.Client
 		loan   int64
 		key    string
 		body   map[string]any

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/manifest"
+	"github.com/wxlend/wxlend/scripts/internal/manifest"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"

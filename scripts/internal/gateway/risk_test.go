@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/apierr"
-	"github.com/wxlend/wxlend/shared/client"
 	"github.com/wxlend/wxlend/shared/consent"
-	"github.com/wxlend/wxlend/shared/gateway"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/risk"
@@ -39,12 +39,12 @@ func idFor(t *testing.T, digit byte, salt int) string {
 
 // onboard takes a borrower through consents, phone, identity and liveness
 // over the local gateway, as the mini-program would.
-func onboard(t *testing.T, base, user, id string) *client.Client {
+func onboard(t *testing.T, base, user, id string) *apitest.Client {
 	t.Helper()
 	ctx := context.Background()
-	c := client.New(base)
+	c := apitest.New(base)
 	c.ForwardedFor = "203.0.113." + fmt.Sprint(len(user))
-	resp, err := c.Login(ctx, user+"."+client.NewNonce())
+	resp, err := c.Login(ctx, user+"."+apitest.NewNonce())
 	expect(t, resp, err, 200, "")
 	for _, code := range []string{consent.PrivacyPolicy, consent.IdentityVerification, consent.BiometricProcessing, consent.CreditQuery} {
 		resp, err = c.Post(ctx, "/v1/consents", map[string]any{"agreement": code, "version": 1})
@@ -78,7 +78,7 @@ type decision struct {
 	Reasons      []struct{ Code, Text string }
 }
 
-func applyAndWait(t *testing.T, c *client.Client, device map[string]any) (int64, decision) {
+func applyAndWait(t *testing.T, c *apitest.Client, device map[string]any) (int64, decision) {
 	t.Helper()
 	ctx := context.Background()
 	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": device})
@@ -90,7 +90,7 @@ func applyAndWait(t *testing.T, c *client.Client, device map[string]any) (int64,
 	return app.ApplicationID, waitDecision(t, c, app.ApplicationID)
 }
 
-func waitDecision(t *testing.T, c *client.Client, id int64) decision {
+func waitDecision(t *testing.T, c *apitest.Client, id int64) decision {
 	t.Helper()
 	var d decision
 	for i := 0; i < 400; i++ {
@@ -152,8 +152,8 @@ func TestRiskChainThroughTheGateway(t *testing.T) {
 
 func TestUnsignedCreditApplicationIsRefused(t *testing.T) {
 	_, base := startStack(t)
-	c := client.New(base)
-	resp, err := c.Login(context.Background(), "nokyc."+client.NewNonce())
+	c := apitest.New(base)
+	resp, err := c.Login(context.Background(), "nokyc."+apitest.NewNonce())
 	expect(t, resp, err, 200, "")
 	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": device("x", false)})
 	expect(t, resp, err, 409, "failed_precondition")

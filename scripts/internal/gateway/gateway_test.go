@@ -13,8 +13,8 @@ import (
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 
-	"github.com/wxlend/wxlend/shared/client"
-	"github.com/wxlend/wxlend/shared/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/tcloud"
@@ -41,7 +41,7 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 		t.Fatal(err)
 	}
 	g, err := gateway.New(gateway.Config{
-		Root: "../..", BinDir: t.TempDir(), Addr: l.Addr().String(),
+		Root: "../../..", BinDir: t.TempDir(), Addr: l.Addr().String(),
 		Env:              map[string]string{"MYSQL_DSN": db.DSN, "REDIS_PREFIX": rs.Prefix},
 		Logs:             io.Discard,
 		Log:              slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -70,21 +70,21 @@ func TestLocalStack(t *testing.T) {
 		}
 	})
 
-	c := client.New(base)
+	c := apitest.New(base)
 	t.Run("login and signed GET /v1/me", func(t *testing.T) {
-		resp, err := c.Login(ctx, "alice."+client.NewNonce())
+		resp, err := c.Login(ctx, "alice."+apitest.NewNonce())
 		expect(t, resp, err, 200, "")
 		resp, err = c.Get(ctx, "/v1/me")
 		expect(t, resp, err, 200, "")
 	})
 
 	t.Run("unsigned, stale and replayed POSTs", func(t *testing.T) {
-		resp, err := c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &client.Signing{Skip: true})
+		resp, err := c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &apitest.Signing{Skip: true})
 		expect(t, resp, err, 401, "unauthenticated")
 		stale := strconv.FormatInt(time.Now().Add(-10*time.Minute).Unix(), 10)
-		resp, err = c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &client.Signing{Timestamp: stale})
+		resp, err = c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &apitest.Signing{Timestamp: stale})
 		expect(t, resp, err, 401, "unauthenticated")
-		sig := &client.Signing{Nonce: client.NewNonce(), Timestamp: strconv.FormatInt(time.Now().Unix(), 10)}
+		sig := &apitest.Signing{Nonce: apitest.NewNonce(), Timestamp: strconv.FormatInt(time.Now().Unix(), 10)}
 		quote := []byte(`{"amount_fen":1000000,"term_months":12,"method":"equal_installment"}`)
 		resp, err = c.Send(ctx, "POST", "/v1/loans/quote", quote, sig)
 		expect(t, resp, err, 200, "")
@@ -137,8 +137,8 @@ func TestLocalStack(t *testing.T) {
 	t.Run("cold start after the instance stops", func(t *testing.T) {
 		g.StopFunction("user-me")
 		n := len(g.ColdStarts("user-me"))
-		d := client.New(base)
-		resp, err := d.Login(ctx, "bob."+client.NewNonce())
+		d := apitest.New(base)
+		resp, err := d.Login(ctx, "bob."+apitest.NewNonce())
 		expect(t, resp, err, 200, "")
 		resp, err = d.Get(ctx, "/v1/me")
 		expect(t, resp, err, 200, "")
@@ -154,7 +154,7 @@ func TestLocalStack(t *testing.T) {
 	})
 }
 
-func expect(t *testing.T, resp *client.Response, err error, status int, code string) {
+func expect(t *testing.T, resp *apitest.Response, err error, status int, code string) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

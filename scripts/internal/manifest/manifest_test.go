@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-const root = "../.."
+const root = "../../.."
 
 // TestRepositoryManifest is the check of serverless.yml the Tencent CLI
 // cannot do here: it parses, every functions/<dir> has an entry and every

@@ -1,6 +1,11 @@
-package client
+// Package journey plays a borrower through the whole product on a local
+// stack (sign-in, KYC, credit, loan, e-sign, payout, repayment): the demo
+// (scripts/demo) and the journey benchmark (scripts/bench) run it.
+package journey
 
 import (
+	"github.com/wxlend/wxlend/shared/api/apitest"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -26,10 +31,10 @@ type JourneyOptions struct {
 }
 
 func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, card string, opts ...JourneyOptions) error {
-	c := New(base)
+	c := apitest.New(base)
 	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
 	step("onboarding %s (consents, phone, identity, liveness)", user)
-	if err := c.Onboard(ctx, user, "王小明", idNumber, "13912345678"); err != nil {
+	if err := Onboard(ctx, c, user, "王小明", idNumber, "13912345678"); err != nil {
 		return err
 	}
 	step("bank card four-factor")
@@ -43,11 +48,11 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 		LimitFen      int64  `json:"limit_fen"`
 		AnnualRateBP  int64  `json:"annual_rate_bp"`
 	}
-	if err := c.JSON(ctx, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "device-" + user + "-0123456789"}}, nil, &app); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "device-" + user + "-0123456789"}}, nil, &app); err != nil {
 		return err
 	}
 	if err := poll(ctx, 10*time.Second, func() (bool, error) {
-		err := c.JSON(ctx, "GET", fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID), nil, nil, &app)
+		err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID), nil, nil, &app)
 		return app.Status != "pending", err
 	}); err != nil || app.Status != "approved" {
 		return fmt.Errorf("credit application %d: %s %v", app.ApplicationID, app.Status, err)
@@ -77,7 +82,7 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 
 // failoverLoan empties the first merchant account in the fake, takes,
 // signs and pays off a loan, and shows which account paid it.
-func failoverLoan(ctx context.Context, c *Client, base string, out io.Writer, limit int64) error {
+func failoverLoan(ctx context.Context, c *apitest.Client, base string, out io.Writer, limit int64) error {
 	const first = "1230000109" // wxpaytest.DevMchID
 	if err := localPost(base + "/_local/wxpay/settings?balance_fen=0&mch_id=" + first); err != nil {
 		return err
@@ -99,7 +104,7 @@ func failoverLoan(ctx context.Context, c *Client, base string, out io.Writer, li
 			} `json:"transfers"`
 		} `json:"disbursement"`
 	}
-	if err := c.JSON(ctx, "GET", fmt.Sprintf("/v1/loans/%d", loanID), nil, nil, &l); err != nil {
+	if err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/loans/%d", loanID), nil, nil, &l); err != nil {
 		return err
 	}
 	for _, t := range l.Disbursement.Transfers {
@@ -111,14 +116,14 @@ func failoverLoan(ctx context.Context, c *Client, base string, out io.Writer, li
 	return repay(ctx, c, base, out, loanID, "payoff")
 }
 
-func takeLoan(ctx context.Context, c *Client, out io.Writer, limit int64) (int64, error) {
+func takeLoan(ctx context.Context, c *apitest.Client, out io.Writer, limit int64) (int64, error) {
 	amount := min(limit, 100000)
 	var q struct {
 		QuoteID       string `json:"quote_id"`
 		APRBP         int64  `json:"apr_bp"`
 		TotalRepayFen int64  `json:"total_repay_fen"`
 	}
-	if err := c.JSON(ctx, "POST", "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": 3, "method": "equal_installment"}, nil, &q); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": 3, "method": "equal_installment"}, nil, &q); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(out, "==> quote %s: %d fen over 3 months, APR %d bp, total %d fen\n", q.QuoteID, amount, q.APRBP, q.TotalRepayFen)
@@ -126,26 +131,26 @@ func takeLoan(ctx context.Context, c *Client, out io.Writer, limit int64) (int64
 		LoanID int64  `json:"loan_id"`
 		Status string `json:"status"`
 	}
-	if err := c.JSON(ctx, "POST", "/v1/loans", map[string]string{"quote_id": q.QuoteID}, map[string]string{"Idempotency-Key": "demo-" + NewNonce()[:16]}, &l); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/loans", map[string]string{"quote_id": q.QuoteID}, map[string]string{"Idempotency-Key": "demo-" + apitest.NewNonce()[:16]}, &l); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(out, "==> loan %d %s\n", l.LoanID, l.Status)
 	return l.LoanID, nil
 }
 
-func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer, loanID int64) error {
+func signAndDisburse(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64) error {
 	path := fmt.Sprintf("/v1/loans/%d", loanID)
 	var doc struct {
 		SHA256 string `json:"sha256"`
 	}
-	if err := c.JSON(ctx, "GET", path+"/contract", nil, nil, &doc); err != nil {
+	if err := callJSON(ctx, c, "GET", path+"/contract", nil, nil, &doc); err != nil {
 		return err
 	}
 	var sign struct {
 		SignURL string `json:"sign_url"`
 	}
 	signStart := time.Now()
-	if err := c.JSON(ctx, "POST", path+"/contract/sign", map[string]any{}, nil, &sign); err != nil {
+	if err := callJSON(ctx, c, "POST", path+"/contract/sign", map[string]any{}, nil, &sign); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "==> contract sha256 %s, signing at %s\n", doc.SHA256, sign.SignURL)
@@ -163,7 +168,7 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 	}
 	confirmed := false
 	return poll(ctx, 20*time.Second, func() (bool, error) {
-		if err := c.JSON(ctx, "GET", path, nil, nil, &loan); err != nil {
+		if err := callJSON(ctx, c, "GET", path, nil, nil, &loan); err != nil {
 			return false, err
 		}
 		if loan.Disbursement != nil && loan.Disbursement.State == "WAIT_USER_CONFIRM" && !confirmed {
@@ -187,12 +192,12 @@ func signAndDisburse(ctx context.Context, c *Client, base string, out io.Writer,
 // repay pays kind (due or payoff) through a JSAPI order the borrower pays
 // in the fake, and waits until the notification is applied: the payoff
 // amount drops (due) or the loan is settled (payoff).
-func repay(ctx context.Context, c *Client, base string, out io.Writer, loanID int64, kind string) error {
+func repay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64, kind string) error {
 	path := fmt.Sprintf("/v1/loans/%d", loanID)
 	var before, now struct {
 		PayoffFen int64 `json:"payoff_fen"`
 	}
-	if err := c.JSON(ctx, "GET", path+"/payoff", nil, nil, &before); err != nil {
+	if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &before); err != nil {
 		return err
 	}
 	var r struct {
@@ -200,8 +205,8 @@ func repay(ctx context.Context, c *Client, base string, out io.Writer, loanID in
 		AmountFen   int64             `json:"amount_fen"`
 		PayParams   map[string]string `json:"pay_params"`
 	}
-	if err := c.JSON(ctx, "POST", path+"/repayments", map[string]string{"kind": kind},
-		map[string]string{"Idempotency-Key": "demo-" + kind + "-" + NewNonce()[:12]}, &r); err != nil {
+	if err := callJSON(ctx, c, "POST", path+"/repayments", map[string]string{"kind": kind},
+		map[string]string{"Idempotency-Key": "demo-" + kind + "-" + apitest.NewNonce()[:12]}, &r); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "==> repayment %d (%s): %d fen of payoff %d fen\n", r.RepaymentID, kind, r.AmountFen, before.PayoffFen)
@@ -212,7 +217,7 @@ func repay(ctx context.Context, c *Client, base string, out io.Writer, loanID in
 		Status string `json:"status"`
 	}
 	return poll(ctx, 20*time.Second, func() (bool, error) {
-		if err := c.JSON(ctx, "GET", path, nil, nil, &loan); err != nil {
+		if err := callJSON(ctx, c, "GET", path, nil, nil, &loan); err != nil {
 			return false, err
 		}
 		if loan.Status == "settled" {
@@ -222,7 +227,7 @@ func repay(ctx context.Context, c *Client, base string, out io.Writer, loanID in
 		if kind == "payoff" {
 			return false, nil
 		}
-		if err := c.JSON(ctx, "GET", path+"/payoff", nil, nil, &now); err != nil {
+		if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &now); err != nil {
 			return false, err
 		}
 		if now.PayoffFen < before.PayoffFen {
@@ -279,7 +284,7 @@ func localPost(url string) error {
 	return nil
 }
 
-func expectOK(resp *Response, err error) error {
+func expectOK(resp *apitest.Response, err error) error {
 	if err != nil {
 		return err
 	}
@@ -290,7 +295,7 @@ func expectOK(resp *Response, err error) error {
 }
 
 // JSON sends a request (signed if a POST) and decodes a 2xx answer into v.
-func (c *Client) JSON(ctx context.Context, method, path string, body any, headers map[string]string, v any) error {
+func callJSON(ctx context.Context, c *apitest.Client, method, path string, body any, headers map[string]string, v any) error {
 	resp, err := c.SendWith(ctx, method, path, body, headers)
 	if err := expectOK(resp, err); err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)

@@ -1,7 +1,7 @@
-// Package client is a borrower's client of the wxlend HTTP API, as the
+// Package apitest is a borrower's client of the wxlend HTTP API, as the
 // mini-program would be: it logs in and signs every POST per api.md. People
 // use it through scripts/call; end-to-end tests use it directly.
-package client
+package apitest
 
 import (
 	"bytes"

@@ -1,6 +1,8 @@
-package client
+package journey
 
 import (
+	"github.com/wxlend/wxlend/shared/api/apitest"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -11,8 +13,8 @@ import (
 // identity and liveness on the LOCAL stack (liveness is completed through
 // the FaceID fake's /_local endpoint), as the mini-program would. phone is
 // 11 digits; the fixtures of README decide the outcomes.
-func (c *Client) Onboard(ctx context.Context, user, name, idNumber, phone string) error {
-	if resp, err := c.Login(ctx, user+"."+NewNonce()); err != nil || resp.Status != 200 {
+func Onboard(ctx context.Context, c *apitest.Client, user, name, idNumber, phone string) error {
+	if resp, err := c.Login(ctx, user+"."+apitest.NewNonce()); err != nil || resp.Status != 200 {
 		return fail("login", resp, err)
 	}
 	for _, code := range []string{"privacy_policy", "identity_verification", "biometric_processing", "credit_query_authorization", "financial_account"} {
@@ -20,7 +22,7 @@ func (c *Client) Onboard(ctx context.Context, user, name, idNumber, phone string
 			return fail("consent "+code, resp, err)
 		}
 	}
-	if resp, err := c.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:" + phone + "." + NewNonce()}); err != nil || resp.Status != 200 {
+	if resp, err := c.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:" + phone + "." + apitest.NewNonce()}); err != nil || resp.Status != 200 {
 		return fail("phone", resp, err)
 	}
 	resp, err := c.Post(ctx, "/v1/kyc/identity", map[string]string{"name": name, "id_number": idNumber})
@@ -46,7 +48,7 @@ func (c *Client) Onboard(ctx context.Context, user, name, idNumber, phone string
 	return nil
 }
 
-func fail(step string, resp *Response, err error) error {
+func fail(step string, resp *apitest.Response, err error) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", step, err)
 	}
