@@ -18,7 +18,6 @@ import (
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/redis"
 	"github.com/wxlend/wxlend/shared/risk"
-	"github.com/wxlend/wxlend/shared/risk/risktest"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud"
 	"github.com/wxlend/wxlend/shared/wechat"
@@ -107,12 +106,24 @@ func fail(log *slog.Logger, stage string, err error) {
 	os.Exit(2)
 }
 
+// LocalTag is the build tag of the local stack's binaries (the gateway
+// builds with it, scripts/build.sh never does): files under it register dev
+// fixtures, so no production binary links a *test package.
+const LocalTag = "wxlend_local"
+
+// devDataProvider is set by local.go, only in binaries built with LocalTag.
+var devDataProvider risk.DataProvider
+
 // DataProvider is the third-party risk data source (blacklist, multi-platform
-// lending, score). Only the local deterministic provider exists so far; a
-// production contract with a data vendor brings its adapter here.
+// lending, score). Only the local deterministic provider exists so far,
+// linked into local builds alone; a production contract with a data vendor
+// brings its adapter here. Without one the cold start stops, naming why.
 func DataProvider(a *App) risk.DataProvider {
-	if a.Cfg.Env == "prod" {
+	switch {
+	case a.Cfg.Env == "prod":
 		fail(a.Log, "configuration", errors.New("no third-party risk data provider is configured for production"))
+	case devDataProvider == nil:
+		fail(a.Log, "configuration", errors.New("no risk data provider is linked: local binaries are built with -tags "+LocalTag))
 	}
-	return risktest.Provider{}
+	return devDataProvider
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"github.com/wxlend/wxlend/shared/app"
 	"io"
 	"log/slog"
 	"net"
@@ -183,12 +184,14 @@ func (g *Gateway) environment(n string) []string {
 }
 
 // Build compiles every declared function for the host into cfg.BinDir in
-// one go build (shared packages compile once).
+// one go build (shared packages compile once), with app.LocalTag: the
+// local stack's binaries link the dev fixtures production never does (the
+// deterministic risk data provider).
 func (g *Gateway) Build(ctx context.Context) error {
 	if err := os.MkdirAll(g.cfg.BinDir, 0o755); err != nil {
 		return err
 	}
-	args := []string{"build", "-o", g.cfg.BinDir + string(os.PathSeparator)}
+	args := []string{"build", "-tags", app.LocalTag, "-o", g.cfg.BinDir + string(os.PathSeparator)}
 	for _, n := range g.Manifest.Names() {
 		args = append(args, "./functions/"+n)
 	}
