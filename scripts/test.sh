@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_services
 go vet ./...
+go vet -tags wxlend_local ./shared/app/ # the local stack's dev fixtures (app.LocalTag)
 go test -race -count=1 -timeout 40m "$@" ./...
 if [ "$#" -eq 0 ]; then
   scripts/demo.sh
