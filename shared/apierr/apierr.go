@@ -2,6 +2,15 @@
 // api.md, each mapped to an HTTP status in exactly one table. Domain code
 // returns *Error (or wraps one); anything else reaching the edge becomes
 // `internal`, so a client never sees a foreign error's text.
+//
+// The convention every package follows:
+//   - Invalid (invalid_argument) is for the caller's own input only;
+//   - New with a code and Reason for a refusal the caller can act on
+//     (not_found, conflict, failed_precondition, ...);
+//   - Bug for a programmer error or a broken invariant (a re-check of data
+//     our own code built): internal, the detail in the log only;
+//   - sentinel errors (errors.Is) inside a package, classified into one of
+//     the above where they leave it.
 package apierr
 
 import (
@@ -88,6 +97,13 @@ func New(code Code, format string, args ...any) *Error {
 // Wrap makes an error with a safe message and a cause kept for the logs.
 func Wrap(code Code, cause error, message string) *Error {
 	return &Error{Code: code, Message: message, cause: cause}
+}
+
+// Bug reports a programmer error or a broken invariant: never the
+// caller's fault, so it is `internal`; Public shows the client a generic
+// message and the detail (format, args) reaches the log only.
+func Bug(format string, args ...any) *Error {
+	return &Error{Code: Internal, Message: "internal error", cause: fmt.Errorf(format, args...)}
 }
 
 // Invalid is an invalid_argument naming the field and a reason code.

@@ -60,7 +60,7 @@ func Classify(a Account) (Type, error) {
 	case len(parts) == 2 && parts[0] == "funding" && isMch(parts[1]):
 		return Equity, nil
 	}
-	return "", apierr.Invalid("account", "unknown_account", "account "+string(a)+" is not in the chart of accounts")
+	return "", apierr.Bug("account %s is not in the chart of accounts", a)
 }
 
 func isID(s string) bool {

@@ -14,7 +14,6 @@ package ledger
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,32 +58,33 @@ const (
 	MaxKeyLen  = 128
 )
 
-// Validate checks a transaction before it is posted. Errors are
-// invalid_argument; nothing is written.
+// Validate checks a transaction before it is posted; nothing is written.
+// Transactions are built by our own code, never from a caller's input, so
+// every refusal is a bug (apierr.Bug: internal, detail in the log only).
 func (t Transaction) Validate() error {
 	switch {
 	case t.Key == "" || len(t.Key) > MaxKeyLen:
-		return apierr.Invalid("key", "key", "ledger transaction needs an idempotency key of 1-128 bytes")
+		return apierr.Bug("ledger transaction %q needs an idempotency key of 1-%d bytes", t.Key, MaxKeyLen)
 	case t.Kind == "":
-		return apierr.Invalid("kind", "kind", "ledger transaction needs a kind")
+		return apierr.Bug("ledger transaction %s needs a kind", t.Key)
 	case len(t.Entries) < 2 || len(t.Entries) > MaxEntries:
-		return apierr.Invalid("entries", "count", fmt.Sprintf("ledger transaction needs 2-%d entries", MaxEntries))
+		return apierr.Bug("ledger transaction %s has %d entries, not 2-%d", t.Key, len(t.Entries), MaxEntries)
 	}
 	var sum money.Fen
 	for _, e := range t.Entries {
 		if e.AmountFen == 0 {
-			return apierr.Invalid("entries", "zero", "ledger entry of zero")
+			return apierr.Bug("ledger transaction %s has an entry of zero on %s", t.Key, e.Account)
 		}
 		if _, err := Classify(e.Account); err != nil {
 			return err
 		}
 		if (e.AmountFen > 0 && sum > money.Fen(1<<62)) || (e.AmountFen < 0 && sum < -money.Fen(1<<62)) {
-			return apierr.Invalid("entries", "overflow", "ledger amounts too large")
+			return apierr.Bug("ledger transaction %s: amounts too large", t.Key)
 		}
 		sum += e.AmountFen
 	}
 	if sum != 0 {
-		return apierr.Invalid("entries", "unbalanced", fmt.Sprintf("ledger transaction %s does not balance: %d", t.Key, sum))
+		return apierr.Bug("ledger transaction %s does not balance: %d", t.Key, sum)
 	}
 	return nil
 }

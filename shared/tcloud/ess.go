@@ -105,29 +105,32 @@ func (e ESS) StartSigning(ctx context.Context, req contract.SignRequest) (contra
 	return contract.SignFlow{FlowID: flowID, SignURL: url}, nil
 }
 
+// checkRequest re-checks a request our own code built from verified data
+// (the contract, the borrower's verified identity and phone), before a
+// paid call: a failure is a bug (internal), never the borrower's fault.
 func (e ESS) checkRequest(r contract.SignRequest) error {
 	name := utf8.RuneCountInString(r.SignerName)
 	switch {
 	case e.OperatorUserID == "":
-		return apierr.Wrap(apierr.Internal, errors.New("ess: OperatorUserID is not configured"), "e-sign is not configured")
+		return apierr.Bug("ess: OperatorUserID is not configured")
 	case !contractNoPattern.MatchString(r.ContractNo):
-		return apierr.Invalid("contract_no", "format", "contract number must be 1-64 letters, digits, - or _")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "contract_no: contract number must be 1-64 letters, digits, - or _")
 	case r.FileName == "" || utf8.RuneCountInString(r.FileName) > 100 || strings.ContainsAny(r.FileName, `/\`):
-		return apierr.Invalid("file_name", "format", "file name must be 1-100 characters without path separators")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "file_name: file name must be 1-100 characters without path separators")
 	case len(r.PDFOrText) == 0 || len(r.PDFOrText) > maxDocumentBytes:
-		return apierr.Invalid("document", "size", "the document must be 1 byte to 5 MiB")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "document: the document must be 1 byte to 5 MiB")
 	case !isPDF(r.PDFOrText) && !utf8.Valid(r.PDFOrText):
-		return apierr.Invalid("document", "format", "the document must be a PDF or UTF-8 text")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "document: the document must be a PDF or UTF-8 text")
 	case name < 2 || name > 64 || !utf8.ValidString(r.SignerName):
-		return apierr.Invalid("signer_name", "format", "signer name must be 2-64 characters")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "signer_name: signer name must be 2-64 characters")
 	case len(r.SignerMobile) != 11 || r.SignerMobile[0] != '1' || !digitsOnly(r.SignerMobile):
-		return apierr.Invalid("signer_mobile", "format", "signer mobile must be an 11-digit mainland number")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "signer_mobile: signer mobile must be an 11-digit mainland number")
 	case len(r.SignerIDNumber) != 18:
-		return apierr.Invalid("signer_id_number", "format", "signer ID number must have 18 characters")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "signer_id_number: signer ID number must have 18 characters")
 	case !r.Deadline.After(e.now()) || r.Deadline.After(e.now().AddDate(1, 0, 0)):
-		return apierr.Invalid("deadline", "out_of_range", "deadline must be in the coming year")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "deadline: deadline must be in the coming year")
 	case r.UserData == "" || len(r.UserData) > maxUserDataBytes:
-		return apierr.Invalid("user_data", "size", "user data must be 1-1024 bytes")
+		return apierr.Bug("e-sign request %s: %s", r.ContractNo, "user_data: user data must be 1-1024 bytes")
 	}
 	return nil
 }
@@ -349,11 +352,11 @@ func redactSDK(err error, r contract.SignRequest) error {
 }
 
 // FlowStatuses implements contract.FlowStatuser with DescribeFlowBriefs
-// (at most 100 ids per call, as the API allows). Errors: invalid_argument
-// for more than 100 ids, unavailable.
+// (at most 100 ids per call, as the API allows). Errors: internal for more
+// than 100 ids (a caller bug), unavailable.
 func (e ESS) FlowStatuses(ctx context.Context, flowIDs []string) (map[string]contract.SignStatus, error) {
 	if len(flowIDs) == 0 || len(flowIDs) > 100 {
-		return nil, apierr.Invalid("flow_ids", "size", "1-100 flow ids per call")
+		return nil, apierr.Bug("ess FlowStatuses: %d flow ids, not 1-100 per call", len(flowIDs))
 	}
 	c, err := e.client(e.Endpoint, essHost)
 	if err != nil {
