@@ -73,7 +73,7 @@ func TestDecidePaths(t *testing.T) {
 			risk.OutcomeReview, []string{"R010", "R013", "R014"}, "B", 8000_00, 1600},
 		{"flag only approves", map[string]any{"geo_city_mismatch": true}, risk.OutcomeApprove, nil, "B", 8000_00, 1600},
 		{"decline by score band", map[string]any{"operator_tenure_months": 2, "thirdparty_score": 500, "multi_platform_apps_3m": 8, "bureau_inquiries_3m": 9},
-			risk.OutcomeDecline, []string{"S190", "S102", "S101", "S104", "S105"}, "E", 0, 0},
+			risk.OutcomeDecline, []string{"S190", "S102", "S101", "S104", "S108"}, "E", 0, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -52,6 +52,12 @@
 // See Model for the score and PD formulas. Reasons are the k largest
 // shortfalls against each characteristic's best bin (adverse-action
 // method), so a declined borrower gets an explanation (PIPL Art. 24).
+// Every reason must be true of the applicant: an absent feature is
+// explained by a missing-data reason (its missing bin's S103, else S108
+// "some information could not be obtained or verified"), never by the
+// feature's own, so a new borrower is not told of late payments with us
+// nor an unknown phone tenure called short. CompileModel refuses a model
+// that would do otherwise.
 //
 // # Decision
 //
