@@ -127,12 +127,12 @@ func (in DecisionInput) validate() error {
 	case p.MinRateBP < 1 || p.MaxRateBP < p.MinRateBP || p.MinRateBP > in.CapBP:
 		return inputErr("product rate range %s..%s is empty or above the cap %s", p.MinRateBP, p.MaxRateBP, in.CapBP)
 	}
-	for _, d := range cat.defs {
-		if d.Derived && in.Features.Has(d.Name) {
-			return inputErr("feature %s is derived from the product; do not set it", d.Name)
+	for _, name := range derivedFeatures {
+		if in.Features.Has(name) {
+			return inputErr("feature %s is derived from the product; do not set it", name)
 		}
 	}
-	if m := in.Features.missing(); len(m) > 0 {
+	if m := in.Features.MissingRequired(); len(m) > 0 {
 		return fmt.Errorf("%w: %s", ErrMissingFeature, strings.Join(m, ", "))
 	}
 	return nil

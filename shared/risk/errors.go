@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 // Errors returned by this package; match them with errors.Is. Business
@@ -19,9 +21,9 @@ var (
 	// ErrInvalidInput: a DecisionInput is malformed (caller bug).
 	ErrInvalidInput = errors.New("risk: invalid decision input")
 	// ErrUnknownFeature: a name that is not in the feature catalogue.
-	ErrUnknownFeature = errors.New("risk: unknown feature")
+	ErrUnknownFeature = feature.ErrUnknown
 	// ErrFeatureType: a value of the wrong type for its feature.
-	ErrFeatureType = errors.New("risk: feature type mismatch")
+	ErrFeatureType = feature.ErrType
 	// ErrMissingFeature: a Required feature is absent; fetch it and retry.
 	ErrMissingFeature = errors.New("risk: required feature missing")
 	// ErrEditedInPlace: a rule set or model version was seen twice with

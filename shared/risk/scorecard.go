@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 // Model is one immutable version of a scorecard.
@@ -81,8 +83,8 @@ const (
 type CompiledModel struct {
 	m      Model
 	digest string
-	idx    []int     // catalogue index of each characteristic's feature
-	max    []float64 // best points of each characteristic's bins (the missing bin aside)
+	refs   []feature.Ref // each characteristic's feature
+	max    []float64     // best points of each characteristic's bins (the missing bin aside)
 	factor float64
 	offset float64
 }
@@ -118,11 +120,11 @@ func CompileModel(m Model) (*CompiledModel, error) {
 	c.offset = m.BaseScore - c.factor*math.Log(m.BaseOdds)
 	seen := map[string]bool{}
 	for _, ch := range m.Characteristics {
-		i, ok := cat.index[ch.Feature]
+		ref, ok := feature.Resolve(ch.Feature)
 		if !ok {
 			return nil, modelErr("unknown feature %q", ch.Feature)
 		}
-		if cat.defs[i].Type == TypeString {
+		if ref.Type() == TypeString {
 			return nil, modelErr("%s: string features cannot be binned", ch.Feature)
 		}
 		if seen[ch.Feature] {
@@ -133,7 +135,7 @@ func CompileModel(m Model) (*CompiledModel, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.idx = append(c.idx, i)
+		c.refs = append(c.refs, ref)
 		c.max = append(c.max, best)
 	}
 	c.m.Characteristics = append([]Characteristic(nil), m.Characteristics...)
@@ -218,12 +220,11 @@ type ScoreResult struct {
 
 // Score scores f.
 func (c *CompiledModel) Score(f *Features) ScoreResult {
-	f.ensure()
-	r := ScoreResult{Score: c.m.BasePoints, Contributions: make([]Contribution, len(c.idx))}
-	for k, i := range c.idx {
+	r := ScoreResult{Score: c.m.BasePoints, Contributions: make([]Contribution, len(c.refs))}
+	for k, ref := range c.refs {
 		ch := &c.m.Characteristics[k]
 		bin, b, code := -1, ch.Missing, ReasonMissingData
-		if v, ok := f.numeric(i); ok {
+		if v, ok := f.Numeric(ref); ok {
 			bin = findBin(ch.Bins, v)
 			b, code = ch.Bins[bin], ch.ReasonCode
 		}
