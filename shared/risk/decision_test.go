@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/risk/risktest"
@@ -317,5 +318,33 @@ func TestDecideDoesNotMutateInput(t *testing.T) {
 	after, _ := json.Marshal(in.Features)
 	if string(before) != string(after) {
 		t.Errorf("features changed: %s -> %s", before, after)
+	}
+}
+
+// TestEvaluationFailureIsInternalNotTheCallersFault: a decision that fails
+// on a bug (here a plan whose model was lost after NewPlan) is an internal
+// error whose detail a client never sees, not invalid input.
+func TestEvaluationFailureIsInternalNotTheCallersFault(t *testing.T) {
+	plan := defaultPlan(t)
+	plan.Model = nil
+	_, err := risk.Decide(input(risktest.GoodApplicant()), plan)
+	if !errors.Is(err, risk.ErrEvaluation) {
+		t.Fatalf("got %v, want ErrEvaluation", err)
+	}
+	if code := apierr.CodeOf(err); code != apierr.Internal {
+		t.Errorf("code %s, want internal", code)
+	}
+	if pub := apierr.Public(err); pub.Code != apierr.Internal || strings.Contains(pub.Message, "evaluation") || pub.Field != "" {
+		t.Errorf("a client would see %+v", pub)
+	}
+	for name, edit := range map[string]func(*risk.DecisionInput){
+		"malformed input":  func(in *risk.DecisionInput) { in.UserID = "" },
+		"required missing": func(in *risk.DecisionInput) { in.Features.Unset("court_enforcement") },
+	} {
+		in := input(risktest.GoodApplicant())
+		edit(&in)
+		if _, err := risk.Decide(in, defaultPlan(t)); apierr.CodeOf(err) != apierr.Internal {
+			t.Errorf("%s: code %s, want internal: the caller builds the input, not the borrower", name, apierr.CodeOf(err))
+		}
 	}
 }

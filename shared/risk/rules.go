@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/risk/ruleexpr"
 )
 
@@ -194,6 +196,9 @@ func (c *CompiledRuleSet) Evaluate(f *Features) []Hit {
 // than abs/len/lower/upper), references an unknown feature, is not bool,
 // is too large or too deep, or references no feature at all.
 // Call it when a rule set is saved; decisions use the cached result.
+// A rule the compiler fails on (ruleexpr.ErrInternal, a bug of ours) is
+// not a problem of the rule set: Compile returns an apierr internal error
+// for it, never a *CompileError.
 func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 	ce := &CompileError{}
 	setProblem := func(field, format string, args ...any) {
@@ -225,6 +230,9 @@ func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 		}
 		checkRuleFields(r, ids, i, p)
 		x, err := comp.Compile(r.Expr)
+		if errors.Is(err, ruleexpr.ErrInternal) {
+			return nil, compilerBug(i, r.ID, err)
+		}
 		if err != nil {
 			p("expr", "%v", err)
 			continue
@@ -248,6 +256,12 @@ func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 	sort.Strings(out.features)
 	out.digest = rs.Digest()
 	return out, nil
+}
+
+// compilerBug is a rule the compiler failed on: our bug, not the rule
+// author's mistake, so internal with the detail for the log only.
+func compilerBug(i int, id string, err error) error {
+	return apierr.Wrap(apierr.Internal, fmt.Errorf("risk: rule %d (%s): %w", i, id, err), "the rule set could not be checked")
 }
 
 func checkRuleFields(r Rule, ids map[string]int, i int, p func(field, format string, args ...any)) {
