@@ -1,17 +1,15 @@
 package risk_test
 
 import (
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/vm"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/risk/risktest"
+	"github.com/wxlend/wxlend/shared/risk/ruleexpr/ruleexprtest"
 )
 
 var (
@@ -51,21 +49,12 @@ func bigSets(tb testing.TB) (*risk.CompiledRuleSet, risk.Plan) {
 	return bigRules, bigPlan
 }
 
-func benchFeatures(n int) []*risk.Features {
-	r := rand.New(rand.NewPCG(3, 4))
-	out := make([]*risk.Features, n)
-	for i := range out {
-		out[i] = randomFeatures(r)
-	}
-	return out
-}
-
 // decisionInputs are applicants with every feature filled at random and
 // the hard-policy features of a good applicant.
 func decisionInputs(n int) []risk.DecisionInput {
 	good := risktest.GoodApplicant().Map()
 	out := make([]risk.DecisionInput, n)
-	for i, f := range benchFeatures(n) {
+	for i, f := range ruleexprtest.RandomVectors(n, 3) {
 		for name, v := range good {
 			if err := f.Set(name, v); err != nil {
 				panic(err)
@@ -81,47 +70,11 @@ func decisionInputs(n int) []risk.DecisionInput {
 
 func BenchmarkEvaluate5000Rules(b *testing.B) {
 	rules, _ := bigSets(b)
-	fs := benchFeatures(64)
+	fs := ruleexprtest.RandomVectors(64, 3)
 	hits := 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		hits += len(rules.Evaluate(fs[i%len(fs)]))
-	}
-	b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
-}
-
-// BenchmarkEvaluate5000RulesExprVM is the same work on expr's bytecode VM
-// (one program per rule, map environment, reused VM): the baseline the
-// closure evaluator replaces.
-func BenchmarkEvaluate5000RulesExprVM(b *testing.B) {
-	rules := genRules(5000, 42)
-	progs := make([]*vm.Program, len(rules))
-	for i, r := range rules {
-		p, err := expr.Compile(r.Expr, risk.ExprOptions()...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		progs[i] = p
-	}
-	fs := benchFeatures(64)
-	envs := make([]map[string]any, len(fs))
-	for i, f := range fs {
-		envs[i] = risk.ExprEnv(f)
-	}
-	var machine vm.VM
-	hits := 0
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		env := envs[i%len(envs)]
-		for _, p := range progs {
-			out, err := machine.Run(p, env)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if out.(bool) {
-				hits++
-			}
-		}
 	}
 	b.ReportMetric(float64(hits)/float64(b.N), "hits/op")
 }

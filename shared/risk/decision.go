@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/money"
 )
 
@@ -127,12 +128,12 @@ func (in DecisionInput) validate() error {
 	case p.MinRateBP < 1 || p.MaxRateBP < p.MinRateBP || p.MinRateBP > in.CapBP:
 		return inputErr("product rate range %s..%s is empty or above the cap %s", p.MinRateBP, p.MaxRateBP, in.CapBP)
 	}
-	for _, d := range cat.defs {
-		if d.Derived && in.Features.Has(d.Name) {
-			return inputErr("feature %s is derived from the product; do not set it", d.Name)
+	for _, name := range derivedFeatures {
+		if in.Features.Has(name) {
+			return inputErr("feature %s is derived from the product; do not set it", name)
 		}
 	}
-	if m := in.Features.missing(); len(m) > 0 {
+	if m := in.Features.MissingRequired(); len(m) > 0 {
 		return fmt.Errorf("%w: %s", ErrMissingFeature, strings.Join(m, ", "))
 	}
 	return nil
@@ -148,23 +149,28 @@ func (in DecisionInput) validate() error {
 //
 // Flags are recorded only. Errors: ErrInvalidStrategy (plan not from
 // NewPlan), ErrInvalidInput, ErrMissingFeature (a Required feature is
-// absent: fetch it and retry), ErrEvaluation (a bug).
+// absent: fetch it and retry), ErrEvaluation (a bug). None is the
+// borrower's doing (the caller builds the input), so each comes wrapped in
+// an apierr internal error: the detail is for the log.
 func Decide(in DecisionInput, p Plan) (Decision, error) {
 	return decide(in, p, -1)
 }
 
 func decide(in DecisionInput, p Plan, bucket int) (d Decision, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d, err = Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, r)
+		}
+		if err != nil {
+			err = apierr.Wrap(apierr.Internal, err, "the decision could not be made")
+		}
+	}()
 	if !p.ok {
 		return Decision{}, strategyErr("plan not built by NewPlan")
 	}
 	if err := in.validate(); err != nil {
 		return Decision{}, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			d, err = Decision{}, fmt.Errorf("%w: %v", ErrEvaluation, r)
-		}
-	}()
 	var t0, t1, t2 time.Time
 	if p.Now != nil {
 		t0 = p.Now()

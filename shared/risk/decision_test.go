@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/risk/risktest"
@@ -73,7 +74,7 @@ func TestDecidePaths(t *testing.T) {
 			risk.OutcomeReview, []string{"R010", "R013", "R014"}, "B", 8000_00, 1600},
 		{"flag only approves", map[string]any{"geo_city_mismatch": true}, risk.OutcomeApprove, nil, "B", 8000_00, 1600},
 		{"decline by score band", map[string]any{"operator_tenure_months": 2, "thirdparty_score": 500, "multi_platform_apps_3m": 8, "bureau_inquiries_3m": 9},
-			risk.OutcomeDecline, []string{"S190", "S102", "S101", "S104", "S105"}, "E", 0, 0},
+			risk.OutcomeDecline, []string{"S190", "S102", "S101", "S104", "S108"}, "E", 0, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,5 +318,33 @@ func TestDecideDoesNotMutateInput(t *testing.T) {
 	after, _ := json.Marshal(in.Features)
 	if string(before) != string(after) {
 		t.Errorf("features changed: %s -> %s", before, after)
+	}
+}
+
+// TestEvaluationFailureIsInternalNotTheCallersFault: a decision that fails
+// on a bug (here a plan whose model was lost after NewPlan) is an internal
+// error whose detail a client never sees, not invalid input.
+func TestEvaluationFailureIsInternalNotTheCallersFault(t *testing.T) {
+	plan := defaultPlan(t)
+	plan.Model = nil
+	_, err := risk.Decide(input(risktest.GoodApplicant()), plan)
+	if !errors.Is(err, risk.ErrEvaluation) {
+		t.Fatalf("got %v, want ErrEvaluation", err)
+	}
+	if code := apierr.CodeOf(err); code != apierr.Internal {
+		t.Errorf("code %s, want internal", code)
+	}
+	if pub := apierr.Public(err); pub.Code != apierr.Internal || strings.Contains(pub.Message, "evaluation") || pub.Field != "" {
+		t.Errorf("a client would see %+v", pub)
+	}
+	for name, edit := range map[string]func(*risk.DecisionInput){
+		"malformed input":  func(in *risk.DecisionInput) { in.UserID = "" },
+		"required missing": func(in *risk.DecisionInput) { in.Features.Unset("court_enforcement") },
+	} {
+		in := input(risktest.GoodApplicant())
+		edit(&in)
+		if _, err := risk.Decide(in, defaultPlan(t)); apierr.CodeOf(err) != apierr.Internal {
+			t.Errorf("%s: code %s, want internal: the caller builds the input, not the borrower", name, apierr.CodeOf(err))
+		}
 	}
 }

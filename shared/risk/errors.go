@@ -4,24 +4,40 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 // Errors returned by this package; match them with errors.Is. Business
 // outcomes (decline, review) are values in Decision, never errors.
+//
+// Whose fault an error is decides its API code, and only the caller of an
+// endpoint knows what it supplied: a *CompileError from Compile (a rule
+// set the admin submitted) and ErrInvalidInput from DeviceSignals.Validate
+// (the client's device facts) are that caller's input, invalid_argument.
+// Everything else is ours — data we stored or fetched, wiring, or a bug —
+// and must reach a client as internal, the detail in the log only: the
+// errors of making a decision (Decide, Router.Decide, Replay: ErrEvaluation,
+// ErrInvalidInput, ErrMissingFeature, ErrInvalidStrategy) come wrapped in
+// an apierr internal error, and so does Compile's for a rule its compiler
+// failed on (ruleexpr.ErrInternal); the rest are plain errors, which the
+// edge maps to internal.
 var (
 	// ErrInvalidRuleSet: Compile refused a rule set; the error is a
-	// *CompileError listing every problem (HTTP: validation failed).
+	// *CompileError listing every problem. ParseRuleSetJSON wraps it too.
 	ErrInvalidRuleSet = errors.New("risk: invalid rule set")
 	// ErrInvalidModel: CompileModel refused a scorecard.
 	ErrInvalidModel = errors.New("risk: invalid scorecard model")
 	// ErrInvalidStrategy: a strategy, limit policy, split or plan is inconsistent.
 	ErrInvalidStrategy = errors.New("risk: invalid strategy")
-	// ErrInvalidInput: a DecisionInput is malformed (caller bug).
+	// ErrInvalidInput: a DecisionInput is malformed (a bug of the caller,
+	// wrapped as internal by Decide), or DeviceSignals are (the client's
+	// input).
 	ErrInvalidInput = errors.New("risk: invalid decision input")
 	// ErrUnknownFeature: a name that is not in the feature catalogue.
-	ErrUnknownFeature = errors.New("risk: unknown feature")
+	ErrUnknownFeature = feature.ErrUnknown
 	// ErrFeatureType: a value of the wrong type for its feature.
-	ErrFeatureType = errors.New("risk: feature type mismatch")
+	ErrFeatureType = feature.ErrType
 	// ErrMissingFeature: a Required feature is absent; fetch it and retry.
 	ErrMissingFeature = errors.New("risk: required feature missing")
 	// ErrEditedInPlace: a rule set or model version was seen twice with

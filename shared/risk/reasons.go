@@ -38,6 +38,7 @@ func init() {
 		{"S105", "在本平台的还款记录较少", "Limited repayment history with us"},
 		{"S106", "在本平台有逾期记录", "Late payments on earlier loans with us"},
 		{"S107", "近期信用查询较多", "Many recent credit inquiries"},
+		{"S108", "部分信息暂时无法获取或核实", "Some information could not be obtained or verified"},
 		{"S190", "综合信用评分未达到要求", "The overall credit assessment does not meet our requirements"},
 		{"F301", "内部关注标记", "Internal attention flag"},
 	} {
@@ -63,3 +64,16 @@ func Reasons() []Reason {
 
 // ReasonScoreBelowThreshold is the first reason of a score-band decline.
 const ReasonScoreBelowThreshold = "S190"
+
+// ReasonMissingData is the scorecard's reason for a feature that is
+// absent, unless its missing bin names another missing-data reason: it
+// claims nothing about the applicant but that some information was not
+// available, which is true of a new borrower (no history with us) and of a
+// provider that did not answer alike.
+const ReasonMissingData = "S108"
+
+// missingDataReasons are the reasons that say only that information is
+// lacking. A scorecard gives one of them, and nothing else, for a feature
+// that is absent: "short phone tenure" is not true of an unknown tenure,
+// nor "late payments with us" of someone without loans with us.
+var missingDataReasons = map[string]bool{"S103": true, ReasonMissingData: true}

@@ -5,9 +5,23 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"unicode/utf8"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/risk/ruleexpr"
+)
+
+// Bounds on one rule expression (see shared/risk/ruleexpr).
+const (
+	MaxExprBytes    = ruleexpr.MaxBytes
+	MaxExprNodes    = ruleexpr.MaxNodes
+	MaxExprDepth    = ruleexpr.MaxDepth
+	MaxParenDepth   = ruleexpr.MaxParenDepth
+	MaxInListLen    = ruleexpr.MaxInListLen
+	MaxLiteralBytes = ruleexpr.MaxLiteralBytes
 )
 
 // Action is what a rule hit does to the decision.
@@ -133,7 +147,7 @@ type Hit struct {
 
 type compiledRule struct {
 	hit  Hit
-	eval func(*Features) bool
+	expr ruleexpr.Expr
 }
 
 // CompiledRuleSet is a validated rule set ready to evaluate. It is
@@ -162,10 +176,9 @@ func (c *CompiledRuleSet) Features() []string { return append([]string(nil), c.f
 // values. It never fails: everything that could go wrong was refused by
 // Compile.
 func (c *CompiledRuleSet) Evaluate(f *Features) []Hit {
-	f.ensure()
 	var hits []Hit
 	for i := range c.rules {
-		if c.rules[i].eval(f) {
+		if c.rules[i].expr.Eval(f) {
 			hits = append(hits, c.rules[i].hit)
 		}
 	}
@@ -183,6 +196,9 @@ func (c *CompiledRuleSet) Evaluate(f *Features) []Hit {
 // than abs/len/lower/upper), references an unknown feature, is not bool,
 // is too large or too deep, or references no feature at all.
 // Call it when a rule set is saved; decisions use the cached result.
+// A rule the compiler fails on (ruleexpr.ErrInternal, a bug of ours) is
+// not a problem of the rule set: Compile returns an apierr internal error
+// for it, never a *CompileError.
 func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 	ce := &CompileError{}
 	setProblem := func(field, format string, args ...any) {
@@ -203,7 +219,7 @@ func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 			return nil, ce
 		}
 	}
-	cfg := newExprConfig()
+	comp := ruleexpr.NewCompiler()
 	out := &CompiledRuleSet{strategy: rs.Strategy, version: rs.Version, rules: make([]compiledRule, 0, len(rs.Rules))}
 	ids := make(map[string]int, len(rs.Rules))
 	feats := map[string]bool{}
@@ -213,18 +229,21 @@ func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 			ce.add(Problem{Index: i, RuleID: r.ID, Field: field, Msg: fmt.Sprintf(format, args...)})
 		}
 		checkRuleFields(r, ids, i, p)
-		x, err := compileExpr(cfg, r.Expr)
+		x, err := comp.Compile(r.Expr)
+		if errors.Is(err, ruleexpr.ErrInternal) {
+			return nil, compilerBug(i, r.ID, err)
+		}
 		if err != nil {
 			p("expr", "%v", err)
 			continue
 		}
-		for _, name := range x.features {
+		for _, name := range x.Features() {
 			feats[name] = true
 		}
 		order = append(order, i)
 		out.rules = append(out.rules, compiledRule{
 			hit:  Hit{RuleID: r.ID, Action: r.Action, ReasonCode: r.ReasonCode},
-			eval: x.eval,
+			expr: x,
 		})
 	}
 	if len(ce.Problems) > 0 {
@@ -237,6 +256,12 @@ func Compile(rs RuleSet) (*CompiledRuleSet, error) {
 	sort.Strings(out.features)
 	out.digest = rs.Digest()
 	return out, nil
+}
+
+// compilerBug is a rule the compiler failed on: our bug, not the rule
+// author's mistake, so internal with the detail for the log only.
+func compilerBug(i int, id string, err error) error {
+	return apierr.Wrap(apierr.Internal, fmt.Errorf("risk: rule %d (%s): %w", i, id, err), "the rule set could not be checked")
 }
 
 func checkRuleFields(r Rule, ids map[string]int, i int, p func(field, format string, args ...any)) {
@@ -259,6 +284,24 @@ func checkRuleFields(r Rule, ids map[string]int, i int, p func(field, format str
 	if r.Priority < -maxPriority || r.Priority > maxPriority {
 		p("priority", "must be within ±%d", maxPriority)
 	}
+}
+
+// validIdent: 1-64 of a-z, 0-9, _ starting with a letter or _ (strategy
+// names).
+func validIdent(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c == '_':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func validRuleID(s string) bool {

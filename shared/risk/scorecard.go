@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 // Model is one immutable version of a scorecard.
@@ -39,14 +41,17 @@ type Model struct {
 // Characteristic is one feature's bins.
 type Characteristic struct {
 	Feature string `json:"feature"`
-	// ReasonCode explains a low contribution of this feature; a bin may
-	// override it.
+	// ReasonCode explains a low value of this feature; a bin may override
+	// it. It is never given for an absent feature: that one's reason is
+	// the Missing bin's.
 	ReasonCode string `json:"reason_code"`
 	// Bins cover the whole line: [Lower, Upper), the first with no Lower,
 	// the last with no Upper, each Upper equal to the next Lower. Bool
 	// features bin as 0/1.
 	Bins []Bin `json:"bins"`
-	// Missing is the bin of an absent feature (Lower/Upper unset).
+	// Missing is the bin of an absent feature (Lower/Upper unset). Its
+	// reason code, if set, is one that says only that information is
+	// lacking (S103, S108); unset, it is ReasonMissingData.
 	Missing Bin `json:"missing"`
 }
 
@@ -78,8 +83,8 @@ const (
 type CompiledModel struct {
 	m      Model
 	digest string
-	idx    []int     // catalogue index of each characteristic's feature
-	max    []float64 // best points of each characteristic
+	refs   []feature.Ref // each characteristic's feature
+	max    []float64     // best points of each characteristic's bins (the missing bin aside)
 	factor float64
 	offset float64
 }
@@ -92,7 +97,10 @@ func (c *CompiledModel) Digest() string { return c.digest }
 // positive version; finite BaseScore, BasePoints; BaseOdds and PDO > 0;
 // ReasonCount 1..8; 1..64 characteristics on distinct int, float or bool
 // catalogue features; registered reason codes; 1..32 contiguous bins
-// covering the line; finite WOE and points within ±10000.
+// covering the line; finite WOE and points within ±10000; a missing bin
+// whose reason code is not a missing-data reason, or ReasonMissingData on
+// a characteristic or a bin of known values (either would tell the
+// borrower something untrue).
 func CompileModel(m Model) (*CompiledModel, error) {
 	if m.Version < 1 || m.Version > 1_000_000_000 {
 		return nil, modelErr("version must be 1..1000000000, got %d", m.Version)
@@ -112,11 +120,11 @@ func CompileModel(m Model) (*CompiledModel, error) {
 	c.offset = m.BaseScore - c.factor*math.Log(m.BaseOdds)
 	seen := map[string]bool{}
 	for _, ch := range m.Characteristics {
-		i, ok := cat.index[ch.Feature]
+		ref, ok := feature.Resolve(ch.Feature)
 		if !ok {
 			return nil, modelErr("unknown feature %q", ch.Feature)
 		}
-		if cat.defs[i].Type == TypeString {
+		if ref.Type() == TypeString {
 			return nil, modelErr("%s: string features cannot be binned", ch.Feature)
 		}
 		if seen[ch.Feature] {
@@ -127,7 +135,7 @@ func CompileModel(m Model) (*CompiledModel, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.idx = append(c.idx, i)
+		c.refs = append(c.refs, ref)
 		c.max = append(c.max, best)
 	}
 	c.m.Characteristics = append([]Characteristic(nil), m.Characteristics...)
@@ -137,6 +145,12 @@ func CompileModel(m Model) (*CompiledModel, error) {
 func checkCharacteristic(ch Characteristic) (best float64, err error) {
 	if _, ok := reasonRegistry[ch.ReasonCode]; !ok {
 		return 0, modelErr("%s: reason code %q is not registered", ch.Feature, ch.ReasonCode)
+	}
+	if ch.ReasonCode == ReasonMissingData {
+		return 0, modelErr("%s: reason code %s is for absent features only", ch.Feature, ReasonMissingData)
+	}
+	if c := ch.Missing.ReasonCode; c != "" && !missingDataReasons[c] {
+		return 0, modelErr("%s: the missing bin's reason %q must say that information is lacking (S103, %s)", ch.Feature, c, ReasonMissingData)
 	}
 	n := len(ch.Bins)
 	if n == 0 || n > maxBins {
@@ -159,6 +173,12 @@ func checkCharacteristic(ch Characteristic) (best float64, err error) {
 				return 0, modelErr("%s: bin %d: reason code %q is not registered", ch.Feature, k, b.ReasonCode)
 			}
 		}
+		if k == 0 {
+			continue
+		}
+		if b.ReasonCode == ReasonMissingData {
+			return 0, modelErr("%s: bin %d: reason code %s is for absent features only", ch.Feature, k, ReasonMissingData)
+		}
 		best = math.Max(best, b.Points)
 	}
 	for k := 0; k < n-1; k++ {
@@ -176,7 +196,7 @@ func checkCharacteristic(ch Characteristic) (best float64, err error) {
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // Contribution is one characteristic's part of a score. Bin is the index
-// in Bins, or -1 for the missing bin.
+// in Bins, or -1 for the missing bin. MaxPoints is the best of Bins.
 type Contribution struct {
 	Feature    string  `json:"feature"`
 	Bin        int     `json:"bin"`
@@ -192,24 +212,24 @@ type ScoreResult struct {
 	Contributions []Contribution `json:"contributions"`
 	// Reasons are the reason codes of the k largest shortfalls (max points
 	// of the characteristic − points earned), largest first, distinct,
-	// shortfalls of zero excluded: the standard adverse-action method.
+	// shortfalls of zero or less excluded: the standard adverse-action
+	// method. An absent feature's shortfall is explained by a missing-data
+	// reason, never by the feature's own.
 	Reasons []string `json:"reasons"`
 }
 
 // Score scores f.
 func (c *CompiledModel) Score(f *Features) ScoreResult {
-	f.ensure()
-	r := ScoreResult{Score: c.m.BasePoints, Contributions: make([]Contribution, len(c.idx))}
-	for k, i := range c.idx {
+	r := ScoreResult{Score: c.m.BasePoints, Contributions: make([]Contribution, len(c.refs))}
+	for k, ref := range c.refs {
 		ch := &c.m.Characteristics[k]
-		bin, b := -1, ch.Missing
-		if v, ok := f.numeric(i); ok {
+		bin, b, code := -1, ch.Missing, ReasonMissingData
+		if v, ok := f.Numeric(ref); ok {
 			bin = findBin(ch.Bins, v)
-			b = ch.Bins[bin]
+			b, code = ch.Bins[bin], ch.ReasonCode
 		}
-		code := b.ReasonCode
-		if code == "" {
-			code = ch.ReasonCode
+		if b.ReasonCode != "" {
+			code = b.ReasonCode
 		}
 		r.Contributions[k] = Contribution{Feature: ch.Feature, Bin: bin, Points: b.Points, MaxPoints: c.max[k], ReasonCode: code}
 		r.Score += b.Points

@@ -45,8 +45,10 @@ func TestScorecardHandChecked(t *testing.T) {
 		{"edge", map[string]any{"operator_tenure_months": 12, "thirdparty_score": 600, "is_student": false}, 580, []string{"S101"}, []int{1, 1, 0}},
 		// 500 + 10 + 0 − 30 = 480: shortfalls 50 (tenure), 40 (score), 30 (student); k = 2.
 		{"worst", map[string]any{"operator_tenure_months": 3, "thirdparty_score": 550, "is_student": true}, 480, []string{"S101", "S102"}, []int{0, 0, 1}},
-		// All missing: 500 + 0 + 5 + 0 = 505; the missing score bin has its own reason.
-		{"missing", nil, 505, []string{"S101", "S103"}, []int{-1, -1, -1}},
+		// All missing: 500 + 0 + 5 + 0 = 505. An unknown tenure is not a short
+		// one: its shortfall (60) is explained by S108, the score's (35) by its
+		// missing bin's own S103.
+		{"missing", nil, 505, []string{"S108", "S103"}, []int{-1, -1, -1}},
 	}
 	for _, tc := range cases {
 		f := risk.NewFeatures()
@@ -113,6 +115,10 @@ func TestScorecardRefusals(t *testing.T) {
 		{"huge points", func(m *risk.Model) { m.Characteristics[0].Bins[0].Points = 1e9 }},
 		{"inf woe", func(m *risk.Model) { m.Characteristics[0].Bins[0].WOE = math.Inf(1) }},
 		{"no bins", func(m *risk.Model) { m.Characteristics[0].Bins = nil }},
+		{"missing bin with a value's reason", func(m *risk.Model) { m.Characteristics[0].Missing.ReasonCode = "S101" }},
+		{"missing bin with a rule's reason", func(m *risk.Model) { m.Characteristics[1].Missing.ReasonCode = "R005" }},
+		{"missing-data reason for known values", func(m *risk.Model) { m.Characteristics[0].ReasonCode = risk.ReasonMissingData }},
+		{"missing-data reason on a bin", func(m *risk.Model) { m.Characteristics[0].Bins[1].ReasonCode = risk.ReasonMissingData }},
 	}
 	for _, tc := range cases {
 		m := handModel()
@@ -131,11 +137,36 @@ func TestDefaultModelRange(t *testing.T) {
 	if m.Version() != 1 || len(m.Digest()) != 64 {
 		t.Error("identity")
 	}
+	// Nothing known: 490 points; the largest shortfall is the missing third-
+	// party score's (S103), every other one is missing data (S108).
 	empty := m.Score(risk.NewFeatures())
-	if empty.Score != 490 || len(empty.Reasons) != 4 {
+	if empty.Score != 490 || !slices.Equal(empty.Reasons, []string{"S103", risk.ReasonMissingData}) {
 		t.Errorf("thin file: score %v reasons %v", empty.Score, empty.Reasons)
 	}
 	if empty.PD <= 0 || empty.PD >= 1 {
 		t.Errorf("PD %v", empty.PD)
+	}
+}
+
+// TestMissingBinAboveTheBestGivesNoReason: a missing bin worth more than
+// every bin of known values is not the yardstick of known values (the best
+// of them gets no reason), and an absent feature then has no shortfall.
+func TestMissingBinAboveTheBestGivesNoReason(t *testing.T) {
+	hm := handModel()
+	hm.Characteristics[0].Missing.Points = 70
+	m, err := risk.CompileModel(hm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	best := risk.NewFeatures()
+	_ = best.Set("operator_tenure_months", 40)
+	_ = best.Set("thirdparty_score", 650)
+	_ = best.Set("is_student", false)
+	if r := m.Score(best); len(r.Reasons) != 0 || r.Contributions[0].MaxPoints != 60 {
+		t.Errorf("best known values: reasons %v, max points %v", r.Reasons, r.Contributions[0].MaxPoints)
+	}
+	best.Unset("operator_tenure_months")
+	if r := m.Score(best); len(r.Reasons) != 0 || r.Score != 500+70+40 {
+		t.Errorf("tenure unknown: score %v reasons %v", r.Score, r.Reasons)
 	}
 }

@@ -1,34 +1,16 @@
-package risk_test
+package ruleexpr_test
 
 import (
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/vm"
-	"github.com/wxlend/wxlend/shared/risk"
+	"github.com/wxlend/wxlend/shared/risk/feature"
+	"github.com/wxlend/wxlend/shared/risk/ruleexpr"
+	"github.com/wxlend/wxlend/shared/risk/ruleexpr/ruleexprtest"
 )
-
-func oneRule(src string) risk.RuleSet {
-	return risk.RuleSet{Strategy: "t", Version: 1, Status: risk.StatusDraft, Rules: []risk.Rule{
-		{ID: "R1", Name: "rule", Expr: src, Action: risk.ActionDecline, ReasonCode: "R001"}}}
-}
-
-// vmEval runs src on expr's own VM: the reference semantics.
-func vmEval(t testing.TB, src string, f *risk.Features) (bool, error) {
-	t.Helper()
-	p, err := expr.Compile(src, risk.ExprOptions()...)
-	if err != nil {
-		return false, err
-	}
-	out, err := vm.Run(p, risk.ExprEnv(f))
-	if err != nil {
-		return false, err
-	}
-	return out.(bool), nil
-}
 
 // The closure evaluator must agree with expr's VM on everything the rule
 // language accepts.
@@ -79,49 +61,75 @@ func TestExprAgreesWithVM(t *testing.T) {
 		"(liveness_score - liveness_score) / 0 == 0",
 	}
 	r := rand.New(rand.NewPCG(1, 2))
-	vectors := []*risk.Features{risk.NewFeatures()}
+	vectors := []*feature.Vector{feature.NewVector()}
 	for range 50 {
-		f := randomFeatures(r)
+		f := ruleexprtest.RandomVector(r)
 		_ = f.SetFloat("liveness_score", []float64{0, 0.25, 0.5, 1, r.Float64()}[r.IntN(5)])
 		_ = f.SetInt("age", int64(r.IntN(80)))
 		vectors = append(vectors, f)
 	}
+	c := ruleexpr.NewCompiler()
 	for _, src := range exprs {
-		eval, err := risk.CompileExpr(src)
+		e, err := c.Compile(src)
 		if err != nil {
 			t.Errorf("%s: refused: %v", src, err)
 			continue
 		}
 		for i, f := range vectors {
-			want, err := vmEval(t, src, f)
+			want, err := ruleexprtest.VMEval(src, f)
 			if err != nil {
 				t.Fatalf("%s: expr VM: %v", src, err)
 			}
-			if got := eval(f); got != want {
+			if got := e.Eval(f); got != want {
 				t.Errorf("%s on vector %d: closure %v, expr VM %v", src, i, got, want)
 			}
 		}
 	}
 }
 
-// The generated benchmark rules also agree, hit for hit.
-func TestGeneratedRulesAgreeWithVM(t *testing.T) {
-	rules := genRules(300, 99)
+// The generated benchmark expressions also agree, hit for hit.
+func TestGeneratedExprsAgreeWithVM(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	fs := []*risk.Features{randomFeatures(r), randomFeatures(r), randomFeatures(r), risk.NewFeatures()}
-	for _, rule := range rules {
-		eval, err := risk.CompileExpr(rule.Expr)
+	fs := []*feature.Vector{ruleexprtest.RandomVector(r), ruleexprtest.RandomVector(r), ruleexprtest.RandomVector(r), feature.NewVector()}
+	c := ruleexpr.NewCompiler()
+	for _, src := range ruleexprtest.Exprs(300, 99) {
+		e, err := c.Compile(src)
 		if err != nil {
-			t.Fatalf("%s: %v", rule.Expr, err)
+			t.Fatalf("%s: %v", src, err)
 		}
 		for _, f := range fs {
-			want, err := vmEval(t, rule.Expr, f)
+			want, err := ruleexprtest.VMEval(src, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if eval(f) != want {
-				t.Errorf("%s: closure %v, VM %v", rule.Expr, !want, want)
+			if e.Eval(f) != want {
+				t.Errorf("%s: closure %v, VM %v", src, !want, want)
 			}
+		}
+	}
+}
+
+// Features lists what an expression reads, once each, in order of first use.
+func TestExprFeatures(t *testing.T) {
+	e, err := ruleexpr.Compile("age > 1 && (ip_city == declared_city || age < 99) && !is_student")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.Features(), []string{"age", "ip_city", "declared_city", "is_student"}; !slices.Equal(got, want) {
+		t.Errorf("features %v, want %v", got, want)
+	}
+}
+
+// A zero Vector (nothing set, nothing allocated) reads as all features
+// absent, as expr's VM sees an environment of zero values.
+func TestZeroVectorReadsAsZeroValues(t *testing.T) {
+	for _, src := range []string{"age == 0", "liveness_score == 0.0", "!is_student", "declared_city == ''", "len(ip_city) == 0"} {
+		e, err := ruleexpr.Compile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !e.Eval(&feature.Vector{}) {
+			t.Errorf("%s is false on the zero Vector", src)
 		}
 	}
 }
@@ -189,18 +197,15 @@ func TestCompileRefusesExpressions(t *testing.T) {
 		{"template-ish", "`${age}` == '1'", ""},
 		{"derived is fine but typo", "product_max_agee > 1", "unknown feature"},
 	}
+	c := ruleexpr.NewCompiler()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := risk.Compile(oneRule(tc.src))
+			_, err := c.Compile(tc.src)
 			if err == nil {
 				t.Fatalf("%q compiled", tc.src)
 			}
-			var ce *risk.CompileError
-			if !errors.As(err, &ce) || !errors.Is(err, risk.ErrInvalidRuleSet) {
-				t.Fatalf("error %T %v is not a *CompileError", err, err)
-			}
-			if len(ce.Problems) != 1 || ce.Problems[0].Field != "expr" || ce.Problems[0].RuleID != "R1" {
-				t.Fatalf("problems %+v", ce.Problems)
+			if errors.Is(err, ruleexpr.ErrInternal) || err.Error() == "" {
+				t.Fatalf("refusal is not a message for the author: %v", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not mention %q", err, tc.want)

@@ -1,4 +1,16 @@
-package risk
+// Package ruleexpr compiles the risk engine's rule language to Go
+// closures over a feature.Vector. The language is a whitelisted subset of
+// expr-lang/expr — literals, catalogue features, comparisons, and/or/not,
+// + - * / % **, ?:, contains/startsWith/endsWith, matches 'constant',
+// `x in [constant, ...]`, abs/len/lower/upper — with no ranges, predicates,
+// calls, member access, variables or nil, and bounded size and nesting.
+// expr parses and type-checks each expression against the typed catalogue
+// (a typo fails with a "did you mean"); the closures then evaluate it with
+// expr's semantics (int arithmetic wraps, / and ** are float, len counts
+// runes, numbers compare across int and float), without loops and without
+// failing. That contract is checked by running every accepted expression
+// on expr's own VM too, with Options (FuzzCompile, the tests).
+package ruleexpr
 
 import (
 	"errors"
@@ -12,15 +24,16 @@ import (
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/parser"
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 // Bounds on one rule expression. Together with the whitelist below they
 // bound the work of one evaluation by a small constant: no loops, no
 // ranges, no calls, no collections other than literal `in` lists.
 const (
-	MaxExprBytes      = 2000
-	MaxExprNodes      = 1000
-	MaxExprDepth      = 256 // nesting of the syntax tree (a && b && c ... nests too)
+	MaxBytes          = 2000
+	MaxNodes          = 1000
+	MaxDepth          = 256 // nesting of the syntax tree (a && b && c ... nests too)
 	MaxParenDepth     = 64  // nesting of (, [ and {
 	MaxInListLen      = 256
 	MaxLiteralBytes   = 256
@@ -37,31 +50,43 @@ var allowedBinary = map[string]bool{
 	"in": true, "contains": true, "startsWith": true, "endsWith": true, "matches": true,
 }
 
+// ErrInternal: the compiler failed on an expression it should have
+// compiled or refused. A bug in this package, never the rule author's
+// mistake: callers must not report it as invalid input.
+var ErrInternal = errors.New("ruleexpr: internal compiler error")
+
+// ZeroValue is the Go value expr sees for an absent feature of type t, and
+// the type it checks rules with: int (expr's int), float64, bool, string.
+func ZeroValue(t feature.Type) any {
+	switch t {
+	case feature.Int:
+		return 0
+	case feature.Float:
+		return 0.0
+	case feature.Bool:
+		return false
+	}
+	return ""
+}
+
 // exprEnv is the typed environment expr checks rules against: every
 // catalogue feature with a zero value of its Go type.
 func exprEnv() map[string]any {
-	env := make(map[string]any, len(cat.defs))
-	for _, d := range cat.defs {
-		switch d.Type {
-		case TypeInt:
-			env[d.Name] = 0
-		case TypeFloat:
-			env[d.Name] = 0.0
-		case TypeBool:
-			env[d.Name] = false
-		case TypeString:
-			env[d.Name] = ""
-		}
+	defs := feature.Catalogue()
+	env := make(map[string]any, len(defs))
+	for _, d := range defs {
+		env[d.Name] = ZeroValue(d.Type)
 	}
 	return env
 }
 
-// exprOptions are the expr options of every rule: typed env, bool result,
-// builtins limited to allowedBuiltins, node budget. Tests compile with the
-// same options to compare the closure evaluator against expr's VM.
-func exprOptions() []expr.Option {
+// Options are the expr options of every rule: typed environment, bool
+// result, builtins limited to abs, len, lower, upper, node budget. Run on
+// expr's VM with them, a rule gives the reference answer the compiled
+// closure must equal (see ruleexprtest.VMEval).
+func Options() []expr.Option {
 	opts := []expr.Option{
-		expr.Env(exprEnv()), expr.AsBool(), expr.DisableAllBuiltins(), expr.MaxNodes(MaxExprNodes),
+		expr.Env(exprEnv()), expr.AsBool(), expr.DisableAllBuiltins(), expr.MaxNodes(MaxNodes),
 	}
 	for name := range allowedBuiltins {
 		opts = append(opts, expr.EnableBuiltin(name))
@@ -69,39 +94,62 @@ func exprOptions() []expr.Option {
 	return opts
 }
 
-// newExprConfig builds the expr configuration once per Compile call (its
-// type cache is not safe for concurrent use).
-func newExprConfig() *conf.Config {
+// Compiler compiles rule expressions. It holds expr's configuration, whose
+// type cache is not safe for concurrent use: make one per rule set (or
+// goroutine), and reuse it for all that rule set's expressions.
+type Compiler struct {
+	cfg *conf.Config
+}
+
+// NewCompiler makes a Compiler.
+func NewCompiler() *Compiler {
 	cfg := conf.CreateNew()
-	for _, o := range exprOptions() {
+	for _, o := range Options() {
 		o(cfg)
 	}
 	for name := range cfg.Disabled {
 		delete(cfg.Builtins, name)
 	}
-	return cfg
+	return &Compiler{cfg: cfg}
 }
 
-// compiledExpr is a rule expression turned into a Go closure over Features.
-type compiledExpr struct {
-	eval     func(*Features) bool
-	features []string // referenced features, in order of first use
+// Compile compiles one expression with a Compiler of its own (see
+// Compiler.Compile).
+func Compile(src string) (Expr, error) {
+	return NewCompiler().Compile(src)
 }
 
-// compileExpr parses src with expr, refuses anything outside the rule
+// Expr is a compiled rule expression: immutable, safe for concurrent use.
+type Expr struct {
+	eval     func(*feature.Vector) bool
+	features []string
+}
+
+// Eval evaluates the expression on v; absent features read as zero values.
+// It has no loops and cannot fail.
+func (e Expr) Eval(v *feature.Vector) bool { return e.eval(v) }
+
+// Features are the features the expression reads, in order of first use.
+func (e Expr) Features() []string { return append([]string(nil), e.features...) }
+
+// Compile parses src with expr, refuses anything outside the rule
 // language, type-checks it against the catalogue and compiles it to a
-// closure. Every error is meant to be shown to the rule author as is.
-func compileExpr(cfg *conf.Config, src string) (ce compiledExpr, err error) {
+// closure. A refusal's message is meant for the rule author as is (with
+// line and column); an error wrapping ErrInternal is a bug in the compiler
+// instead, and its text is for the log.
+func (c *Compiler) Compile(src string) (e Expr, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("expression refused: internal error %v", r)
+			e, err = Expr{}, fmt.Errorf("%w: %v", ErrInternal, r)
 		}
 	}()
+	cfg := c.cfg
+	var ce Expr
 	if strings.TrimSpace(src) == "" {
 		return ce, errors.New("expression is empty")
 	}
-	if len(src) > MaxExprBytes {
-		return ce, fmt.Errorf("expression is %d bytes, the limit is %d", len(src), MaxExprBytes)
+	if len(src) > MaxBytes {
+		return ce, fmt.Errorf("expression is %d bytes, the limit is %d", len(src), MaxBytes)
 	}
 	if !utf8.ValidString(src) {
 		return ce, errors.New("expression is not valid UTF-8")
@@ -121,18 +169,18 @@ func compileExpr(cfg *conf.Config, src string) (ce compiledExpr, err error) {
 	if _, err := checker.Check(tree, cfg); err != nil {
 		return ce, exprError(err)
 	}
-	c := &closureCompiler{src: src, seen: map[string]bool{}}
-	v, err := c.compile(tree.Node)
+	cc := &closureCompiler{src: src, seen: map[string]bool{}}
+	v, err := cc.compile(tree.Node)
 	if err != nil {
 		return ce, err
 	}
 	if v.k != kBool {
 		return ce, fmt.Errorf("expression must be a condition (bool), it is %s", v.k)
 	}
-	if len(c.features) == 0 {
+	if len(cc.features) == 0 {
 		return ce, errors.New("expression references no feature: it would hit every application or none")
 	}
-	return compiledExpr{eval: v.b, features: c.features}, nil
+	return Expr{eval: v.b, features: cc.features}, nil
 }
 
 // exprError shortens expr's error to its message and position, and names
@@ -225,17 +273,17 @@ func (w *whitelist) walk(n ast.Node, depth int) {
 		return
 	}
 	w.nodes++
-	if w.nodes > MaxExprNodes {
-		w.fail(n, "expression has more than %d nodes", MaxExprNodes)
+	if w.nodes > MaxNodes {
+		w.fail(n, "expression has more than %d nodes", MaxNodes)
 		return
 	}
-	if depth > MaxExprDepth {
-		w.fail(n, "expression nests deeper than %d levels", MaxExprDepth)
+	if depth > MaxDepth {
+		w.fail(n, "expression nests deeper than %d levels", MaxDepth)
 		return
 	}
 	switch x := n.(type) {
 	case *ast.IdentifierNode:
-		if _, ok := cat.index[x.Value]; !ok {
+		if _, ok := feature.Lookup(x.Value); !ok {
 			w.fail(n, "unknown feature %q%s", x.Value, suggest(x.Value))
 		}
 	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
@@ -349,7 +397,7 @@ func suggest(name string) string {
 	if len(name) > 64 {
 		return ""
 	}
-	for _, d := range cat.defs {
+	for _, d := range feature.Catalogue() {
 		if e := editDistance(name, d.Name); e < bestD {
 			best, bestD = d.Name, e
 		}

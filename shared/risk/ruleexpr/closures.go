@@ -1,9 +1,9 @@
-package risk
+package ruleexpr
 
 // The closure compiler: a checked expr syntax tree becomes one typed Go
 // closure per node, reading the typed feature vector directly. Constant
 // sub-expressions are folded at compile time; the common "feature op
-// constant" comparisons read the feature slot without a nested call.
+// constant" comparisons read the feature without a nested closure call.
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
+	"github.com/wxlend/wxlend/shared/risk/feature"
 )
 
 type kind uint8
@@ -27,42 +28,43 @@ const (
 func (k kind) String() string { return [...]string{"int", "float", "bool", "string"}[k] }
 
 // val is a compiled sub-expression: one typed closure, and whether it is a
-// constant (folded at compile time) or a bare feature read.
+// constant (folded at compile time) or a bare read of the feature ref.
 type val struct {
 	k     kind
-	i     func(*Features) int64
-	f     func(*Features) float64
-	b     func(*Features) bool
-	s     func(*Features) string
+	i     func(*feature.Vector) int64
+	f     func(*feature.Vector) float64
+	b     func(*feature.Vector) bool
+	s     func(*feature.Vector) string
 	konst bool
-	slot  int // >= 0 for a bare feature read
+	bare  bool
+	ref   feature.Ref // the feature read, when bare
 }
 
 func (v val) num() bool { return v.k == kInt || v.k == kFloat }
 
-func (v val) asFloat() func(*Features) float64 {
+func (v val) asFloat() func(*feature.Vector) float64 {
 	if v.k == kFloat {
 		return v.f
 	}
 	i := v.i
 	if v.konst {
 		c := float64(i(nil))
-		return func(*Features) float64 { return c }
+		return func(*feature.Vector) float64 { return c }
 	}
-	return func(x *Features) float64 { return float64(i(x)) }
+	return func(x *feature.Vector) float64 { return float64(i(x)) }
 }
 
 func constInt(c int64) val {
-	return val{k: kInt, konst: true, slot: -1, i: func(*Features) int64 { return c }}
+	return val{k: kInt, konst: true, i: func(*feature.Vector) int64 { return c }}
 }
 func constFloat(c float64) val {
-	return val{k: kFloat, konst: true, slot: -1, f: func(*Features) float64 { return c }}
+	return val{k: kFloat, konst: true, f: func(*feature.Vector) float64 { return c }}
 }
 func constBool(c bool) val {
-	return val{k: kBool, konst: true, slot: -1, b: func(*Features) bool { return c }}
+	return val{k: kBool, konst: true, b: func(*feature.Vector) bool { return c }}
 }
 func constStr(c string) val {
-	return val{k: kString, konst: true, slot: -1, s: func(*Features) string { return c }}
+	return val{k: kString, konst: true, s: func(*feature.Vector) string { return c }}
 }
 
 // fold evaluates a constant sub-expression once, at compile time.
@@ -114,7 +116,7 @@ func (c *closureCompiler) compile(n ast.Node) (val, error) {
 }
 
 func (c *closureCompiler) ident(x *ast.IdentifierNode) (val, error) {
-	i, ok := cat.index[x.Value]
+	r, ok := feature.Resolve(x.Value)
 	if !ok {
 		return val{}, c.errf(x, "unknown feature %q", x.Value)
 	}
@@ -122,17 +124,16 @@ func (c *closureCompiler) ident(x *ast.IdentifierNode) (val, error) {
 		c.seen[x.Value] = true
 		c.features = append(c.features, x.Value)
 	}
-	s := cat.slot[i]
-	v := val{slot: s}
-	switch cat.defs[i].Type {
-	case TypeInt:
-		v.k, v.i = kInt, func(f *Features) int64 { return f.ints[s] }
-	case TypeFloat:
-		v.k, v.f = kFloat, func(f *Features) float64 { return f.floats[s] }
-	case TypeBool:
-		v.k, v.b = kBool, func(f *Features) bool { return f.bools[s] }
-	case TypeString:
-		v.k, v.s = kString, func(f *Features) string { return f.strs[s] }
+	v := val{bare: true, ref: r}
+	switch r.Type() {
+	case feature.Int:
+		v.k, v.i = kInt, func(f *feature.Vector) int64 { return f.Int(r) }
+	case feature.Float:
+		v.k, v.f = kFloat, func(f *feature.Vector) float64 { return f.Float(r) }
+	case feature.Bool:
+		v.k, v.b = kBool, func(f *feature.Vector) bool { return f.Bool(r) }
+	case feature.String:
+		v.k, v.s = kString, func(f *feature.Vector) string { return f.Str(r) }
 	}
 	return v, nil
 }
@@ -142,19 +143,19 @@ func (c *closureCompiler) unary(x *ast.UnaryNode) (val, error) {
 	if err != nil {
 		return val{}, err
 	}
-	out := val{k: a.k, slot: -1}
+	out := val{k: a.k}
 	switch {
 	case (x.Operator == "!" || x.Operator == "not") && a.k == kBool:
 		b := a.b
-		out.b = func(f *Features) bool { return !b(f) }
+		out.b = func(f *feature.Vector) bool { return !b(f) }
 	case x.Operator == "-" && a.k == kInt:
 		i := a.i
-		out.i = func(f *Features) int64 { return -i(f) }
+		out.i = func(f *feature.Vector) int64 { return -i(f) }
 	case x.Operator == "-" && a.k == kFloat:
 		g := a.f
-		out.f = func(f *Features) float64 { return -g(f) }
+		out.f = func(f *feature.Vector) float64 { return -g(f) }
 	case x.Operator == "+" && a.num():
-		a.slot = -1
+		a.bare = false
 		return a, nil
 	default:
 		return val{}, c.errf(x, "operator %s does not apply to %s", x.Operator, a.k)
@@ -185,11 +186,11 @@ func (c *closureCompiler) conditional(x *ast.ConditionalNode) (val, error) {
 		return val{}, c.errf(x, "both branches of ?: must have the same type (%s, %s)", a.k, b.k)
 	}
 	p := cond.b
-	out := val{k: a.k, slot: -1}
+	out := val{k: a.k}
 	switch a.k {
 	case kInt:
 		l, r := a.i, b.i
-		out.i = func(f *Features) int64 {
+		out.i = func(f *feature.Vector) int64 {
 			if p(f) {
 				return l(f)
 			}
@@ -197,7 +198,7 @@ func (c *closureCompiler) conditional(x *ast.ConditionalNode) (val, error) {
 		}
 	case kFloat:
 		l, r := a.f, b.f
-		out.f = func(f *Features) float64 {
+		out.f = func(f *feature.Vector) float64 {
 			if p(f) {
 				return l(f)
 			}
@@ -205,7 +206,7 @@ func (c *closureCompiler) conditional(x *ast.ConditionalNode) (val, error) {
 		}
 	case kBool:
 		l, r := a.b, b.b
-		out.b = func(f *Features) bool {
+		out.b = func(f *feature.Vector) bool {
 			if p(f) {
 				return l(f)
 			}
@@ -213,7 +214,7 @@ func (c *closureCompiler) conditional(x *ast.ConditionalNode) (val, error) {
 		}
 	case kString:
 		l, r := a.s, b.s
-		out.s = func(f *Features) string {
+		out.s = func(f *feature.Vector) string {
 			if p(f) {
 				return l(f)
 			}
@@ -234,11 +235,11 @@ func (c *closureCompiler) builtin(x *ast.BuiltinNode) (val, error) {
 	if err != nil {
 		return val{}, err
 	}
-	out := val{slot: -1}
+	var out val
 	switch {
 	case x.Name == "abs" && a.k == kInt:
 		i := a.i
-		out.k, out.i = kInt, func(f *Features) int64 {
+		out.k, out.i = kInt, func(f *feature.Vector) int64 {
 			if v := i(f); v < 0 {
 				return -v
 			} else {
@@ -247,7 +248,7 @@ func (c *closureCompiler) builtin(x *ast.BuiltinNode) (val, error) {
 		}
 	case x.Name == "abs" && a.k == kFloat:
 		g := a.f
-		out.k, out.f = kFloat, func(f *Features) float64 {
+		out.k, out.f = kFloat, func(f *feature.Vector) float64 {
 			if v := g(f); v < 0 {
 				return -v
 			} else {
@@ -256,13 +257,13 @@ func (c *closureCompiler) builtin(x *ast.BuiltinNode) (val, error) {
 		}
 	case x.Name == "len" && a.k == kString:
 		s := a.s
-		out.k, out.i = kInt, func(f *Features) int64 { return int64(utf8.RuneCountInString(s(f))) }
+		out.k, out.i = kInt, func(f *feature.Vector) int64 { return int64(utf8.RuneCountInString(s(f))) }
 	case x.Name == "lower" && a.k == kString:
 		s := a.s
-		out.k, out.s = kString, func(f *Features) string { return strings.ToLower(s(f)) }
+		out.k, out.s = kString, func(f *feature.Vector) string { return strings.ToLower(s(f)) }
 	case x.Name == "upper" && a.k == kString:
 		s := a.s
-		out.k, out.s = kString, func(f *Features) string { return strings.ToUpper(s(f)) }
+		out.k, out.s = kString, func(f *feature.Vector) string { return strings.ToUpper(s(f)) }
 	default:
 		return val{}, c.errf(x, "%s does not apply to %s", x.Name, a.k)
 	}
@@ -302,7 +303,7 @@ func (c *closureCompiler) binary(x *ast.BinaryNode) (val, error) {
 	if err != nil {
 		return val{}, err
 	}
-	out.slot = -1
+	out.bare = false
 	if l.konst && r.konst {
 		return fold(out), nil
 	}
@@ -315,9 +316,9 @@ func (c *closureCompiler) logic(x *ast.BinaryNode, l, r val) (val, error) {
 	}
 	a, b := l.b, r.b
 	if x.Operator == "and" || x.Operator == "&&" {
-		return val{k: kBool, b: func(f *Features) bool { return a(f) && b(f) }}, nil
+		return val{k: kBool, b: func(f *feature.Vector) bool { return a(f) && b(f) }}, nil
 	}
-	return val{k: kBool, b: func(f *Features) bool { return a(f) || b(f) }}, nil
+	return val{k: kBool, b: func(f *feature.Vector) bool { return a(f) || b(f) }}, nil
 }
 
 func (c *closureCompiler) equality(x *ast.BinaryNode, l, r val) (val, error) {
@@ -327,33 +328,33 @@ func (c *closureCompiler) equality(x *ast.BinaryNode, l, r val) (val, error) {
 	}
 	if x.Operator == "!=" {
 		e := eq
-		eq = func(f *Features) bool { return !e(f) }
+		eq = func(f *feature.Vector) bool { return !e(f) }
 	}
 	return val{k: kBool, b: eq}, nil
 }
 
-func (c *closureCompiler) equalFn(x *ast.BinaryNode, l, r val) (func(*Features) bool, error) {
+func (c *closureCompiler) equalFn(x *ast.BinaryNode, l, r val) (func(*feature.Vector) bool, error) {
 	switch {
 	case l.k == kInt && r.k == kInt:
-		if l.slot >= 0 && r.konst {
-			s, k := l.slot, r.i(nil)
-			return func(f *Features) bool { return f.ints[s] == k }, nil
+		if l.bare && r.konst {
+			ref, k := l.ref, r.i(nil)
+			return func(f *feature.Vector) bool { return f.Int(ref) == k }, nil
 		}
 		a, b := l.i, r.i
-		return func(f *Features) bool { return a(f) == b(f) }, nil
+		return func(f *feature.Vector) bool { return a(f) == b(f) }, nil
 	case l.num() && r.num():
 		a, b := l.asFloat(), r.asFloat()
-		return func(f *Features) bool { return a(f) == b(f) }, nil
+		return func(f *feature.Vector) bool { return a(f) == b(f) }, nil
 	case l.k == kBool && r.k == kBool:
 		a, b := l.b, r.b
-		return func(f *Features) bool { return a(f) == b(f) }, nil
+		return func(f *feature.Vector) bool { return a(f) == b(f) }, nil
 	case l.k == kString && r.k == kString:
-		if l.slot >= 0 && r.konst {
-			s, k := l.slot, r.s(nil)
-			return func(f *Features) bool { return f.strs[s] == k }, nil
+		if l.bare && r.konst {
+			ref, k := l.ref, r.s(nil)
+			return func(f *feature.Vector) bool { return f.Str(ref) == k }, nil
 		}
 		a, b := l.s, r.s
-		return func(f *Features) bool { return a(f) == b(f) }, nil
+		return func(f *feature.Vector) bool { return a(f) == b(f) }, nil
 	}
 	return nil, c.errf(x, "cannot compare %s with %s", l.k, r.k)
 }
@@ -362,13 +363,13 @@ func (c *closureCompiler) ordering(x *ast.BinaryNode, l, r val) (val, error) {
 	op := x.Operator
 	switch {
 	case l.k == kInt && r.k == kInt:
-		if l.slot >= 0 && r.konst {
-			return val{k: kBool, b: intSlotCmp(op, l.slot, r.i(nil))}, nil
+		if l.bare && r.konst {
+			return val{k: kBool, b: intRefCmp(op, l.ref, r.i(nil))}, nil
 		}
 		return val{k: kBool, b: cmpFn(op, l.i, r.i)}, nil
 	case l.num() && r.num():
-		if l.k == kFloat && l.slot >= 0 && r.konst {
-			return val{k: kBool, b: floatSlotCmp(op, l.slot, r.asFloat()(nil))}, nil
+		if l.k == kFloat && l.bare && r.konst {
+			return val{k: kBool, b: floatRefCmp(op, l.ref, r.asFloat()(nil))}, nil
 		}
 		return val{k: kBool, b: cmpFn(op, l.asFloat(), r.asFloat())}, nil
 	case l.k == kString && r.k == kString:
@@ -379,42 +380,42 @@ func (c *closureCompiler) ordering(x *ast.BinaryNode, l, r val) (val, error) {
 
 type ordered interface{ ~int64 | ~float64 | ~string }
 
-func cmpFn[T ordered](op string, a, b func(*Features) T) func(*Features) bool {
+func cmpFn[T ordered](op string, a, b func(*feature.Vector) T) func(*feature.Vector) bool {
 	switch op {
 	case "<":
-		return func(f *Features) bool { return a(f) < b(f) }
+		return func(f *feature.Vector) bool { return a(f) < b(f) }
 	case ">":
-		return func(f *Features) bool { return a(f) > b(f) }
+		return func(f *feature.Vector) bool { return a(f) > b(f) }
 	case "<=":
-		return func(f *Features) bool { return a(f) <= b(f) }
+		return func(f *feature.Vector) bool { return a(f) <= b(f) }
 	default:
-		return func(f *Features) bool { return a(f) >= b(f) }
+		return func(f *feature.Vector) bool { return a(f) >= b(f) }
 	}
 }
 
-func intSlotCmp(op string, s int, k int64) func(*Features) bool {
+func intRefCmp(op string, r feature.Ref, k int64) func(*feature.Vector) bool {
 	switch op {
 	case "<":
-		return func(f *Features) bool { return f.ints[s] < k }
+		return func(f *feature.Vector) bool { return f.Int(r) < k }
 	case ">":
-		return func(f *Features) bool { return f.ints[s] > k }
+		return func(f *feature.Vector) bool { return f.Int(r) > k }
 	case "<=":
-		return func(f *Features) bool { return f.ints[s] <= k }
+		return func(f *feature.Vector) bool { return f.Int(r) <= k }
 	default:
-		return func(f *Features) bool { return f.ints[s] >= k }
+		return func(f *feature.Vector) bool { return f.Int(r) >= k }
 	}
 }
 
-func floatSlotCmp(op string, s int, k float64) func(*Features) bool {
+func floatRefCmp(op string, r feature.Ref, k float64) func(*feature.Vector) bool {
 	switch op {
 	case "<":
-		return func(f *Features) bool { return f.floats[s] < k }
+		return func(f *feature.Vector) bool { return f.Float(r) < k }
 	case ">":
-		return func(f *Features) bool { return f.floats[s] > k }
+		return func(f *feature.Vector) bool { return f.Float(r) > k }
 	case "<=":
-		return func(f *Features) bool { return f.floats[s] <= k }
+		return func(f *feature.Vector) bool { return f.Float(r) <= k }
 	default:
-		return func(f *Features) bool { return f.floats[s] >= k }
+		return func(f *feature.Vector) bool { return f.Float(r) >= k }
 	}
 }
 
@@ -425,7 +426,7 @@ func (c *closureCompiler) arith(x *ast.BinaryNode, l, r val) (val, error) {
 	op := x.Operator
 	if op == "+" && l.k == kString && r.k == kString {
 		a, b := l.s, r.s
-		return val{k: kString, s: func(f *Features) string { return a(f) + b(f) }}, nil
+		return val{k: kString, s: func(f *feature.Vector) string { return a(f) + b(f) }}, nil
 	}
 	if !l.num() || !r.num() {
 		return val{}, c.errf(x, "operator %s needs numbers, got %s and %s", op, l.k, r.k)
@@ -439,33 +440,33 @@ func (c *closureCompiler) arith(x *ast.BinaryNode, l, r val) (val, error) {
 			return val{}, c.errf(x, "%% needs a non-zero constant divisor")
 		}
 		a, k := l.i, r.i(nil)
-		return val{k: kInt, i: func(f *Features) int64 { return a(f) % k }}, nil
+		return val{k: kInt, i: func(f *feature.Vector) int64 { return a(f) % k }}, nil
 	case "/":
 		a, b := l.asFloat(), r.asFloat()
-		return val{k: kFloat, f: func(f *Features) float64 { return a(f) / b(f) }}, nil
+		return val{k: kFloat, f: func(f *feature.Vector) float64 { return a(f) / b(f) }}, nil
 	case "**", "^":
 		a, b := l.asFloat(), r.asFloat()
-		return val{k: kFloat, f: func(f *Features) float64 { return math.Pow(a(f), b(f)) }}, nil
+		return val{k: kFloat, f: func(f *feature.Vector) float64 { return math.Pow(a(f), b(f)) }}, nil
 	}
 	if l.k == kInt && r.k == kInt {
 		a, b := l.i, r.i
 		switch op {
 		case "+":
-			return val{k: kInt, i: func(f *Features) int64 { return a(f) + b(f) }}, nil
+			return val{k: kInt, i: func(f *feature.Vector) int64 { return a(f) + b(f) }}, nil
 		case "-":
-			return val{k: kInt, i: func(f *Features) int64 { return a(f) - b(f) }}, nil
+			return val{k: kInt, i: func(f *feature.Vector) int64 { return a(f) - b(f) }}, nil
 		default:
-			return val{k: kInt, i: func(f *Features) int64 { return a(f) * b(f) }}, nil
+			return val{k: kInt, i: func(f *feature.Vector) int64 { return a(f) * b(f) }}, nil
 		}
 	}
 	a, b := l.asFloat(), r.asFloat()
 	switch op {
 	case "+":
-		return val{k: kFloat, f: func(f *Features) float64 { return a(f) + b(f) }}, nil
+		return val{k: kFloat, f: func(f *feature.Vector) float64 { return a(f) + b(f) }}, nil
 	case "-":
-		return val{k: kFloat, f: func(f *Features) float64 { return a(f) - b(f) }}, nil
+		return val{k: kFloat, f: func(f *feature.Vector) float64 { return a(f) - b(f) }}, nil
 	default:
-		return val{k: kFloat, f: func(f *Features) float64 { return a(f) * b(f) }}, nil
+		return val{k: kFloat, f: func(f *feature.Vector) float64 { return a(f) * b(f) }}, nil
 	}
 }
 
@@ -476,11 +477,11 @@ func (c *closureCompiler) strtest(x *ast.BinaryNode, l, r val) (val, error) {
 	a, b := l.s, r.s
 	switch x.Operator {
 	case "contains":
-		return val{k: kBool, b: func(f *Features) bool { return strings.Contains(a(f), b(f)) }}, nil
+		return val{k: kBool, b: func(f *feature.Vector) bool { return strings.Contains(a(f), b(f)) }}, nil
 	case "startsWith":
-		return val{k: kBool, b: func(f *Features) bool { return strings.HasPrefix(a(f), b(f)) }}, nil
+		return val{k: kBool, b: func(f *feature.Vector) bool { return strings.HasPrefix(a(f), b(f)) }}, nil
 	case "endsWith":
-		return val{k: kBool, b: func(f *Features) bool { return strings.HasSuffix(a(f), b(f)) }}, nil
+		return val{k: kBool, b: func(f *feature.Vector) bool { return strings.HasSuffix(a(f), b(f)) }}, nil
 	}
 	if !r.konst {
 		return val{}, c.errf(x, "`matches` needs a constant pattern")
@@ -489,7 +490,7 @@ func (c *closureCompiler) strtest(x *ast.BinaryNode, l, r val) (val, error) {
 	if err != nil {
 		return val{}, c.errf(x, "invalid pattern: %v", err)
 	}
-	return val{k: kBool, b: func(f *Features) bool { return re.MatchString(a(f)) }}, nil
+	return val{k: kBool, b: func(f *feature.Vector) bool { return re.MatchString(a(f)) }}, nil
 }
 
 // in compiles `needle in [c1, c2, ...]` with constant elements of the
@@ -515,7 +516,7 @@ func (c *closureCompiler) in(x *ast.BinaryNode) (val, error) {
 			return val{}, c.errf(e, "`in` list element is %s, the value tested is %s", elems[i].k, needle.k)
 		}
 	}
-	out := val{k: kBool, slot: -1}
+	out := val{k: kBool}
 	switch needle.k {
 	case kInt:
 		ints := map[int64]bool{}
@@ -528,7 +529,7 @@ func (c *closureCompiler) in(x *ast.BinaryNode) (val, error) {
 			}
 		}
 		n := needle.i
-		out.b = func(f *Features) bool {
+		out.b = func(f *feature.Vector) bool {
 			v := n(f)
 			if ints[v] {
 				return true
@@ -546,7 +547,7 @@ func (c *closureCompiler) in(x *ast.BinaryNode) (val, error) {
 			fs[i] = e.asFloat()(nil)
 		}
 		n := needle.f
-		out.b = func(f *Features) bool {
+		out.b = func(f *feature.Vector) bool {
 			v := n(f)
 			for _, g := range fs {
 				if v == g {
@@ -561,7 +562,7 @@ func (c *closureCompiler) in(x *ast.BinaryNode) (val, error) {
 			set[e.s(nil)] = true
 		}
 		n := needle.s
-		out.b = func(f *Features) bool { return set[n(f)] }
+		out.b = func(f *feature.Vector) bool { return set[n(f)] }
 	case kBool:
 		var hasT, hasF bool
 		for _, e := range elems {
@@ -572,7 +573,7 @@ func (c *closureCompiler) in(x *ast.BinaryNode) (val, error) {
 			}
 		}
 		n := needle.b
-		out.b = func(f *Features) bool {
+		out.b = func(f *feature.Vector) bool {
 			if n(f) {
 				return hasT
 			}
