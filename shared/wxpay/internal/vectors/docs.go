@@ -52,14 +52,20 @@ type Event struct {
 	Envelope, Plaintext                   string
 }
 
+// docEnvelope is the envelope every notification page shows, its fields in
+// the pages' order; only these values differ between events.
+func docEnvelope(createTime, eventType, summary, originalType, associatedData string) string {
+	return `{"id":"EV-2018022511223320873","create_time":"` + createTime + `","resource_type":"encrypt-resource",` +
+		`"event_type":"` + eventType + `","summary":"` + summary + `","resource":{"original_type":"` + originalType + `",` +
+		`"algorithm":"AEAD_AES_256_GCM","ciphertext":"...","associated_data":"` + associatedData + `","nonce":"..."}}`
+}
+
 // DocTransaction is 支付成功回调通知 (TRANSACTION.SUCCESS). The plaintext
 // is the page's example less promotion_detail.
 var DocTransaction = Event{Name: "TRANSACTION.SUCCESS",
 	EnvelopeSource:  "https://pay.weixin.qq.com/docs/merchant/apis/h5-payment/payment-notice.html (normal payments, JSAPI included)",
 	PlaintextSource: "https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_1_5.shtml",
-	Envelope: `{"id":"EV-2018022511223320873","create_time":"2015-05-20T13:29:35+08:00","resource_type":"encrypt-resource",` +
-		`"event_type":"TRANSACTION.SUCCESS","summary":"支付成功","resource":{"original_type":"transaction",` +
-		`"algorithm":"AEAD_AES_256_GCM","ciphertext":"","associated_data":"","nonce":""}}`,
+	Envelope:        docEnvelope("2015-05-20T13:29:35+08:00", "TRANSACTION.SUCCESS", "支付成功", "transaction", ""),
 	Plaintext: `{"transaction_id":"1217752501201407033233368018","amount":{"payer_total":100,"total":100,"currency":"CNY",` +
 		`"payer_currency":"CNY"},"mchid":"1230000109","trade_state":"SUCCESS","bank_type":"CMC",` +
 		`"success_time":"2018-06-08T10:34:56+08:00","payer":{"openid":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},` +
@@ -71,9 +77,7 @@ var DocTransaction = Event{Name: "TRANSACTION.SUCCESS",
 var DocRefund = Event{Name: "REFUND.SUCCESS",
 	EnvelopeSource:  "https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_5_11.shtml",
 	PlaintextSource: "https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_5_11.shtml",
-	Envelope: `{"id":"EV-2018022511223320873","create_time":"2018-06-08T10:34:56+08:00","resource_type":"encrypt-resource",` +
-		`"event_type":"REFUND.SUCCESS","summary":"退款成功","resource":{"original_type":"refund",` +
-		`"algorithm":"AEAD_AES_256_GCM","ciphertext":"...","associated_data":"","nonce":"..."}}`,
+	Envelope:        docEnvelope("2018-06-08T10:34:56+08:00", "REFUND.SUCCESS", "退款成功", "refund", ""),
 	Plaintext: `{"mchid":"1900000100","transaction_id":"1008450740201411110005820873","out_trade_no":"20150806125346",` +
 		`"refund_id":"50200207182018070300011301001","out_refund_no":"7752501201407033233368018","refund_status":"SUCCESS",` +
 		`"success_time":"2018-06-08T10:34:56+08:00","user_received_account":"招商银行信用卡0403",` +
@@ -88,9 +92,7 @@ var DocRefund = Event{Name: "REFUND.SUCCESS",
 var DocTransfer = Event{Name: "MCHTRANSFER.BILL.FINISHED",
 	EnvelopeSource:  "https://pay.weixin.qq.com/docs/merchant/apis/batch-transfer-to-balance/callback-notice.html",
 	PlaintextSource: "https://pay.weixin.qq.com/doc/v3/merchant/4012712115 via https://wechatpay.js.org/webhook/v3/MCHTRANSFER.BILL.FINISHED",
-	Envelope: `{"id":"EV-2018022511223320873","create_time":"2015-05-20T13:29:35+08:00","resource_type":"encrypt-resource",` +
-		`"event_type":"MCHTRANSFER.BILL.FINISHED","summary":"商家转账单据终态通知","resource":{"original_type":"mch_payment",` +
-		`"algorithm":"AEAD_AES_256_GCM","ciphertext":"...","associated_data":"mch_payment","nonce":"..."}}`,
+	Envelope:        docEnvelope("2015-05-20T13:29:35+08:00", "MCHTRANSFER.BILL.FINISHED", "商家转账单据终态通知", "mch_payment", "mch_payment"),
 	Plaintext: `{"mchid":"1900001109","out_bill_no":"plfk2020042013","transfer_bill_no":"1330000071100999991182020050700019480001",` +
 		`"state":"ACCEPTED","transfer_amount":400000,"fail_reason":"PAYEE_ACCOUNT_ABNORMAL","openid":"o-MYE42l80oelYMDE34nYD456Xoy",` +
 		`"create_time":"2015-05-20T13:29:35.120+08:00","update_time":"example_update_time"}`,
