@@ -17,7 +17,6 @@ import (
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/validators"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/verifiers"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/consts"
-	"github.com/wechatpay-apiv3/wechatpay-go/core/notify"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/option"
 )
 
@@ -61,8 +60,8 @@ type Client struct {
 	cfg      Config
 	core     *core.Client
 	download *core.Client // signed requests, unsigned answers (bill files)
-	notify   *notify.Handler
 	verifier *verifiers.SHA256WithRSAPubkeyVerifier
+	now      func() time.Time // notification timestamps are checked against it
 }
 
 // New builds a client from cfg without any network call. It fails with an
@@ -88,12 +87,8 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("wxpay: %w", err)
 	}
 	verifier := verifiers.NewSHA256WithRSAPubkeyVerifier(cfg.PlatformPubKeyID, *cfg.PlatformPubKey)
-	h, err := notify.NewRSANotifyHandler(cfg.APIv3Key, verifier)
-	if err != nil {
-		return nil, fmt.Errorf("wxpay: notify handler: %w", err)
-	}
 	return &Client{cfg: cfg, core: c, download: core.NewClientWithValidator(c, &validators.NullValidator{}),
-		notify: h, verifier: verifier}, nil
+		verifier: verifier, now: time.Now}, nil
 }
 
 // MchID is the merchant number the client signs as.

@@ -49,5 +49,9 @@
 // # Testing
 //
 // wxpaytest is a fake WeChat Pay speaking the real protocol on loopback;
-// point Config.BaseURL at it and the requests are rewritten there.
+// point Config.BaseURL at it and the requests are rewritten there. So that
+// client and fake cannot share a misunderstanding, each is also tested on
+// its own against internal/vectors: WeChat Pay's documented examples and
+// the official SDKs' test vectors (signing strings, signatures, AES-GCM,
+// OAEP, notification fields).
 package wxpay

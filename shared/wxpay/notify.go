@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wechatpay-apiv3/wechatpay-go/core/auth/validators"
 	"github.com/wechatpay-apiv3/wechatpay-go/core/consts"
+	"github.com/wechatpay-apiv3/wechatpay-go/utils"
 
 	"github.com/wxlend/wxlend/shared/money"
 )
@@ -59,13 +59,19 @@ type Notification struct {
 	Plain        json.RawMessage
 }
 
-// envelope mirrors the body enough to refuse what the SDK would panic on.
+// envelope is a notification body (documented field names).
 type envelope struct {
-	ID       string `json:"id"`
-	Resource *struct {
-		Algorithm  string `json:"algorithm"`
-		Ciphertext string `json:"ciphertext"`
-		Nonce      string `json:"nonce"`
+	ID           string `json:"id"`
+	CreateTime   string `json:"create_time"`
+	ResourceType string `json:"resource_type"`
+	EventType    string `json:"event_type"`
+	Summary      string `json:"summary"`
+	Resource     *struct {
+		OriginalType   string `json:"original_type"`
+		Algorithm      string `json:"algorithm"`
+		Ciphertext     string `json:"ciphertext"`
+		AssociatedData string `json:"associated_data"`
+		Nonce          string `json:"nonce"`
 	} `json:"resource"`
 }
 
@@ -83,51 +89,67 @@ func (c *Client) ParseNotification(ctx context.Context, r *http.Request) (Notifi
 	if err != nil || len(body) > MaxNotificationBytes {
 		return Notification{}, notifyErr(ErrMalformedNotification, "body unreadable or too large", err)
 	}
-	restore := func() { r.Body = io.NopCloser(bytes.NewReader(body)) }
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err := c.checkNotifyHeaders(r.Header); err != nil {
 		return Notification{}, err
 	}
-	restore()
-	if err := validators.NewWechatPayNotifyValidator(c.verifier).Validate(ctx, r); err != nil {
+	h := r.Header
+	msg := signedMessage(strings.TrimSpace(h.Get(consts.WechatPayTimestamp)), strings.TrimSpace(h.Get(consts.WechatPayNonce)), body)
+	if err := c.verifier.Verify(ctx, strings.TrimSpace(h.Get(consts.WechatPaySerial)), msg, strings.TrimSpace(h.Get(consts.WechatPaySignature))); err != nil {
 		return Notification{}, notifyErr(ErrBadSignature, "signature does not verify", err)
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil || env.Resource == nil {
 		return Notification{}, notifyErr(ErrMalformedNotification, "no resource", err)
 	}
-	if env.Resource.Algorithm != "AEAD_AES_256_GCM" || len(env.Resource.Nonce) != gcmNonceSize {
+	res := env.Resource
+	if res.Algorithm != "AEAD_AES_256_GCM" || len(res.Nonce) != gcmNonceSize {
 		return Notification{}, notifyErr(ErrMalformedNotification, "resource algorithm or nonce unsupported", nil)
 	}
-	var plain json.RawMessage
-	restore()
-	req, err := c.notify.ParseNotifyRequest(ctx, r, &plain)
-	restore()
-	if err != nil {
-		return Notification{}, notifyErr(ErrMalformedNotification, "resource does not decrypt", err)
+	plain, err := decryptResource(c.cfg.APIv3Key, res.Nonce, res.AssociatedData, res.Ciphertext)
+	if err != nil || !json.Valid(plain) {
+		return Notification{}, notifyErr(ErrMalformedNotification, "resource does not decrypt to JSON", err)
 	}
-	n := Notification{ID: req.ID, EventType: req.EventType, ResourceType: req.ResourceType, Summary: req.Summary, Plain: plain}
-	if req.CreateTime != nil {
-		n.CreateTime = *req.CreateTime
-	}
+	n := Notification{ID: env.ID, EventType: env.EventType, ResourceType: env.ResourceType, Summary: env.Summary,
+		CreateTime: parseTime(env.CreateTime), Plain: plain}
+	return n, c.checkMerchant(plain)
+}
+
+// signedMessage is what WeChat Pay signs for an answer or a notification
+// (验签名串): timestamp, nonce and body, each line ending in \n.
+func signedMessage(timestamp, nonce string, body []byte) string {
+	return timestamp + "\n" + nonce + "\n" + string(body) + "\n"
+}
+
+// decryptResource opens a notification resource: AEAD_AES_256_GCM with
+// the APIv3 key, the resource's nonce and associated_data as bytes, and a
+// base64 ciphertext that ends with the tag.
+func decryptResource(apiV3Key, nonce, associatedData, ciphertext string) ([]byte, error) {
+	plain, err := utils.DecryptAES256GCM(apiV3Key, associatedData, nonce, ciphertext)
+	return []byte(plain), err
+}
+
+// checkMerchant refuses a resource naming another mchid or appid.
+func (c *Client) checkMerchant(plain json.RawMessage) error {
 	var who struct {
 		MchID  string `json:"mchid"`
 		MchID2 string `json:"mch_id"`
 		AppID  string `json:"appid"`
 	}
 	if err := json.Unmarshal(plain, &who); err != nil {
-		return Notification{}, notifyErr(ErrMalformedNotification, "resource is not a JSON object", err)
+		return notifyErr(ErrMalformedNotification, "resource is not a JSON object", err)
 	}
 	if mch := firstNonEmpty(who.MchID, who.MchID2); mch != c.cfg.MchID {
-		return Notification{}, notifyErr(ErrWrongMerchant, fmt.Sprintf("mchid %q", mch), nil)
+		return notifyErr(ErrWrongMerchant, fmt.Sprintf("mchid %q", mch), nil)
 	}
 	if who.AppID != "" && who.AppID != c.cfg.AppID {
-		return Notification{}, notifyErr(ErrWrongMerchant, fmt.Sprintf("appid %q", who.AppID), nil)
+		return notifyErr(ErrWrongMerchant, fmt.Sprintf("appid %q", who.AppID), nil)
 	}
-	return n, nil
+	return nil
 }
 
-// checkNotifyHeaders classifies header problems before the SDK verifies
-// the signature, so a stale timestamp and an unknown key are told apart.
+// checkNotifyHeaders classifies header problems before the signature is
+// verified, so a stale timestamp and an unknown key are told apart.
 func (c *Client) checkNotifyHeaders(h http.Header) error {
 	if t := h.Get("Wechatpay-Signature-Type"); t != "" && t != "WECHATPAY2-SHA256-RSA2048" {
 		return notifyErr(ErrBadSignature, "unsupported Wechatpay-Signature-Type", nil)
@@ -144,7 +166,7 @@ func (c *Client) checkNotifyHeaders(h http.Header) error {
 	if err != nil {
 		return notifyErr(ErrBadSignature, "Wechatpay-Timestamp is not a number", nil)
 	}
-	if d := time.Now().Unix() - ts; d >= consts.FiveMinute || d <= -consts.FiveMinute {
+	if d := c.now().Unix() - ts; d >= consts.FiveMinute || d <= -consts.FiveMinute {
 		return notifyErr(ErrStaleTimestamp, fmt.Sprintf("timestamp %d s away", d), nil)
 	}
 	return nil

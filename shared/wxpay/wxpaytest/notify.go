@@ -53,22 +53,57 @@ func NewNotificationBody(id, eventType, summary, originalType string, plain any,
 	if err != nil {
 		return nil, err
 	}
-	block, err := aes.NewCipher([]byte(DevAPIv3Key))
+	return notificationBody(DevAPIv3Key, randomAlnum(12), id, eventType, summary, originalType, pt, created)
+}
+
+// notification is a notification body, its fields in the order of WeChat
+// Pay's documented examples so that a body can match one byte for byte.
+type notification struct {
+	ID           string   `json:"id"`
+	CreateTime   string   `json:"create_time"`
+	ResourceType string   `json:"resource_type"`
+	EventType    string   `json:"event_type"`
+	Summary      string   `json:"summary"`
+	Resource     resource `json:"resource"`
+}
+
+type resource struct {
+	OriginalType   string `json:"original_type"`
+	Algorithm      string `json:"algorithm"`
+	Ciphertext     string `json:"ciphertext"`
+	AssociatedData string `json:"associated_data"`
+	Nonce          string `json:"nonce"`
+}
+
+// notificationBody is NewNotificationBody with the key and nonce given:
+// the associated data is originalType, as WeChat Pay sends it.
+func notificationBody(apiV3Key, nonce, id, eventType, summary, originalType string, plain []byte, created time.Time) ([]byte, error) {
+	ct, err := encryptResource(apiV3Key, nonce, originalType, plain)
 	if err != nil {
 		return nil, err
+	}
+	return json.Marshal(notification{ID: id, CreateTime: rfc3339(created), ResourceType: "encrypt-resource",
+		EventType: eventType, Summary: summary, Resource: resource{OriginalType: originalType,
+			Algorithm: "AEAD_AES_256_GCM", Ciphertext: ct, AssociatedData: originalType, Nonce: nonce}})
+}
+
+// encryptResource is AEAD_AES_256_GCM as WeChat Pay applies it to a
+// notification resource: the key is the APIv3 key's bytes, the nonce and
+// associated data are the strings' bytes, and the base64 ciphertext ends
+// with the 16-byte tag.
+func encryptResource(apiV3Key, nonce, associatedData string, plaintext []byte) (string, error) {
+	block, err := aes.NewCipher([]byte(apiV3Key))
+	if err != nil {
+		return "", err
 	}
 	gcm, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	nonce := randomAlnum(12)
-	ct := gcm.Seal(nil, []byte(nonce), pt, []byte(originalType))
-	return json.Marshal(map[string]any{
-		"id": id, "create_time": rfc3339(created), "event_type": eventType, "resource_type": "encrypt-resource",
-		"summary": summary,
-		"resource": map[string]string{"algorithm": "AEAD_AES_256_GCM", "ciphertext": base64.StdEncoding.EncodeToString(ct),
-			"associated_data": originalType, "original_type": originalType, "nonce": nonce},
-	})
+	if len(nonce) != gcm.NonceSize() {
+		return "", fmt.Errorf("wxpaytest: nonce must be %d bytes", gcm.NonceSize())
+	}
+	return base64.StdEncoding.EncodeToString(gcm.Seal(nil, []byte(nonce), plaintext, []byte(associatedData))), nil
 }
 
 // SignNotification sets the Wechatpay-* headers of a notification request

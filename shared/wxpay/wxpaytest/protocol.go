@@ -7,7 +7,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"io"
 	"math"
 	mrand "math/rand/v2"
@@ -249,14 +248,32 @@ func (f *Fake) writeSigned(w http.ResponseWriter, status int, body []byte, forge
 	_, _ = w.Write(body)
 }
 
-// signHeaders sets Wechatpay-Timestamp/-Nonce/-Serial/-Signature over
-// "TS\nNONCE\nBODY\n" with key.
+// signHeaders sets Wechatpay-Timestamp/-Nonce/-Serial/-Signature of an
+// answer or notification signed now-ish (ts) with key and a fresh nonce.
 func signHeaders(h http.Header, key *rsa.PrivateKey, ts int64, body []byte) {
-	nonce := randomAlnum(32)
-	h.Set("Wechatpay-Timestamp", strconv.FormatInt(ts, 10))
+	setSignature(h, key, DevPublicKeyID, strconv.FormatInt(ts, 10), randomAlnum(32), body)
+}
+
+// setSignature sets the Wechatpay-* headers of a body signed with key:
+// the signature covers answerMessage(ts, nonce, body).
+func setSignature(h http.Header, key *rsa.PrivateKey, serial, ts, nonce string, body []byte) {
+	h.Set("Wechatpay-Timestamp", ts)
 	h.Set("Wechatpay-Nonce", nonce)
-	h.Set("Wechatpay-Serial", DevPublicKeyID)
-	h.Set("Wechatpay-Signature", Sign(key, fmt.Sprintf("%d\n%s\n%s\n", ts, nonce, body)))
+	h.Set("Wechatpay-Serial", serial)
+	h.Set("Wechatpay-Signature", Sign(key, answerMessage(ts, nonce, body)))
+}
+
+// answerMessage is what WeChat Pay signs for an answer or a notification
+// (验签名串): timestamp, nonce and body, each line ending in \n; an empty
+// body (204) leaves a last line of just \n.
+func answerMessage(ts, nonce string, body []byte) string {
+	return ts + "\n" + nonce + "\n" + string(body) + "\n"
+}
+
+// authMessage is what a merchant signs for a request (签名串): method, URI
+// (path and query), timestamp, nonce and body, each line ending in \n.
+func authMessage(method, uri, ts, nonce string, body []byte) string {
+	return method + "\n" + uri + "\n" + ts + "\n" + nonce + "\n" + string(body) + "\n"
 }
 
 // Sign is base64(SHA256withRSA(message)), the signature of WeChat Pay v3
@@ -280,39 +297,62 @@ func Verify(pub *rsa.PublicKey, message, signature string) error {
 	return rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig)
 }
 
-// verifyAuth checks the merchant's Authorization header like WeChat Pay:
-// scheme, mchid, certificate serial, timestamp within 5 minutes, and the
-// signature over METHOD\nURI\nTS\nNONCE\nBODY\n.
+// authScheme is the only Authorization scheme of API v3 requests.
+const authScheme = "WECHATPAY2-SHA256-RSA2048"
+
+// verifyAuth checks the merchant's Authorization header like WeChat Pay,
+// with the dev merchant certificate.
 func (f *Fake) verifyAuth(r *http.Request, body []byte) *apiError {
-	scheme, params, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-	if scheme != "WECHATPAY2-SHA256-RSA2048" {
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	m := merchantAuth{mchID: f.mchID, serial: DevCertSerial, pub: MerchantPublicKey()}
+	return m.verify(r.Header.Get("Authorization"), r.Method, uri, body, time.Now())
+}
+
+// merchantAuth is who may call the fake: a merchant number, the serial of
+// its API certificate and that certificate's public key.
+type merchantAuth struct {
+	mchID, serial string
+	pub           *rsa.PublicKey
+}
+
+// verify checks an Authorization header: scheme, mchid, certificate
+// serial, timestamp within 5 minutes of now, a nonce, and the signature
+// over authMessage(method, uri, timestamp, nonce, body).
+func (m merchantAuth) verify(authorization, method, uri string, body []byte, now time.Time) *apiError {
+	scheme, p := parseAuthorization(authorization)
+	if scheme != authScheme {
 		return apiErr("SIGN_ERROR", "Authorization 认证类型错误")
 	}
-	p := map[string]string{}
-	for _, kv := range strings.Split(params, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		p[k] = strings.Trim(v, `"`)
-	}
-	if p["mchid"] != f.mchID {
+	if p["mchid"] != m.mchID {
 		return apiErr("SIGN_ERROR", "商户号与 Authorization 不符")
 	}
-	if p["serial_no"] != DevCertSerial {
+	if p["serial_no"] != m.serial {
 		return apiErr("SIGN_ERROR", "商户证书序列号有误")
 	}
 	ts, err := strconv.ParseInt(p["timestamp"], 10, 64)
-	if err != nil || math.Abs(float64(time.Now().Unix()-ts)) >= 300 {
+	if err != nil || math.Abs(float64(now.Unix()-ts)) >= 300 {
 		return apiErr("SIGN_ERROR", "时间戳过期")
 	}
 	if p["nonce_str"] == "" {
 		return apiErr("SIGN_ERROR", "缺少随机串")
 	}
-	uri := r.RequestURI
-	if uri == "" {
-		uri = r.URL.RequestURI()
-	}
-	msg := fmt.Sprintf("%s\n%s\n%d\n%s\n%s\n", r.Method, uri, ts, p["nonce_str"], body)
-	if Verify(MerchantPublicKey(), msg, p["signature"]) != nil {
+	if Verify(m.pub, authMessage(method, uri, p["timestamp"], p["nonce_str"], body), p["signature"]) != nil {
 		return apiErr("SIGN_ERROR", "签名错误")
 	}
 	return nil
+}
+
+// parseAuthorization splits an Authorization header into its scheme and
+// its key="value" parameters, which come in any order.
+func parseAuthorization(h string) (scheme string, params map[string]string) {
+	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
+	params = map[string]string{}
+	for _, kv := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+		params[k] = strings.TrimSuffix(strings.TrimPrefix(v, `"`), `"`)
+	}
+	return scheme, params
 }

@@ -112,7 +112,7 @@ func (f *Fake) checkTransfer(r *http.Request, in *transferIn) *apiError {
 		if r.Header.Get("Wechatpay-Serial") != DevPublicKeyID {
 			return apiErr("PARAM_ERROR", "Wechatpay-Serial 与加密公钥不符")
 		}
-		plain, err := decryptOAEP(in.UserName)
+		plain, err := decryptOAEP(PlatformPrivateKey(), in.UserName)
 		if err != nil {
 			return apiErr("PARAM_ERROR", "user_name 解密失败")
 		}
@@ -130,14 +130,15 @@ func isAlnum(s string) bool {
 	return true
 }
 
-// decryptOAEP undoes the client's RSA-OAEP (SHA-1) encryption under the
-// platform public key.
-func decryptOAEP(b64 string) (string, error) {
+// decryptOAEP undoes a sensitive field's encryption (RSA-OAEP with SHA-1
+// and MGF1-SHA-1, no label, base64) with key, the platform private key
+// for what the client sends.
+func decryptOAEP(key *rsa.PrivateKey, b64 string) (string, error) {
 	ct, err := base64.StdEncoding.DecodeString(b64)
 	if err != nil {
 		return "", err
 	}
-	pt, err := rsa.DecryptOAEP(sha1.New(), nil, PlatformPrivateKey(), ct, nil)
+	pt, err := rsa.DecryptOAEP(sha1.New(), nil, key, ct, nil)
 	return string(pt), err
 }
 
