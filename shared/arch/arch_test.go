@@ -28,7 +28,7 @@ const (
 var kinds = map[string]kind{
 	"shared/apierr": domain, "shared/auth": domain, "shared/clock": domain, "shared/invoke": domain,
 	"shared/money": domain, "shared/lending": domain, "shared/loan": domain, "shared/ledger": domain,
-	"shared/consent": domain, "shared/kyc": domain, "shared/risk": domain,
+	"shared/consent": domain, "shared/kyc": domain, "shared/risk": domain, "shared/risk/ruleexpr": domain, "shared/risk/feature": domain,
 	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain,
 
 	"shared/mysql": adapter, "shared/redis": adapter, "shared/tcloud": adapter, "shared/wechat": adapter,
@@ -40,7 +40,7 @@ var kinds = map[string]kind{
 
 	"shared/api": edge,
 
-	"shared/arch": helper,
+	"shared/arch": helper, "shared/wxpay/internal/vectors": helper,
 }
 
 // pure are libraries without I/O that domain code may use: the rule

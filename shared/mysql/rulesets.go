@@ -42,7 +42,12 @@ func (s RuleSets) scan(row *sql.Row) (risk.RuleSet, error) {
 // not compile is refused here (invalid_argument), never at decision time.
 func (s RuleSets) SaveDraft(ctx context.Context, rs risk.RuleSet, now time.Time) error {
 	if _, err := risk.Compile(rs); err != nil {
-		return &apierr.Error{Code: apierr.InvalidArgument, Field: "rules", Reason: "invalid_rule", Message: err.Error()}
+		// Only the author's rules are their fault; a compiler failure is ours.
+		var ce *risk.CompileError
+		if errors.As(err, &ce) {
+			return &apierr.Error{Code: apierr.InvalidArgument, Field: "rules", Reason: "invalid_rule", Message: err.Error()}
+		}
+		return err
 	}
 	def, err := json.Marshal(rs)
 	if err != nil {
