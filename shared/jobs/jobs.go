@@ -1,5 +1,9 @@
-// Package jobs holds the timer jobs. Each takes a bounded batch per run
-// (style.md) and returns an error only when an SCF retry could help.
+// Package jobs holds the timer jobs' entry points (session sweep, the
+// every-minute sweeper, ledger verification, risk re-drive) and the outbox
+// dispatcher that every transaction's messages leave through (Dispatch,
+// DispatchNow right after commit, the sweeper for what was left). Each job
+// takes a bounded batch per run (style.md) and returns an error only when
+// an SCF retry could help.
 package jobs
 
 import (

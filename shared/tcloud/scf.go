@@ -1,6 +1,10 @@
-// Package tcloud holds the Tencent Cloud API adapters (SCF Invoke now; KMS,
-// FaceID, SMS and ESS later), all through tencentcloud-sdk-go so the local
-// fake in tcloudtest exercises the same signing and parsing code.
+// Package tcloud holds the Tencent Cloud API adapters, all through
+// tencentcloud-sdk-go (TC3 signing, error parsing) so the local fake in
+// tcloudtest exercises the same code: SCF Invoke (invoke.Invoker), KMS data
+// keys (pii.KeyService), FaceID two/three/four-factor checks and liveness
+// (kyc.Verifier), and e-sign (ESS: upload, conversion, flows, signing links,
+// flow statuses, and the verification of its callbacks). Credentials are the
+// function's role (RoleCredential). SMS is not here yet.
 package tcloud
 
 import (

@@ -1,6 +1,7 @@
 // Package wechat is a small client of the WeChat mini-program server API
-// (api.weixin.qq.com): code2session now, phone number and access tokens
-// later. Errors are classified at this boundary into apierr codes.
+// (api.weixin.qq.com): code2session (sign-in), getPhoneNumber (the bound
+// phone) and the stable access token it needs, cached per instance. Errors
+// are classified at this boundary into apierr codes. WeChat Pay is wxpay.
 package wechat
 
 import (
