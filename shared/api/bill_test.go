@@ -13,6 +13,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/api/apitest"
+	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/app/apptest"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
@@ -47,16 +48,12 @@ func newBillRig(t *testing.T) *billRig {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { ready.Wait(); h(r.d).ServeHTTP(w, req) })
 	}
 	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
-		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
-		scftest.Route{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
+	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
 		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d payments.Deps) http.Handler { return payments.RepayCreate(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransaction, Handler: late(payments.TransactionNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathRefund, Handler: late(payments.RefundNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(payments.TransferNotify)},
-	)
+	)...)
 	c, err := wxpay.New(context.Background(), wxpaytest.DevConfig(wx.URL, srv.URL))
 	if err != nil {
 		t.Fatal(err)
@@ -68,11 +65,35 @@ func newBillRig(t *testing.T) *billRig {
 	return r
 }
 
+// loanRoutes serves a borrower who signs in, quotes, borrows and reads
+// the loan; each stack adds its own endpoints.
+func loanRoutes(a *app.App) []scftest.Route {
+	return []scftest.Route{
+		{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
+		{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
+		{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
+		{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
+	}
+}
+
 // loanBody is loan-get's answer, bill decoded with lending's own types.
 type loanBody struct {
 	Status   loan.Status         `json:"status"`
 	Schedule lending.QuoteResult `json:"schedule"`
 	Bill     *lending.Bill       `json:"bill"`
+}
+
+// createdLoan quotes amount for 6 months and creates the loan with key;
+// it returns the loan's id.
+func createdLoan(t *testing.T, c *apitest.Client, key string, amount int64) int64 {
+	t.Helper()
+	resp, err := createLoan(c, key, quote(t, c, amount))
+	want(t, resp, err, 201, "")
+	var created struct {
+		LoanID int64 `json:"loan_id"`
+	}
+	_ = resp.Decode(&created)
+	return created.LoanID
 }
 
 func getLoan(t *testing.T, c *apitest.Client, loanID int64) loanBody {
@@ -194,13 +215,7 @@ func TestBillFollowsEveryRepayment(t *testing.T) {
 	ctx := context.Background()
 	c := r.client(t, "bill")
 	grantCredit(t, r.env, c.UserID, 1_000_000)
-	resp, err := createLoan(c, "key-bill-loan", quote(t, c, 600_000))
-	want(t, resp, err, 201, "")
-	var created struct {
-		LoanID int64 `json:"loan_id"`
-	}
-	_ = resp.Decode(&created)
-	id := created.LoanID
+	id := createdLoan(t, c, "key-bill-loan", 600_000)
 	const notDue, due, partly, paid, overdue = lending.InstallmentNotDue, lending.InstallmentDue, lending.InstallmentPartlyPaid,
 		lending.InstallmentPaid, lending.InstallmentOverdue
 
@@ -289,13 +304,7 @@ func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 	ctx := context.Background()
 	c := s.client(t, "bea")
 	grantCredit(t, s.env, c.UserID, 1_000_000)
-	resp, err := createLoan(c, "key-bill-keys", quote(t, c, 100_000))
-	want(t, resp, err, 201, "")
-	var created struct {
-		LoanID int64 `json:"loan_id"`
-	}
-	_ = resp.Decode(&created)
-	path := fmt.Sprintf("/v1/loans/%d", created.LoanID)
+	path := fmt.Sprintf("/v1/loans/%d", createdLoan(t, c, "key-bill-keys", 100_000))
 	keys := func(raw []byte) []string {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -310,7 +319,7 @@ func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 	}
 	before := []string{"amount_fen", "annual_rate_bp", "apr_bp", "contract", "created_at", "disbursement", "loan_id", "method", "schedule",
 		"status", "term_months"}
-	resp, err = c.Get(ctx, path)
+	resp, err := c.Get(ctx, path)
 	want(t, resp, err, 200, "")
 	if got := keys(resp.Body); !slices.Equal(got, slices.Sorted(slices.Values(append(slices.Clone(before), "bill")))) {
 		t.Fatalf("loan-get keys %v", got)
