@@ -1,8 +1,12 @@
 package lending
 
 import (
+	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"os"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/wxlend/wxlend/shared/money"
@@ -361,4 +365,48 @@ func addAmounts(as ...BillAmounts) BillAmounts {
 		c = c.plus(Components{a.PenaltyFen, a.FeeFen, a.InterestFen, a.PrincipalFen})
 	}
 	return billAmounts(c)
+}
+
+// TestBillReadmeExample keeps the bill example in the repository README
+// equal to what NewBill computes for the loan it describes.
+func TestBillReadmeExample(t *testing.T) {
+	raw, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(raw), "### The bill in `GET /v1/loans/{id}`")
+	_, after, _ = strings.Cut(after, "```json\n")
+	block, _, ok := strings.Cut(after, "```")
+	var doc struct {
+		Bill json.RawMessage `json:"bill"`
+	}
+	if !ok || json.Unmarshal([]byte(block), &doc) != nil {
+		t.Fatalf("no JSON example in the README's bill section")
+	}
+	p := testProduct()
+	s := mustSchedule(t, Terms{AmountFen: 6000_00, TermMonths: 6, Method: EqualInstallment, AnnualRateBP: 1800, StartDate: Date{2026, 1, 15}})
+	st := LoanState{Schedule: s, AsOf: Date{2026, 1, 20}}
+	for _, step := range []struct {
+		on     Date
+		amount money.Fen
+	}{{Date{2026, 1, 20}, s.Installments[0].TotalFen}, {Date{2026, 3, 10}, 300_00}} {
+		st.AsOf = step.on
+		a, err := Allocate(st, p, step.amount, AllocateRegular)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = applyForTest(t, st, a)
+	}
+	st.AsOf = Date{2026, 3, 19}
+	if st.PenaltyAccruedFen, err = AccruePenalties(st, p, DefaultCapBP); err != nil {
+		t.Fatal(err)
+	}
+	b := mustBill(t, st, p, StandingRepaying)
+	var want, got any
+	computed, _ := json.Marshal(b)
+	_ = json.Unmarshal(computed, &got)
+	_ = json.Unmarshal(doc.Bill, &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the README's bill example is stale; NewBill computes:\n%s", computed)
+	}
 }
