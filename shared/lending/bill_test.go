@@ -185,6 +185,33 @@ func TestBillAfterPartialPaymentFullInstallmentAndPayoff(t *testing.T) {
 	}
 }
 
+// TestBillAfterAPrepaymentFollowsTheReamortizedSchedule: 3,000.00 paid on
+// 2026-02-01 clears installment 1 and prepays principal; the prepaid
+// principal moves onto installment 1 and the later installments shrink, so
+// the bill's scheduled amounts are the re-amortized ones, still adding up.
+func TestBillAfterAPrepaymentFollowsTheReamortizedSchedule(t *testing.T) {
+	p := testProduct()
+	st := billState(t, Date{2026, 2, 1}, nil, nil)
+	signed := st.Schedule
+	a, err := Allocate(st, p, 3000_00, AllocateRegular)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = applyForTest(t, st, a)
+	b := mustBill(t, st, p, StandingRepaying)
+	prepaid := 3000_00 - inst1.TotalFen()
+	if in := b.Installments[0]; in.State != InstallmentPaid || in.Scheduled.PrincipalFen != 766_80+prepaid || in.Paid != in.Scheduled {
+		t.Fatalf("installment 1 after the prepayment: %+v", in)
+	}
+	if in := b.Installments[1]; in.State != InstallmentNotDue || in.Scheduled.TotalFen >= signed.Installments[1].TotalFen || in.Paid.TotalFen != 0 {
+		t.Fatalf("installment 2 after the prepayment: %+v (signed %+v)", in, signed.Installments[1])
+	}
+	if tot := b.Totals; tot.Scheduled.PrincipalFen != 10_000_00 || tot.Scheduled.InterestFen >= signed.TotalInterestFen ||
+		tot.Paid.TotalFen != 3000_00 || b.DueNowFen != 0 {
+		t.Fatalf("totals after the prepayment: %+v, due now %d", tot, b.DueNowFen)
+	}
+}
+
 // applyForTest is what the notification handler stores after a payment.
 func applyForTest(t *testing.T, st LoanState, a Allocation) LoanState {
 	t.Helper()
