@@ -19,16 +19,12 @@ import (
 func contractStack(t *testing.T) *stack {
 	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
 	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
-		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
-		scftest.Route{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
+	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
 		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
 		scftest.Route{Pattern: "GET /v1/loans/{id}/contract", Handler: api.ContractGet(a)},
 		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)},
 		scftest.Route{Pattern: "POST /notify/ess", Handler: api.NotifyESS(a)},
-	)
+	)...)
 	env.CallbacksTo(srv.URL)
 	t.Cleanup(func() { ledgerVerified(t, env) })
 	return &stack{env: env, url: srv.URL}
@@ -62,15 +58,10 @@ func TestContractSigningHandsOverToDisbursement(t *testing.T) {
 	c := s.client(t, "signer")
 	verifiedBorrower(t, s, c)
 	grantCredit(t, s.env, c.UserID, 1_000_000)
-	resp, err := createLoan(c, "key-contract-1", quote(t, c, 500_000))
-	want(t, resp, err, 201, "")
-	var l struct {
-		LoanID int64 `json:"loan_id"`
-	}
-	_ = resp.Decode(&l)
-	path := fmt.Sprintf("/v1/loans/%d", l.LoanID)
+	loanID := createdLoan(t, c, "key-contract-1", 500_000)
+	path := fmt.Sprintf("/v1/loans/%d", loanID)
 
-	resp, err = c.Get(ctx, path+"/contract")
+	resp, err := c.Get(ctx, path+"/contract")
 	want(t, resp, err, 200, "")
 	var doc struct {
 		SHA256   string `json:"sha256"`
@@ -107,11 +98,11 @@ func TestContractSigningHandsOverToDisbursement(t *testing.T) {
 		t.Fatalf("borrower signing: %v %v", err, r)
 	}
 	waitFor(t, func() bool {
-		lv, _ := mysql.Loans{DB: s.env.DB.DB}.Get(ctx, l.LoanID, c.UserID)
+		lv, _ := mysql.Loans{DB: s.env.DB.DB}.Get(ctx, loanID, c.UserID)
 		return lv.Status == "signed"
 	})
 	var events, handovers int
-	_ = s.env.DB.QueryRow("SELECT COUNT(*) FROM loan_events WHERE loan_id = ? AND to_status = 'signed'", l.LoanID).Scan(&events)
+	_ = s.env.DB.QueryRow("SELECT COUNT(*) FROM loan_events WHERE loan_id = ? AND to_status = 'signed'", loanID).Scan(&events)
 	_ = s.env.DB.QueryRow("SELECT COUNT(*) FROM outbox WHERE function_name = 'disburse'").Scan(&handovers)
 	if events != 1 || handovers != 1 {
 		t.Fatalf("signed %d times, %d hand-overs", events, handovers)

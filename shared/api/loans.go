@@ -99,7 +99,8 @@ func createLoan(ctx context.Context, a *app.App, userID int64, key, hash, quoteI
 	return resp, err
 }
 
-// loanView is api.md's loan: status, schedule, contract, disbursement.
+// loanView is api.md's loan: status, schedule, contract, disbursement,
+// and in loan-get the bill (bill.go).
 type loanView struct {
 	LoanID       int64                `json:"loan_id"`
 	Status       loan.Status          `json:"status"`
@@ -112,6 +113,7 @@ type loanView struct {
 	Schedule     *lending.QuoteResult `json:"schedule,omitempty"`
 	Contract     any                  `json:"contract"`
 	Disbursement any                  `json:"disbursement"`
+	Bill         *lending.Bill        `json:"bill,omitempty"`
 }
 
 func view(l mysql.Loan, full bool) loanView {
@@ -141,6 +143,9 @@ func LoanGet(a *app.App) http.Handler {
 			return err
 		}
 		if v.Disbursement, err = disbursementView(r.Context(), a, l.ID); err != nil {
+			return err
+		}
+		if v.Bill, err = billOf(r.Context(), a, l); err != nil {
 			return err
 		}
 		scf.WriteJSON(w, http.StatusOK, v)

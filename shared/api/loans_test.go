@@ -23,14 +23,10 @@ func loanStack(t *testing.T) *stack {
 	t.Helper()
 	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
 	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
-		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
+	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
 		scftest.Route{Pattern: "GET /v1/loans", Handler: api.LoanList(a)},
-		scftest.Route{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
 		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
-	)
+	)...)
 	t.Cleanup(func() { ledgerVerified(t, env) })
 	return &stack{env: env, url: srv.URL}
 }

@@ -91,6 +91,9 @@
 //   - Partial prepayment: Reamortize then recomputes the later installments
 //     from the principal still outstanding (same term and due dates, lower
 //     installments), so prepaid principal stops bearing interest.
+//   - Bill: NewBill splits every installment by part into scheduled =
+//     paid + waived + outstanding and names its state (paid, overdue after
+//     the grace days, not_due, partly_paid, due; see InstallmentState).
 //
 // # Errors
 //

@@ -66,12 +66,17 @@ func (st LoanState) penaltyAccrued(i int) money.Fen {
 	return st.PenaltyAccruedFen[i]
 }
 
+// charged is what installment i carries in all: its scheduled fee,
+// interest and principal and the penalty accrued on it.
+func (st LoanState) charged(i int) Components {
+	in := st.Schedule.Installments[i]
+	return Components{st.penaltyAccrued(i), in.FeeFen, in.InterestFen, in.PrincipalFen}
+}
+
 // unpaid is what installment i still carries: scheduled minus paid, and
 // accrued minus paid penalty.
 func (st LoanState) unpaid(i int) Components {
-	in := st.Schedule.Installments[i]
-	due := Components{st.penaltyAccrued(i), in.FeeFen, in.InterestFen, in.PrincipalFen}
-	return due.minus(st.paid(i))
+	return st.charged(i).minus(st.paid(i))
 }
 
 // validate refuses a state this package cannot reason about, with
