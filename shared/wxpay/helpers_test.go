@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -124,19 +123,6 @@ func newEnv(t *testing.T, mutate ...func(*wxpaytest.Options, *wxpay.Config)) *en
 		recvSrv.Close()
 	})
 	return &env{fake: fake, api: api, client: client, recv: rc}
-}
-
-// local calls a /_local/wxpay endpoint of the fake and fails on non-200.
-func (e *env) local(t *testing.T, path string, q url.Values) {
-	t.Helper()
-	resp, err := http.PostForm(e.api.URL+path, q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("POST %s: %d", path, resp.StatusCode)
-	}
 }
 
 func wxErr(t *testing.T, err error) *wxpay.Error {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -51,7 +50,9 @@ func TestPrepayPayNotify(t *testing.T) {
 		t.Fatalf("order before pay %+v %v", o, err)
 	}
 
-	e.local(t, "/_local/wxpay/pay", url.Values{"package": {pp.Package}})
+	if err := e.fake.PayPrepay(pp.Package); err != nil {
+		t.Fatal(err)
+	}
 	n := e.recv.wait(t, wxpay.EventTransactionSuccess, 1)[0]
 	ev, err := n.Transaction()
 	if err != nil {
@@ -145,7 +146,9 @@ func TestRefund(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.local(t, "/_local/wxpay/refunds/"+rr2.OutRefundNo+"/state", url.Values{"status": {"ABNORMAL"}})
+	if err := e.fake.ForceRefundStatus(rr2.OutRefundNo, wxpaytest.RefundAbnormal); err != nil {
+		t.Fatal(err)
+	}
 	if ev, _ := e.recv.wait(t, wxpay.EventRefundAbnormal, 1)[0].Refund(); ev.RefundStatus != wxpay.RefundAbnormal {
 		t.Fatalf("abnormal %+v", ev)
 	}
@@ -186,7 +189,9 @@ func TestTransferConfirmFlow(t *testing.T) {
 		t.Fatalf("query %+v %v", q, err)
 	}
 
-	e.local(t, "/_local/wxpay/transfers/confirm", url.Values{"package": {b.PackageInfo}})
+	if err := e.fake.ConfirmPackage(b.PackageInfo, ""); err != nil {
+		t.Fatal(err)
+	}
 	ev, err := e.recv.wait(t, wxpay.EventTransferFinished, 1)[0].Transfer()
 	if err != nil || ev.State != wxpay.TransferSuccess || ev.OutBillNo != req.OutBillNo || ev.AmountFen != 250000 ||
 		ev.TransferBillNo != b.TransferBillNo || ev.MchID != wxpaytest.DevMchID || ev.OpenID != req.OpenID {
@@ -206,7 +211,9 @@ func TestTransferUserRejectsOrNameMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.local(t, "/_local/wxpay/transfers/"+b.OutBillNo+"/confirm", url.Values{"result": {"fail"}, "reason": {"NAME_NOT_CORRECT"}})
+	if err := e.fake.ConfirmTransfer(b.OutBillNo, "NAME_NOT_CORRECT"); err != nil {
+		t.Fatal(err)
+	}
 	req := transferReq("D20260305000003", 5000)
 	req.UserName = "李四不符"
 	if b, err := e.client.CreateTransfer(ctx, req); err != nil || b.State != wxpay.TransferAccepted {
@@ -241,7 +248,9 @@ func TestTransferIntermediateStatesAndPackageRecovery(t *testing.T) {
 		t.Fatalf("held bill %+v %v", b, err)
 	}
 	for _, want := range []string{wxpay.TransferProcessing, wxpay.TransferWaitUserConfirm} {
-		e.local(t, "/_local/wxpay/transfers/"+req.OutBillNo+"/advance", nil)
+		if _, err := e.fake.AdvanceTransfer(req.OutBillNo); err != nil {
+			t.Fatal(err)
+		}
 		if q, _ := e.client.QueryTransfer(ctx, req.OutBillNo); q.State != want {
 			t.Fatalf("want %s, got %s", want, q.State)
 		}
@@ -772,9 +781,11 @@ func TestWrongKeys(t *testing.T) {
 	}
 }
 
-func TestLocalControlEndpoints(t *testing.T) {
+// TestFakeControls: the control methods the /_local/wxpay endpoints
+// (scripts/internal/wxpaylocal, tested there) serve, seen by the client.
+func TestFakeControls(t *testing.T) {
 	e := newEnv(t)
-	e.local(t, "/_local/wxpay/settings", url.Values{"auto_confirm": {"true"}})
+	e.fake.SetAutoConfirm(true)
 	b, err := e.client.CreateTransfer(ctx, transferReq("D20260305L00001", 1000))
 	if err != nil || b.State != wxpay.TransferWaitUserConfirm {
 		t.Fatalf("%+v %v", b, err)
@@ -782,8 +793,10 @@ func TestLocalControlEndpoints(t *testing.T) {
 	if ev, _ := e.recv.wait(t, wxpay.EventTransferFinished, 1)[0].Transfer(); ev.State != wxpay.TransferSuccess {
 		t.Fatalf("auto-confirmed bill: %+v", ev)
 	}
-	e.local(t, "/_local/wxpay/settings", url.Values{"auto_confirm": {"false"}})
-	e.local(t, "/_local/wxpay/faults", url.Values{"api": {wxpaytest.APICreateTransfer}, "code": {"NOT_ENOUGH"}, "count": {"2"}})
+	e.fake.SetAutoConfirm(false)
+	for range 2 {
+		e.fake.FailNext(wxpaytest.APICreateTransfer, "NOT_ENOUGH")
+	}
 	for range 2 {
 		if _, err := e.client.CreateTransfer(ctx, transferReq("D20260305L00002", 1000)); !errors.Is(err, wxpay.ErrNotEnough) {
 			t.Fatalf("%v", err)
@@ -792,29 +805,17 @@ func TestLocalControlEndpoints(t *testing.T) {
 	if _, err := e.client.CreateTransfer(ctx, transferReq("D20260305L00002", 1000)); err != nil {
 		t.Fatal(err)
 	}
-	e.local(t, "/_local/wxpay/transfers/D20260305L00002/state", url.Values{"state": {"FAIL"}, "reason": {"TRANSFER_EXPIRED"}})
+	if err := e.fake.ForceTransferState("D20260305L00002", wxpaytest.TransferFail, "TRANSFER_EXPIRED"); err != nil {
+		t.Fatal(err)
+	}
 	evs := e.recv.wait(t, wxpay.EventTransferFinished, 2)
 	if ev, _ := evs[1].Transfer(); ev.State != wxpay.TransferFail || ev.FailReason != "TRANSFER_EXPIRED" {
 		t.Fatalf("%+v", ev)
 	}
-	for path, want := range map[string]int{
-		"/_local/wxpay/transfers/NOPE/confirm":            http.StatusNotFound,
-		"/_local/wxpay/transfers/D20260305L00002/confirm": http.StatusConflict,
-		"/_local/wxpay/notifications/duplicate?n=0":       http.StatusBadRequest,
-		"/_local/wxpay/faults":                            http.StatusBadRequest,
-	} {
-		resp, err := http.Post(e.api.URL+path, "", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != want {
-			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
-		}
+	if err := e.fake.ConfirmTransfer("NOPE", ""); !errors.Is(err, wxpaytest.ErrUnknown) {
+		t.Fatalf("unknown bill: %v", err)
 	}
-	resp, err := http.Get(e.api.URL + "/_local/wxpay/stats")
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("stats: %v", err)
+	if err := e.fake.ConfirmTransfer("D20260305L00002", ""); err == nil || errors.Is(err, wxpaytest.ErrUnknown) {
+		t.Fatalf("confirming a failed bill: %v", err)
 	}
-	resp.Body.Close()
 }

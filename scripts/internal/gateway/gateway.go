@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/scripts/internal/manifest"
+	"github.com/wxlend/wxlend/scripts/internal/wxpaylocal"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
@@ -105,7 +106,7 @@ func New(cfg Config) (*Gateway, error) {
 }
 
 // startSecondMerchant serves the second merchant's fake on an ephemeral
-// loopback port (API and its own /_local/wxpay/ endpoints).
+// loopback port (API and its own /_local/wxpay/ endpoints, wxpaylocal).
 func (g *Gateway) startSecondMerchant() error {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -113,7 +114,10 @@ func (g *Gateway) startSecondMerchant() error {
 	}
 	g.WxPay2 = wxpaytest.New(wxpaytest.Options{MchID: wxpaytest.DevMchID2})
 	g.WxPay2URL = "http://" + l.Addr().String()
-	g.wxpay2 = &http.Server{Handler: g.WxPay2, ReadHeaderTimeout: 5 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/", g.WxPay2)
+	mux.Handle(wxpaylocal.Prefix, wxpaylocal.Handler(g.WxPay2))
+	g.wxpay2 = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = g.wxpay2.Serve(l) }()
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tencentyun/scf-go-lib/events"
 
+	"github.com/wxlend/wxlend/scripts/internal/wxpaylocal"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
@@ -41,7 +42,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
 	mux.Handle(wxpaytest.APIPrefix, g.WxPay.Handler())
-	mux.Handle(wxpaytest.LocalPrefix, g.wxpayLocal())
+	mux.Handle(wxpaylocal.Prefix, wxpaylocal.Handler(g.WxPay, g.WxPay2)) // ?mch_id= picks, a transfer number finds its account
 	wx := g.WeChat.Handler()
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)
@@ -54,28 +55,6 @@ func (g *Gateway) Handler() http.Handler {
 		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
 	})
 	return mux
-}
-
-// wxpayLocal serves /_local/wxpay/ for both merchant accounts: ?mch_id=
-// picks one (settings, faults, stats); a transfer number goes to the
-// account that holds it; otherwise the first.
-func (g *Gateway) wxpayLocal() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f := g.WxPay
-		switch m := r.URL.Query().Get("mch_id"); {
-		case m == wxpaytest.DevMchID2:
-			f = g.WxPay2
-		case m != "" && m != wxpaytest.DevMchID:
-			writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such merchant"})
-			return
-		case m == "":
-			rest, ok := strings.CutPrefix(r.URL.Path, wxpaytest.LocalPrefix+"transfers/")
-			if no, _, _ := strings.Cut(rest, "/"); ok && !g.WxPay.HasTransfer(no) && g.WxPay2.HasTransfer(no) {
-				f = g.WxPay2
-			}
-		}
-		f.LocalHandler().ServeHTTP(w, r)
-	})
 }
 
 // route turns an HTTP request into an API gateway event for function and

@@ -20,13 +20,13 @@
 // are idempotent as on WeChat Pay: the same number with the same parameters
 // answers the existing object, with other parameters 400 INVALID_REQUEST.
 //
-// The borrower's side is played by the local endpoints (LocalHandler,
-// mounted by the gateway under /_local/wxpay/): confirm a transfer as
-// wx.requestMerchantTransfer would, pay an order as wx.requestPayment
-// would, force states, inject faults. Faults (FailNext, a seeded random
+// The borrower's side is played by the control methods (control.go):
+// confirm a transfer as wx.requestMerchantTransfer would, pay an order as
+// wx.requestPayment would, force states. Faults (FailNext, a seeded random
 // fault rate, timeouts that still apply the request, notification
 // duplicates / delays / hold-and-release / forged signatures / stale
-// timestamps) are concurrency-safe.
+// timestamps) are concurrency-safe. On the local stack the gateway serves
+// these methods over HTTP under /_local/wxpay/ (scripts/internal/wxpaylocal).
 //
 // Fixtures: a transfer whose user_name contains 不符 fails with
 // NAME_NOT_CORRECT. The operating account is unlimited unless SetBalance /
@@ -43,7 +43,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,7 +69,8 @@ type Options struct {
 }
 
 // Fake is the fake WeChat Pay. It is an http.Handler serving the API
-// (/v3/...) and the local endpoints (/_local/wxpay/...).
+// (/v3/...); its control methods are Go only (scripts/internal/wxpaylocal
+// serves them over HTTP on the local stack).
 type Fake struct {
 	mchID, appID string
 	now          func() time.Time
@@ -96,10 +96,10 @@ type Fake struct {
 	creates    map[string]int // transfer.create calls per out_bill_no
 	account    account
 
-	api, local http.Handler
-	inflight   atomic.Int64
-	ctx        context.Context
-	cancel     context.CancelFunc
+	api      http.Handler
+	inflight atomic.Int64
+	ctx      context.Context
+	cancel   context.CancelFunc
 }
 
 type settings struct {
@@ -109,7 +109,8 @@ type settings struct {
 	manualRefunds bool   // refunds stay PROCESSING
 }
 
-// Stats are counters for tests and /_local/wxpay/stats.
+// Stats are counters for tests (and /_local/wxpay/stats, served by
+// scripts/internal/wxpaylocal).
 type Stats struct {
 	Calls             map[string]int `json:"calls"`              // per API name, including refused calls
 	AuthFailures      int            `json:"auth_failures"`      // requests whose signature was refused
@@ -151,55 +152,17 @@ func New(opts Options) *Fake {
 	f.settings.autoConfirm = opts.AutoConfirm
 	f.ctx, f.cancel = context.WithCancel(context.Background())
 	f.api = f.apiMux()
-	f.local = f.localMux()
 	return f
 }
 
-// Path prefixes the gateway mounts: APIPrefix with Handler, LocalPrefix
-// with LocalHandler (or both with the Fake itself).
-const (
-	APIPrefix   = "/v3/"
-	LocalPrefix = "/_local/wxpay/"
-)
+// APIPrefix is the path under which the gateway mounts Handler.
+const APIPrefix = "/v3/"
 
 // Handler serves the WeChat Pay API paths (/v3/...).
 func (f *Fake) Handler() http.Handler { return f.api }
 
-// LocalHandler serves the local control endpoints (/_local/wxpay/...),
-// each the HTTP form of a Fake method. Parameters come from the query
-// string or a form body; every answer is JSON, errors {"code","message"}
-// with 400, 404 (unknown number) or 409 (wrong state).
-//
-//	POST /_local/wxpay/transfers/{out_bill_no}/confirm?result=success|fail&reason=NAME_NOT_CORRECT
-//	POST /_local/wxpay/transfers/confirm?package=...&result=...&reason=...   (by package_info)
-//	POST /_local/wxpay/transfers/{out_bill_no}/advance
-//	POST /_local/wxpay/transfers/{out_bill_no}/state?state=FAIL&reason=...
-//	GET  /_local/wxpay/transfers/{out_bill_no}
-//	POST /_local/wxpay/orders/{out_trade_no}/pay
-//	POST /_local/wxpay/pay?prepay_id=...      (or package=prepay_id%3D...)
-//	POST /_local/wxpay/orders/{out_trade_no}/state?state=CLOSED
-//	GET  /_local/wxpay/orders/{out_trade_no}
-//	POST /_local/wxpay/refunds/{out_refund_no}/state?status=SUCCESS|ABNORMAL|CLOSED
-//	POST /_local/wxpay/faults?api=transfer.create&code=SYSTEM_ERROR[&count=N]
-//	POST /_local/wxpay/faults/rate?rate=0.2&seed=1[&codes=SYSTEM_ERROR,FREQUENCY_LIMITED]
-//	POST /_local/wxpay/settings?auto_confirm=true&transfer_hold=ACCEPTED&cancel_hold=false&manual_refunds=false&balance_fen=-1&day_quota_fen=0
-//	POST /_local/wxpay/notifications/hold
-//	POST /_local/wxpay/notifications/release[?reverse=true]
-//	POST /_local/wxpay/notifications/duplicate?n=2
-//	POST /_local/wxpay/notifications/delay?ms=500
-//	POST /_local/wxpay/notifications/forge?kind=signature|stale_timestamp
-//	GET  /_local/wxpay/notifications        (delivery log)
-//	GET  /_local/wxpay/stats
-func (f *Fake) LocalHandler() http.Handler { return f.local }
-
-// ServeHTTP serves both the API and the local endpoints.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, LocalPrefix) {
-		f.local.ServeHTTP(w, r)
-		return
-	}
-	f.api.ServeHTTP(w, r)
-}
+// ServeHTTP serves the API, as Handler.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) { f.api.ServeHTTP(w, r) }
 
 // MchID is the merchant the fake accepts.
 func (f *Fake) MchID() string { return f.mchID }

@@ -54,3 +54,20 @@ func TestKeysLoad(t *testing.T) {
 		t.Fatal("merchant and platform keys must differ")
 	}
 }
+
+// The fake serves WeChat Pay's API only; its control plane over HTTP is
+// scripts/internal/wxpaylocal.
+func TestServesOnlyTheAPI(t *testing.T) {
+	f := New(Options{})
+	defer f.Close()
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/_local/wxpay/settings?balance_fen=0", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, limited := f.Balance(); resp.StatusCode != http.StatusNotFound || limited {
+		t.Fatalf("/_local/wxpay/settings: %d, balance limited %v", resp.StatusCode, limited)
+	}
+}
