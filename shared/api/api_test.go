@@ -11,6 +11,7 @@ import (
 	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -300,4 +301,40 @@ func TestMalformedJSONChangesNothing(t *testing.T) {
 	}
 	resp, err = c.Get(context.Background(), "/v1/me")
 	want(t, resp, err, 200, "") // the malformed logout did not sign out
+}
+
+// TestRateLimitedAnswersCarryRetryAfter: every 429 says when to come back,
+// in whole seconds: the sliding window's remainder for the request limits,
+// the oldest check's 24 h for the paid KYC budget.
+func TestRateLimitedAnswersCarryRetryAfter(t *testing.T) {
+	s := newStack(t, apptest.Options{IPPerMinute: 1000, UserPerMinute: 2})
+	ctx := context.Background()
+	c := s.client(t, "retry")
+	for i := 0; i < 2; i++ {
+		resp, err := c.Get(ctx, "/v1/me")
+		want(t, resp, err, 200, "")
+	}
+	s.env.Clock.Advance(20 * time.Second)
+	resp, err := c.Get(ctx, "/v1/me")
+	want(t, resp, err, 429, "rate_limited")
+	if got := resp.Header.Get("Retry-After"); got != "40" {
+		t.Fatalf("Retry-After %q, want 40 (the window's first request leaves it in 40 s): %s", got, resp.Body)
+	}
+
+	k := kycStack(t)
+	b := k.client(t, "budget")
+	accept(t, b, consent.PrivacyPolicy, consent.IdentityVerification)
+	resp, err = b.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:13700004321"})
+	want(t, resp, err, 200, "")
+	id := idNumber(t, "19880808", "321")
+	for i := 0; i < 5; i++ {
+		resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
+		status(t, resp, err, "mismatch")
+		k.env.Clock.Advance(10 * time.Minute)
+	}
+	resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
+	want(t, resp, err, 429, "rate_limited")
+	if got := resp.Header.Get("Retry-After"); got != "83400" {
+		t.Fatalf("Retry-After %q, want 83400 (the first check leaves the day in 23 h 10 min): %s", got, resp.Body)
+	}
 }

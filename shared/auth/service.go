@@ -132,7 +132,8 @@ func (s *Service) VerifySigned(ctx context.Context, sess Session, r Signed) erro
 }
 
 // CheckRate counts one request against the window of kind/key ("ip",
-// "user"). Errors: rate_limited, unavailable (Redis down: fail closed).
+// "user"). Errors: rate_limited (with RetryAfter from the window),
+// unavailable (Redis down: fail closed).
 func (s *Service) CheckRate(ctx context.Context, kind, key string, member string) error {
 	limit := s.Cfg.IPPerMinute
 	if kind == "user" {
@@ -143,8 +144,9 @@ func (s *Service) CheckRate(ctx context.Context, kind, key string, member string
 		return apierr.Wrap(apierr.Unavailable, err, "the service is temporarily unavailable")
 	}
 	if !l.Allowed {
-		return &apierr.Error{Code: apierr.RateLimited, Reason: kind,
-			Message: "too many requests, retry in " + strconv.Itoa(int(l.RetryAfter.Seconds())+1) + " s"}
+		e := &apierr.Error{Code: apierr.RateLimited, Reason: kind, RetryAfter: l.RetryAfter}
+		e.Message = "too many requests, retry in " + strconv.Itoa(e.RetryAfterSeconds()) + " s"
+		return e
 	}
 	return nil
 }

@@ -106,11 +106,13 @@ func (s KYC) RecordCheck(ctx context.Context, userID int64, step, outcome, code,
 	return err
 }
 
-// ChecksSince counts userID's provider checks of step since t.
-func (s KYC) ChecksSince(ctx context.Context, userID int64, step string, t time.Time) (int, error) {
+// ChecksSince counts userID's provider checks of step since t, and gives
+// the time of the oldest of them (zero when there is none).
+func (s KYC) ChecksSince(ctx context.Context, userID int64, step string, t time.Time) (int, time.Time, error) {
 	var n int
-	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM kyc_checks WHERE user_id = ? AND step = ? AND created_at >= ?`, userID, step, t).Scan(&n)
-	return n, err
+	var oldest sql.NullTime
+	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM kyc_checks WHERE user_id = ? AND step = ? AND created_at >= ?`, userID, step, t).Scan(&n, &oldest)
+	return n, oldest.Time, err
 }
 
 // StartLiveness records a liveness session and marks the level pending.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,11 +35,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError writes the api.md envelope for err. Only an *apierr.Error's safe
-// message reaches the client; anything else is `internal`.
+// message reaches the client; anything else is `internal`. An error that
+// says when to retry (rate_limited) also sets Retry-After in seconds.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	pub := apierr.Public(err)
 	rid := RequestID(r.Context())
 	w.Header().Set("X-Request-Id", rid)
+	if pub.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(pub.RetryAfterSeconds()))
+	}
 	WriteJSON(w, pub.Code.Status(), errorBody{
 		Code: pub.Code, Message: pub.Message, Field: pub.Field, Reason: pub.Reason, RequestID: rid,
 	})
