@@ -338,3 +338,16 @@ func TestRateLimitedAnswersCarryRetryAfter(t *testing.T) {
 		t.Fatalf("Retry-After %q, want 83400 (the first check leaves the day in 23 h 10 min): %s", got, resp.Body)
 	}
 }
+
+// TestSignedNonUTF8BodyIsInvalidArgument: the signature is checked over the
+// bytes the client sent (the event carries them base64), so a correctly
+// signed body that is not UTF-8 is refused by the JSON decode as the
+// caller's input, not as a signature mismatch.
+func TestSignedNonUTF8BodyIsInvalidArgument(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	c := s.client(t, "bytes")
+	for _, body := range [][]byte{[]byte("{\"x\":\"\xff\xfe\"}"), {0x00, 0xc3, 0x28}} {
+		resp, err := c.Send(context.Background(), "POST", "/v1/test/echo", body, nil)
+		want(t, resp, err, 400, "invalid_argument")
+	}
+}

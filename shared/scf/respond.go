@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 )
@@ -50,8 +51,9 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // DecodeJSON reads one JSON object from r's body into v. A body that is too
-// large, not JSON, or followed by more data is `invalid_argument`; nothing
-// has been done yet when it fails, so nothing changes.
+// large, not UTF-8 (api.md), not JSON, or followed by more data is
+// `invalid_argument`; nothing has been done yet when it fails, so nothing
+// changes.
 func DecodeJSON(r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
 	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
@@ -68,6 +70,9 @@ func DecodeJSON(r *http.Request, v any) error {
 func DecodeBytes(body []byte, v any) error {
 	if len(body) == 0 {
 		return apierr.Invalid("body", "empty", "request body is empty")
+	}
+	if !utf8.Valid(body) {
+		return apierr.Invalid("body", "not_utf8", "request body is not UTF-8 text")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()

@@ -64,7 +64,7 @@ func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 }
 
 // Invoke round-trips req through event JSON into fn.
-func Invoke(req *http.Request, fn func(context.Context, events.APIGatewayRequest) (events.APIGatewayResponse, error)) events.APIGatewayResponse {
+func Invoke(req *http.Request, fn func(context.Context, scf.HTTPEvent) (events.APIGatewayResponse, error)) events.APIGatewayResponse {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
@@ -74,7 +74,7 @@ func Invoke(req *http.Request, fn func(context.Context, events.APIGatewayRequest
 		ip = fwd
 	}
 	raw, _ := json.Marshal(scf.EventFromRequest(req, body, scf.NewID(), ip))
-	var ev events.APIGatewayRequest
+	var ev scf.HTTPEvent
 	_ = json.Unmarshal(raw, &ev)
 	resp, err := fn(context.Background(), ev)
 	if err != nil {
