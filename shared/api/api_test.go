@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ func TestSignedPostRules(t *testing.T) {
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Signature: "AAAA"})
 	want(t, resp, err, 401, "unauthenticated")
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Nonce: "short"})
-	want(t, resp, err, 401, "unauthenticated")
+	want(t, resp, err, 400, "invalid_argument") // malformed, not forged
 	// Signed with another session's key.
 	other := s.client(t, "erin")
 	forged := apitest.New(s.url)
@@ -262,14 +263,67 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	want(t, resp, err, 200, "")
 }
 
-func TestUnknownPathAndMethod(t *testing.T) {
+// TestMisroutedAndMalformedRequestsAnswerInTheEnvelope: a wrong method on a
+// known path, an unknown path and malformed headers are all answered in
+// api.md's envelope with a request id, both by the server in front of the
+// functions and by a function reached directly (a function URL passes
+// every method and path to it).
+func TestMisroutedAndMalformedRequestsAnswerInTheEnvelope(t *testing.T) {
 	s := newStack(t, apptest.Options{})
-	resp, err := apitest.New(s.url).Send(context.Background(), "GET", "/v1/auth/login", nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	anon := apitest.New(s.url)
+	resp, err := anon.Send(ctx, "GET", "/v1/auth/login", nil, nil)
+	want(t, resp, err, 405, "method_not_allowed")
+	if resp.Header.Get("Allow") != "POST" {
+		t.Fatalf("Allow %q", resp.Header.Get("Allow"))
 	}
-	if resp.Status != 404 && resp.Status != 405 {
-		t.Fatalf("GET login: %d %s", resp.Status, resp.Body)
+	resp, err = anon.Send(ctx, "DELETE", "/v1/me", nil, nil)
+	want(t, resp, err, 405, "method_not_allowed")
+	if resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("Allow %q", resp.Header.Get("Allow"))
+	}
+	resp, err = anon.Send(ctx, "GET", "/v1/nope", nil, nil)
+	want(t, resp, err, 404, "not_found")
+
+	login := scf.APIGateway(api.Login(s.env.App), s.env.App.Log)
+	for path, code := range map[string]int{"/v1/auth/login": 405, "/v1/auth/login/x": 404, "/": 404} {
+		req, _ := http.NewRequest("GET", path, nil)
+		ev := scftest.Invoke(req, login)
+		var body struct {
+			RequestID string `json:"request_id"`
+		}
+		_ = json.Unmarshal([]byte(ev.Body), &body)
+		if ev.StatusCode != code || body.RequestID == "" || ev.Headers["X-Request-Id"] != body.RequestID ||
+			(code == 405) != (ev.Headers["Allow"] == "POST") {
+			t.Errorf("login function, GET %s: %+v", path, ev)
+		}
+	}
+
+	c := s.client(t, "headers")
+	for _, tc := range []struct {
+		sig     apitest.Signing
+		headers map[string]string
+		field   string
+	}{
+		{apitest.Signing{Timestamp: "yesterday"}, nil, "X-Timestamp"},
+		{apitest.Signing{Timestamp: "1e9"}, nil, "X-Timestamp"},
+		{apitest.Signing{Nonce: "has spaces in it, sixteen+"}, nil, "X-Nonce"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "text/plain"}, "Content-Type"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "application/json; charset=gbk"}, "Content-Type"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "application/json;;"}, "Content-Type"},
+	} {
+		var resp *apitest.Response
+		var err error
+		if tc.headers != nil {
+			resp, err = c.SendWith(ctx, "POST", "/v1/test/echo", []byte(`{}`), tc.headers)
+		} else {
+			resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &tc.sig)
+		}
+		want(t, resp, err, 400, "invalid_argument")
+		var body struct{ Field string }
+		if _ = resp.Decode(&body); body.Field != tc.field {
+			t.Errorf("field %q, want %q: %s", body.Field, tc.field, resp.Body)
+		}
 	}
 }
 

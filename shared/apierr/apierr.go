@@ -26,6 +26,10 @@ const (
 	RateLimited        Code = "rate_limited"
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
+	// MethodNotAllowed: a known path asked with a method it does not serve
+	// (the answer's Allow header lists those it does). Added to api.md's
+	// list; README "Errors".
+	MethodNotAllowed Code = "method_not_allowed"
 )
 
 var statusByCode = map[Code]int{
@@ -39,6 +43,7 @@ var statusByCode = map[Code]int{
 	RateLimited:        http.StatusTooManyRequests,
 	Unavailable:        http.StatusServiceUnavailable,
 	Internal:           http.StatusInternalServerError,
+	MethodNotAllowed:   http.StatusMethodNotAllowed,
 }
 
 // Status is the HTTP status of a code; an unknown code is a 500.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,9 +56,11 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 // `invalid_argument`; nothing has been done yet when it fails, so nothing
 // changes.
 func DecodeJSON(r *http.Request, v any) error {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		return apierr.Invalid("body", "content_type", "body must be application/json")
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+			return apierr.Invalid("Content-Type", "content_type", "Content-Type must be application/json (UTF-8)")
+		}
 	}
 	body, err := ReadBody(r)
 	if err != nil {

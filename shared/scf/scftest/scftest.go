@@ -37,7 +37,8 @@ type Route struct {
 const Instances = 8
 
 // Server starts an httptest server dispatching to the routes' functions,
-// at most Instances requests at a time.
+// at most Instances requests at a time. A request no route matches is
+// answered as the local gateway does (scf.Routes: 404, or 405 with Allow).
 func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 	mux := http.NewServeMux()
 	free := make(chan struct{}, Instances)
@@ -58,7 +59,7 @@ func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 			_, _ = w.Write(body)
 		})
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(scf.Routes(mux))
 	t.Cleanup(srv.Close)
 	return srv
 }
