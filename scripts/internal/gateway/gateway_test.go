@@ -54,7 +54,7 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: g.Handler()}
-	go srv.Serve(l)
+	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
 	return g, "http://" + l.Addr().String(), db
 }

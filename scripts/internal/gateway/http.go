@@ -12,6 +12,7 @@ import (
 
 	"github.com/tencentyun/scf-go-lib/events"
 
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
@@ -21,7 +22,9 @@ import (
 
 // Handler serves everything on one address: the declared routes, the
 // /_local control endpoints, the Tencent Cloud API fake (POST / with
-// X-TC-Action) and the WeChat API fake at its real paths.
+// X-TC-Action) and the WeChat API fake at its real paths. Anything else is
+// answered in the api.md envelope with a request id (scf.Routes): 405
+// method_not_allowed with Allow on a known path, else 404 not_found.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range g.Manifest.Routes() {
@@ -46,14 +49,14 @@ func (g *Gateway) Handler() http.Handler {
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /{$}", func(w http.ResponseWriter, r *http.Request) {
 		if tcloudtest.IsAPIRequest(r) {
 			g.TCloud.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
+		scf.WriteError(w, r, apierr.New(apierr.NotFound, "no such endpoint"))
 	})
-	return mux
+	return scf.Routes(mux)
 }
 
 // wxpayLocal serves /_local/wxpay/ for both merchant accounts: ?mch_id=
@@ -78,16 +81,23 @@ func (g *Gateway) wxpayLocal() http.Handler {
 	})
 }
 
+// maxEventBytes is SCF's bound on a synchronous invocation's event.
+const maxEventBytes = 6 << 20
+
 // route turns an HTTP request into an API gateway event for function and
 // the function's APIGatewayResponse back into HTTP.
 func (g *Gateway) route(function string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
 		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid_argument", "message": "unreadable body"})
+			scf.WriteError(w, r, apierr.Invalid("body", "unreadable", "request body could not be read"))
 			return
 		}
-		rid := scf.NewID()
+		if len(body) > maxEventBytes {
+			scf.WriteError(w, r, apierr.Invalid("body", "too_large", "request body is too large"))
+			return
+		}
+		rid := scf.RequestID(r.Context())
 		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
 			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients

@@ -69,7 +69,7 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 		return nil, err
 	}
 	srv := &http.Server{Handler: g.Handler()}
-	go srv.Serve(l)
+	go Serve(srv, l)
 	return &Local{Gateway: g, URL: "http://" + l.Addr().String(), DSN: dsn, stop: func() { srv.Close(); g.Close(); drop(); closeLogs() }}, nil
 }
 
