@@ -50,11 +50,12 @@ func verifiedBorrower(t *testing.T, s *stack, c *apitest.Client) {
 		return mysql.Sealed{Enc: enc, Index: pii.BlindIndex(a.Cfg.PIIIndexKey, field, plain), Masked: masked}
 	}
 	k := mysql.KYC{DB: a.DB}
-	if err := k.SetPhone(ctx, c.UserID, sealed(pii.FieldPhone, "13812345678", "138****5678"), now); err != nil {
+	phone := sealed(pii.FieldPhone, "13812345678", "138****5678")
+	if err := k.SetPhone(ctx, c.UserID, phone, now); err != nil {
 		t.Fatal(err)
 	}
 	id := idNumber(t, "19900307", fmt.Sprintf("%03d", c.UserID%1000))
-	if err := k.SaveIdentity(ctx, c.UserID, sealed(pii.FieldName, "张三丰", "张**"), sealed(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
+	if err := k.SaveIdentity(ctx, c.UserID, phone.Index, sealed(pii.FieldName, "张三丰", "张**"), sealed(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,7 +27,10 @@ func seal(ctx context.Context, a *app.App, field, plain, masked string) (mysql.S
 
 // PhoneBind is auth-phone (POST /v1/auth/phone {code}, signed): the
 // getPhoneNumber button's code becomes the borrower's mainland number,
-// stored encrypted. Needs the privacy policy.
+// stored encrypted. Needs the privacy policy. After identity verification
+// the number is the one three-factor checked and e-signing uses, so
+// another number is refused (failed_precondition, reason phone_locked);
+// the same number again is answered as before.
 func PhoneBind(a *app.App) http.Handler {
 	return Route("POST /v1/auth/phone", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
