@@ -98,6 +98,9 @@ func (g *Gateway) route(function string) http.Handler {
 			return
 		}
 		rid := scf.RequestID(r.Context())
+		if rid == "" {
+			rid = scf.NewID()
+		}
 		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
 			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients
@@ -132,8 +135,9 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayResponse) {
 	_, _ = w.Write(body)
 }
 
-// writeGatewayError answers like API gateway does when the function itself
-// failed: the client learns nothing about why.
+// writeGatewayError answers like the platform does when the function
+// itself failed (an error, a crash: ErrExited, not retried): 502 internal,
+// the client learns nothing about why; a timeout is 504 unavailable.
 func writeGatewayError(w http.ResponseWriter, rid string, err error) {
 	status, code := http.StatusBadGateway, "internal"
 	if errors.Is(err, ErrTimeout) {
