@@ -53,7 +53,7 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	if err := g.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: g.Handler()}
+	srv := g.Server()
 	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
 	return g, "http://" + l.Addr().String(), db

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -89,6 +90,10 @@ const maxEventBytes = 6 << 20
 func (g *Gateway) route(function string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			scf.WriteError(w, r, apierr.Invalid("body", "timeout", "request body was not received in time"))
+			return
+		}
 		if err != nil {
 			scf.WriteError(w, r, apierr.Invalid("body", "unreadable", "request body could not be read"))
 			return

@@ -7,10 +7,23 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/scf"
 )
+
+// Server is the gateway's HTTP server (serve it with Serve). A client has
+// 5 s for the request's headers and Config.BodyTimeout for the whole
+// request, so a body sent slowly cannot hold a connection (and an instance
+// behind it) open; idle keep-alive connections close after 2 minutes.
+// There is no write timeout: a function may run for its whole timeout.
+func (g *Gateway) Server() *http.Server { return newServer(g.Handler(), g.cfg.BodyTimeout) }
+
+func newServer(h http.Handler, bodyTimeout time.Duration) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: min(5*time.Second, bodyTimeout), ReadTimeout: bodyTimeout,
+		IdleTimeout: 2 * time.Minute}
+}
 
 // Serve serves srv on l until it is closed. A request net/http cannot
 // parse (a malformed header line, a bad Content-Length, an unsupported

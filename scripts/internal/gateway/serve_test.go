@@ -28,7 +28,7 @@ func serveUnbuilt(t *testing.T, cfg gateway.Config) (*gateway.Gateway, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: g.Handler()}
+	srv := g.Server()
 	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
 	return g, l.Addr().String()
@@ -91,5 +91,38 @@ func TestGatewayAnswersMisroutedAndMalformedRequestsInTheEnvelope(t *testing.T) 
 				t.Fatalf("headers %v", resp.Header)
 			}
 		})
+	}
+}
+
+// TestASlowBodyIsCutOff: a client that sends its body a byte at a time
+// loses the connection once Config.BodyTimeout has passed, instead of
+// holding it (and the instance behind it) for as long as it likes.
+func TestASlowBodyIsCutOff(t *testing.T) {
+	_, addr := serveUnbuilt(t, gateway.Config{BodyTimeout: 300 * time.Millisecond})
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if _, err := io.WriteString(c, "POST /v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	go func() { // 100 bytes at 20 a second: 5 s
+		for i := 0; i < 100; i++ {
+			time.Sleep(50 * time.Millisecond)
+			if _, err := c.Write([]byte(" ")); err != nil {
+				return
+			}
+		}
+	}()
+	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	answer, err := io.ReadAll(c)
+	if err != nil {
+		t.Fatalf("connection still open after %s (answer so far %q): %v", time.Since(start).Round(time.Millisecond), answer, err)
+	}
+	t.Logf("cut after %s, answer %q", time.Since(start).Round(time.Millisecond), answer)
+	if len(answer) > 0 && !strings.Contains(string(answer), `"code":"invalid_argument"`) {
+		t.Fatalf("answer before the cut: %q", answer)
 	}
 }
