@@ -78,6 +78,11 @@ func TestLocalStack(t *testing.T) {
 		expect(t, resp, err, 200, "")
 	})
 
+	t.Run("a signed body that is not UTF-8 reaches the function byte for byte", func(t *testing.T) {
+		resp, err := c.Send(ctx, "POST", "/v1/auth/logout", []byte("{\"x\":\"\xff\"}"), nil)
+		expect(t, resp, err, 400, "invalid_argument") // the signature matched; the JSON decode refused it
+	})
+
 	t.Run("unsigned, stale and replayed POSTs", func(t *testing.T) {
 		resp, err := c.Send(ctx, "POST", "/v1/auth/logout", []byte(`{}`), &apitest.Signing{Skip: true})
 		expect(t, resp, err, 401, "unauthenticated")
