@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -81,6 +82,10 @@ func DecodeBytes(body []byte, v any) error {
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
+		var ie *json.InvalidUnmarshalError
+		if errors.As(err, &ie) {
+			return apierr.Wrap(apierr.Internal, fmt.Errorf("decode request body: %w", err), "internal error")
+		}
 		if errors.As(err, &te) && te.Field != "" {
 			return apierr.Invalid(te.Field, "type", "field "+te.Field+" has the wrong type")
 		}

@@ -136,6 +136,9 @@ func TestDecodeJSON(t *testing.T) {
 	if err := DecodeJSON(r, &v); err != nil || v.Amount != 100 {
 		t.Fatalf("%v %+v", err, v)
 	}
+	if err := DecodeBytes([]byte(`{}`), in{}); apierr.CodeOf(err) != apierr.Internal {
+		t.Fatalf("decoding into a non-pointer is the program's fault (internal), got %v", err)
+	}
 	var e *apierr.Error
 	r, _ = http.NewRequest("POST", "/", strings.NewReader(`{"amount_fen":"x"}`))
 	if errors.As(DecodeJSON(r, &v), &e); e == nil || e.Field != "amount_fen" {
