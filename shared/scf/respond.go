@@ -39,8 +39,12 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 
 // WriteError writes the api.md envelope for err. Only an *apierr.Error's safe
 // message reaches the client; anything else is `internal`. An error that
-// says when to retry (rate_limited) also sets Retry-After in seconds.
+// says when to retry (rate_limited) also sets Retry-After in seconds. The
+// error itself goes to Recover's request log line (its detail for 5xx).
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if p, ok := r.Context().Value(failureKey{}).(*error); ok {
+		*p = err
+	}
 	pub := apierr.Public(err)
 	rid := RequestID(r.Context())
 	w.Header().Set("X-Request-Id", rid)
@@ -121,14 +125,19 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// failureKey holds the error WriteError answered, for the request log.
+type failureKey struct{}
+
 // Recover turns a panic in h into a 500 `internal` whose body says nothing
 // about it; the log keeps the panic value. It also logs one line per request
-// and installs the body cache used by ReadBody.
+// (with the answered error's code, and for a 5xx its full detail, which the
+// client never sees) and installs the body cache used by ReadBody.
 func Recover(log *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var cached []byte
-		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, &cached))
+		var failure error
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), bodyKey{}, &cached), failureKey{}, &failure))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -137,8 +146,15 @@ func Recover(log *slog.Logger, h http.Handler) http.Handler {
 					WriteError(sw, r, apierr.New(apierr.Internal, "internal error"))
 				}
 			}
-			log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+			level, attrs := slog.LevelInfo, []any{"method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration_ms", time.Since(start).Milliseconds()}
+			if failure != nil {
+				attrs = append(attrs, "code", string(apierr.CodeOf(failure)))
+			}
+			if failure != nil && sw.status >= http.StatusInternalServerError {
+				level, attrs = slog.LevelError, append(attrs, "error", failure.Error())
+			}
+			log.Log(r.Context(), level, "request", attrs...)
 		}()
 		h.ServeHTTP(sw, r)
 	})

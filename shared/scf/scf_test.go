@@ -112,6 +112,33 @@ func TestErrorEnvelope(t *testing.T) {
 	}
 }
 
+// TestAnsweredErrorsAreLogged: the request log line names the code of the
+// error answered and, for a 5xx, keeps the detail the client never sees.
+func TestAnsweredErrorsAreLogged(t *testing.T) {
+	for _, tc := range []struct {
+		err        error
+		logged     string
+		notInBody  string
+		detailKept bool
+	}{
+		{apierr.Wrap(apierr.Internal, errors.New("scan users: sql: no rows"), "internal error"), `"code":"internal"`, "scan users", true},
+		{apierr.Wrap(apierr.Unavailable, errors.New("dial tcp 10.0.0.7:6379"), "try again"), `"code":"unavailable"`, "10.0.0.7", true},
+		{apierr.Invalid("amount_fen", "too_small", "amount is below the minimum"), `"code":"invalid_argument"`, "", false},
+	} {
+		var logs bytes.Buffer
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteError(w, r, tc.err) })
+		resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+		line := logs.String()
+		if !strings.Contains(line, tc.logged) || strings.Contains(line, `"error":`) != tc.detailKept ||
+			(tc.detailKept && !strings.Contains(line, tc.notInBody)) {
+			t.Errorf("%v: log %s", tc.err, line)
+		}
+		if tc.notInBody != "" && strings.Contains(resp.Body, tc.notInBody) {
+			t.Errorf("%v: detail in the answer %s", tc.err, resp.Body)
+		}
+	}
+}
+
 func TestDecodeJSON(t *testing.T) {
 	type in struct {
 		Amount int64  `json:"amount_fen"`
