@@ -46,18 +46,22 @@ func cardNumber(stem string) string {
 
 func kycStack(t *testing.T) *stack {
 	env := apptest.New(t, apptest.Options{})
-	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
-		scftest.Route{Pattern: "POST /v1/consents", Handler: api.ConsentAccept(a)},
-		scftest.Route{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/liveness", Handler: api.LivenessStart(a)},
-		scftest.Route{Pattern: "GET /v1/kyc/liveness/{biz_token}", Handler: api.LivenessResult(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/bank-card", Handler: api.BankCard(a)},
-	)
+	srv := scftest.Server(t, env.App.Log, kycRoutes(env.App)...)
 	return &stack{env: env, url: srv.URL}
+}
+
+// kycRoutes are onboarding's endpoints.
+func kycRoutes(a *app.App) []scftest.Route {
+	return []scftest.Route{
+		{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
+		{Pattern: "GET /v1/me", Handler: api.Me(a)},
+		{Pattern: "POST /v1/consents", Handler: api.ConsentAccept(a)},
+		{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
+		{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
+		{Pattern: "POST /v1/kyc/liveness", Handler: api.LivenessStart(a)},
+		{Pattern: "GET /v1/kyc/liveness/{biz_token}", Handler: api.LivenessResult(a)},
+		{Pattern: "POST /v1/kyc/bank-card", Handler: api.BankCard(a)},
+	}
 }
 
 func accept(t *testing.T, c *apitest.Client, codes ...string) {
@@ -289,18 +293,12 @@ func TestPIIKeyRotation(t *testing.T) {
 // number, and a number changed while a verification was in flight saves no
 // identity.
 func TestVerifiedPhoneIsLockedAndSignsTheContract(t *testing.T) {
-	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
+	env := apptest.New(t, apptest.Options{})
 	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
-		scftest.Route{Pattern: "POST /v1/consents", Handler: api.ConsentAccept(a)},
-		scftest.Route{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
+	srv := scftest.Server(t, a.Log, append(kycRoutes(a),
 		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
 		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)},
-	)
+		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)})...)
 	s := &stack{env: env, url: srv.URL}
 	ctx := context.Background()
 	c := s.client(t, "phone-lock")
