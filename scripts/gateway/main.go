@@ -62,11 +62,11 @@ func run(log *slog.Logger, addr, root, dsn, redisAddr string) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: g.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	srv := g.Server()
 	g.StartTimers()
 	go func() { <-ctx.Done(); _ = srv.Shutdown(context.Background()) }()
 	fmt.Printf("wxlend local gateway: http://%s  (health: http://%s/_local/health)\n", addr, addr)
-	if err := srv.Serve(l); err != http.ErrServerClosed {
+	if err := gateway.Serve(srv, l); err != http.ErrServerClosed {
 		return err
 	}
 	return nil

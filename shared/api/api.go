@@ -10,21 +10,19 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/auth"
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
 // Route serves h at one "METHOD /path/{param}" pattern; anything else is
-// answered in the api.md envelope (not_found), never Go's plain text.
+// answered in the api.md envelope, never Go's plain text: the path with
+// another method is method_not_allowed (405, Allow), another path
+// not_found (scf.Routes).
 func Route(pattern string, h http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(pattern, h)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		scf.WriteError(w, r, apierr.New(apierr.NotFound, "no such endpoint"))
-	})
-	return mux
+	return scf.Routes(mux)
 }
 
 // Func is a handler that returns its error; the error becomes the envelope.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -149,7 +151,7 @@ func TestSignedPostRules(t *testing.T) {
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Signature: "AAAA"})
 	want(t, resp, err, 401, "unauthenticated")
 	resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &apitest.Signing{Nonce: "short"})
-	want(t, resp, err, 401, "unauthenticated")
+	want(t, resp, err, 400, "invalid_argument") // malformed, not forged
 	// Signed with another session's key.
 	other := s.client(t, "erin")
 	forged := apitest.New(s.url)
@@ -212,8 +214,12 @@ func TestRateLimits(t *testing.T) {
 		resp, err := c.Get(ctx, "/v1/me")
 		want(t, resp, err, 200, "")
 	}
+	s.env.Clock.Advance(20 * time.Second)
 	resp, err := c.Get(ctx, "/v1/me")
 	want(t, resp, err, 429, "rate_limited")
+	if got := resp.Header.Get("Retry-After"); got != "40" {
+		t.Fatalf("Retry-After %q, want 40 (the window's first request leaves it in 40 s): %s", got, resp.Body)
+	}
 	// Another user is not affected; the window slides.
 	other := s.client(t, "hank")
 	resp, err = other.Get(ctx, "/v1/me")
@@ -261,14 +267,67 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	want(t, resp, err, 200, "")
 }
 
-func TestUnknownPathAndMethod(t *testing.T) {
+// TestMisroutedAndMalformedRequestsAnswerInTheEnvelope: a wrong method on a
+// known path, an unknown path and malformed headers are all answered in
+// api.md's envelope with a request id, both by the server in front of the
+// functions and by a function reached directly (a function URL passes
+// every method and path to it).
+func TestMisroutedAndMalformedRequestsAnswerInTheEnvelope(t *testing.T) {
 	s := newStack(t, apptest.Options{})
-	resp, err := apitest.New(s.url).Send(context.Background(), "GET", "/v1/auth/login", nil, nil)
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	anon := apitest.New(s.url)
+	resp, err := anon.Send(ctx, "GET", "/v1/auth/login", nil, nil)
+	want(t, resp, err, 405, "method_not_allowed")
+	if resp.Header.Get("Allow") != "POST" {
+		t.Fatalf("Allow %q", resp.Header.Get("Allow"))
 	}
-	if resp.Status != 404 && resp.Status != 405 {
-		t.Fatalf("GET login: %d %s", resp.Status, resp.Body)
+	resp, err = anon.Send(ctx, "DELETE", "/v1/me", nil, nil)
+	want(t, resp, err, 405, "method_not_allowed")
+	if resp.Header.Get("Allow") != "GET, HEAD" {
+		t.Fatalf("Allow %q", resp.Header.Get("Allow"))
+	}
+	resp, err = anon.Send(ctx, "GET", "/v1/nope", nil, nil)
+	want(t, resp, err, 404, "not_found")
+
+	login := scf.APIGateway(api.Login(s.env.App), s.env.App.Log)
+	for path, code := range map[string]int{"/v1/auth/login": 405, "/v1/auth/login/x": 404, "/": 404} {
+		req, _ := http.NewRequest("GET", path, nil)
+		ev := scftest.Invoke(req, login)
+		var body struct {
+			RequestID string `json:"request_id"`
+		}
+		_ = json.Unmarshal([]byte(ev.Body), &body)
+		if ev.StatusCode != code || body.RequestID == "" || ev.Headers["X-Request-Id"] != body.RequestID ||
+			(code == 405) != (ev.Headers["Allow"] == "POST") {
+			t.Errorf("login function, GET %s: %+v", path, ev)
+		}
+	}
+
+	c := s.client(t, "headers")
+	for _, tc := range []struct {
+		sig     apitest.Signing
+		headers map[string]string
+		field   string
+	}{
+		{apitest.Signing{Timestamp: "yesterday"}, nil, "X-Timestamp"},
+		{apitest.Signing{Timestamp: "1e9"}, nil, "X-Timestamp"},
+		{apitest.Signing{Nonce: "has spaces in it, sixteen+"}, nil, "X-Nonce"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "text/plain"}, "Content-Type"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "application/json; charset=gbk"}, "Content-Type"},
+		{apitest.Signing{}, map[string]string{"Content-Type": "application/json;;"}, "Content-Type"},
+	} {
+		var resp *apitest.Response
+		var err error
+		if tc.headers != nil {
+			resp, err = c.SendWith(ctx, "POST", "/v1/test/echo", []byte(`{}`), tc.headers)
+		} else {
+			resp, err = c.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), &tc.sig)
+		}
+		want(t, resp, err, 400, "invalid_argument")
+		var body struct{ Field string }
+		if _ = resp.Decode(&body); body.Field != tc.field {
+			t.Errorf("field %q, want %q: %s", body.Field, tc.field, resp.Body)
+		}
 	}
 }
 
@@ -300,4 +359,40 @@ func TestMalformedJSONChangesNothing(t *testing.T) {
 	}
 	resp, err = c.Get(context.Background(), "/v1/me")
 	want(t, resp, err, 200, "") // the malformed logout did not sign out
+}
+
+// TestPaidCheckBudgetAnswersRetryAfter: like the request windows' 429s
+// (TestRateLimits), the paid KYC checks' daily budget says when to come
+// back: when its oldest check leaves the 24 h window.
+func TestPaidCheckBudgetAnswersRetryAfter(t *testing.T) {
+	ctx := context.Background()
+	k := kycStack(t)
+	b := k.client(t, "budget")
+	accept(t, b, consent.PrivacyPolicy, consent.IdentityVerification)
+	resp, err := b.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:13700004321"})
+	want(t, resp, err, 200, "")
+	id := idNumber(t, "19880808", "321")
+	for i := 0; i < 5; i++ {
+		resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
+		status(t, resp, err, "mismatch")
+		k.env.Clock.Advance(10 * time.Minute)
+	}
+	resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
+	want(t, resp, err, 429, "rate_limited")
+	if got := resp.Header.Get("Retry-After"); got != "83400" {
+		t.Fatalf("Retry-After %q, want 83400 (the first check leaves the day in 23 h 10 min): %s", got, resp.Body)
+	}
+}
+
+// TestSignedNonUTF8BodyIsInvalidArgument: the signature is checked over the
+// bytes the client sent (the event carries them base64), so a correctly
+// signed body that is not UTF-8 is refused by the JSON decode as the
+// caller's input, not as a signature mismatch.
+func TestSignedNonUTF8BodyIsInvalidArgument(t *testing.T) {
+	s := newStack(t, apptest.Options{})
+	c := s.client(t, "bytes")
+	for _, body := range [][]byte{[]byte("{\"x\":\"\xff\xfe\"}"), {0x00, 0xc3, 0x28}} {
+		resp, err := c.Send(context.Background(), "POST", "/v1/test/echo", body, nil)
+		want(t, resp, err, 400, "invalid_argument")
+	}
 }

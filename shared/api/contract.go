@@ -106,6 +106,9 @@ func ContractSign(a *app.App) http.Handler {
 	})))
 }
 
+// startSigning starts the e-sign flow with the borrower's verified name,
+// ID number and phone: the phone is the one operator three-factor checked
+// with that identity (mysql.KYC keeps it from changing once verified).
 func startSigning(ctx context.Context, a *app.App, l mysql.Loan, c mysql.Contract) (mysql.Contract, error) {
 	k := mysql.KYC{DB: a.DB}
 	id, err := k.Identity(ctx, l.UserID)
@@ -115,6 +118,9 @@ func startSigning(ctx context.Context, a *app.App, l mysql.Loan, c mysql.Contrac
 	st, err := k.State(ctx, l.UserID)
 	if err != nil {
 		return c, err
+	}
+	if st.Identity != "verified" || st.PhoneEnc == "" {
+		return c, &apierr.Error{Code: apierr.FailedPrecondition, Reason: "identity_required", Message: "verify your identity first"}
 	}
 	name, number, err := decrypted(ctx, a, id)
 	if err != nil {

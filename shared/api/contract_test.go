@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
+	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 )
 
 func contractStack(t *testing.T) *stack {
@@ -43,11 +46,12 @@ func verifiedBorrower(t *testing.T, s *stack, c *apitest.Client) {
 		return mysql.Sealed{Enc: enc, Index: pii.BlindIndex(a.Cfg.PIIIndexKey, field, plain), Masked: masked}
 	}
 	k := mysql.KYC{DB: a.DB}
-	if err := k.SetPhone(ctx, c.UserID, sealed(pii.FieldPhone, "13812345678", "138****5678"), now); err != nil {
+	phone := sealed(pii.FieldPhone, "13812345678", "138****5678")
+	if err := k.SetPhone(ctx, c.UserID, phone, now); err != nil {
 		t.Fatal(err)
 	}
 	id := idNumber(t, "19900307", fmt.Sprintf("%03d", c.UserID%1000))
-	if err := k.SaveIdentity(ctx, c.UserID, sealed(pii.FieldName, "张三丰", "张**"), sealed(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
+	if err := k.SaveIdentity(ctx, c.UserID, phone.Index, sealed(pii.FieldName, "张三丰", "张**"), sealed(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -142,4 +146,35 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(25 * time.Millisecond)
 	}
 	t.Fatal("condition not reached in 5 s")
+}
+
+// TestESSCallbackForAnUnknownFlowIsAcknowledged: an authentic callback for
+// a flow wxlend never recorded (started elsewhere on the same ESS
+// application) is answered 200 with nothing done and a warning logged, so
+// ESS stops redelivering it; before, it was a 500 that ESS would resend.
+func TestESSCallbackForAnUnknownFlowIsAcknowledged(t *testing.T) {
+	s := contractStack(t)
+	now := s.env.Clock.Now()
+	for _, status := range []int{4, 3, 5} { // signed, rejected, expired
+		msg, _ := json.Marshal(map[string]any{"MsgId": fmt.Sprintf("yDwMsgUnknown%d", status), "MsgType": "FlowStatusChange", "MsgVersion": "CustomApp",
+			"MsgData": map[string]any{"FlowId": "yDwFlowNotOurs", "FlowCallbackStatus": status, "UpdatedOn": now.Unix(), "UserData": ""}})
+		body, _ := json.Marshal(map[string]string{"encrypt": tcloudtest.EncryptESSCallback(tcloudtest.DevESSCallbackKey, msg)})
+		req, _ := http.NewRequest("POST", s.url+"/notify/ess", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Signature", tcloudtest.SignESSCallback(tcloudtest.DevESSCallbackToken, body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") == "" {
+			t.Fatalf("status %d callback for an unknown flow: %d", status, resp.StatusCode)
+		}
+	}
+	if n := s.count(t, "evidence") + s.count(t, "loan_events") + s.count(t, "outbox"); n != 0 {
+		t.Fatalf("an unknown flow's callback wrote %d rows", n)
+	}
+	if logs := s.env.Logs.String(); strings.Count(logs, "ess callback for an unknown flow") != 3 || !strings.Contains(logs, "yDwFlowNotOurs") {
+		t.Fatalf("no warning naming the flow: %s", logs)
+	}
 }

@@ -27,7 +27,10 @@ func seal(ctx context.Context, a *app.App, field, plain, masked string) (mysql.S
 
 // PhoneBind is auth-phone (POST /v1/auth/phone {code}, signed): the
 // getPhoneNumber button's code becomes the borrower's mainland number,
-// stored encrypted. Needs the privacy policy.
+// stored encrypted. Needs the privacy policy. After identity verification
+// the number is the one three-factor checked and e-signing uses, so
+// another number is refused (failed_precondition, reason phone_locked);
+// the same number again is answered as before.
 func PhoneBind(a *app.App) http.Handler {
 	return Route("POST /v1/auth/phone", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
@@ -65,14 +68,17 @@ func PhoneBind(a *app.App) http.Handler {
 
 var loginCode = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
 
-// checkBudget bounds paid provider checks per user, step and day.
+// checkBudget bounds paid provider checks per user, step and day (a
+// sliding 24 h window: Retry-After is when its oldest check leaves it).
 func checkBudget(ctx context.Context, a *app.App, userID int64, step string) error {
-	n, err := mysql.KYC{DB: a.DB}.ChecksSince(ctx, userID, step, a.Clock.Now().Add(-24*time.Hour))
+	now := a.Clock.Now()
+	n, oldest, err := mysql.KYC{DB: a.DB}.ChecksSince(ctx, userID, step, now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
 	if n >= a.Cfg.KYCDailyLimit {
-		return &apierr.Error{Code: apierr.RateLimited, Reason: "kyc_attempts", Message: "too many verification attempts today, try again tomorrow"}
+		return &apierr.Error{Code: apierr.RateLimited, Reason: "kyc_attempts", RetryAfter: oldest.Add(24 * time.Hour).Sub(now),
+			Message: "too many verification attempts today, try again tomorrow"}
 	}
 	return nil
 }

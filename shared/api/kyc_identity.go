@@ -113,10 +113,12 @@ func verifyIdentity(ctx context.Context, a *app.App, userID int64, in identityIn
 	if three.Outcome != kyc.Match {
 		return "phone_" + kycStatus(three), nil
 	}
-	return "verified", saveIdentity(ctx, a, userID, in, idx)
+	return "verified", saveIdentity(ctx, a, userID, in, idx, pii.BlindIndex(a.Cfg.PIIIndexKey, pii.FieldPhone, phone))
 }
 
-func saveIdentity(ctx context.Context, a *app.App, userID int64, in identityInput, idx []byte) error {
+// saveIdentity stores the identity, bound to the phone three-factor checked
+// (phoneIdx): a phone changed meanwhile saves nothing (failed_precondition).
+func saveIdentity(ctx context.Context, a *app.App, userID int64, in identityInput, idx, phoneIdx []byte) error {
 	name, err := seal(ctx, a, pii.FieldName, in.name.Plain(), in.name.Masked())
 	if err != nil {
 		return err
@@ -126,5 +128,5 @@ func saveIdentity(ctx context.Context, a *app.App, userID int64, in identityInpu
 		return err
 	}
 	number.Index = idx
-	return mysql.KYC{DB: a.DB}.SaveIdentity(ctx, userID, name, number, a.Clock.Now())
+	return mysql.KYC{DB: a.DB}.SaveIdentity(ctx, userID, phoneIdx, name, number, a.Clock.Now())
 }

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/app/apptest"
 	"github.com/wxlend/wxlend/shared/consent"
+	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 )
@@ -44,18 +46,22 @@ func cardNumber(stem string) string {
 
 func kycStack(t *testing.T) *stack {
 	env := apptest.New(t, apptest.Options{})
-	a := env.App
-	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
-		scftest.Route{Pattern: "POST /v1/consents", Handler: api.ConsentAccept(a)},
-		scftest.Route{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/liveness", Handler: api.LivenessStart(a)},
-		scftest.Route{Pattern: "GET /v1/kyc/liveness/{biz_token}", Handler: api.LivenessResult(a)},
-		scftest.Route{Pattern: "POST /v1/kyc/bank-card", Handler: api.BankCard(a)},
-	)
+	srv := scftest.Server(t, env.App.Log, kycRoutes(env.App)...)
 	return &stack{env: env, url: srv.URL}
+}
+
+// kycRoutes are onboarding's endpoints.
+func kycRoutes(a *app.App) []scftest.Route {
+	return []scftest.Route{
+		{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
+		{Pattern: "GET /v1/me", Handler: api.Me(a)},
+		{Pattern: "POST /v1/consents", Handler: api.ConsentAccept(a)},
+		{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
+		{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
+		{Pattern: "POST /v1/kyc/liveness", Handler: api.LivenessStart(a)},
+		{Pattern: "GET /v1/kyc/liveness/{biz_token}", Handler: api.LivenessResult(a)},
+		{Pattern: "POST /v1/kyc/bank-card", Handler: api.BankCard(a)},
+	}
 }
 
 func accept(t *testing.T, c *apitest.Client, codes ...string) {
@@ -277,5 +283,83 @@ func TestPIIKeyRotation(t *testing.T) {
 	}
 	if _, err := a2.Vault.Decrypt(ctx, pii.FieldPhone, old); err == nil {
 		t.Fatal("an ID number ciphertext decrypted as a phone")
+	}
+}
+
+// TestVerifiedPhoneIsLockedAndSignsTheContract: operator three-factor binds
+// name, ID number and phone together, and e-signing sends that phone to
+// ESS as the signer's. So once the identity is verified another number is
+// refused (the same one is fine), the contract is signed with the checked
+// number, and a number changed while a verification was in flight saves no
+// identity.
+func TestVerifiedPhoneIsLockedAndSignsTheContract(t *testing.T) {
+	env := apptest.New(t, apptest.Options{})
+	a := env.App
+	srv := scftest.Server(t, a.Log, append(kycRoutes(a),
+		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
+		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
+		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)})...)
+	s := &stack{env: env, url: srv.URL}
+	ctx := context.Background()
+	c := s.client(t, "phone-lock")
+	accept(t, c, consent.PrivacyPolicy, consent.IdentityVerification)
+	bind := func(phone, try string) (*apitest.Response, error) {
+		return c.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:" + phone + "." + try})
+	}
+	resp, err := bind("13912340000", "1")
+	want(t, resp, err, 200, "")
+	resp, err = bind(plantedPhone, "2") // before verification the number may change
+	want(t, resp, err, 200, "")
+	resp, err = c.Post(ctx, "/v1/kyc/identity", map[string]string{"name": plantedName, "id_number": idNumber(t, "19900307", "777")})
+	status(t, resp, err, "verified")
+
+	resp, err = bind("13900002222", "3")
+	want(t, resp, err, 409, "failed_precondition")
+	var refused struct{ Reason string }
+	if _ = resp.Decode(&refused); refused.Reason != "phone_locked" {
+		t.Fatalf("reason %q: %s", refused.Reason, resp.Body)
+	}
+	resp, err = bind(plantedPhone, "4")
+	want(t, resp, err, 200, "")
+	resp, err = c.Get(ctx, "/v1/me")
+	if want(t, resp, err, 200, ""); !strings.Contains(string(resp.Body), `"phone_masked":"138****5678"`) {
+		t.Fatalf("me: %s", resp.Body)
+	}
+
+	grantCredit(t, env, c.UserID, 1_000_000)
+	resp, err = createLoan(c, "key-phone-lock", quote(t, c, 500_000))
+	want(t, resp, err, 201, "")
+	var l struct {
+		LoanID int64 `json:"loan_id"`
+	}
+	_ = resp.Decode(&l)
+	resp, err = c.Post(ctx, fmt.Sprintf("/v1/loans/%d/contract/sign", l.LoanID), map[string]any{})
+	want(t, resp, err, 200, "")
+	var flowID string
+	_ = env.DB.QueryRow("SELECT flow_id FROM contracts WHERE loan_id = ?", l.LoanID).Scan(&flowID)
+	if _, mobile, ok := env.ESS.FlowSigner(flowID); !ok || mobile != plantedPhone {
+		t.Fatalf("e-sign flow %q signer mobile %q, want the verified %s", flowID, mobile, plantedPhone)
+	}
+
+	// A phone changed between the three-factor check and saving the
+	// identity: nothing is saved.
+	other := s.client(t, "phone-race")
+	k := mysql.KYC{DB: a.DB}
+	sealPhone := func(p string) mysql.Sealed {
+		enc, _ := a.Vault.Encrypt(ctx, pii.FieldPhone, p)
+		return mysql.Sealed{Enc: enc, Index: pii.BlindIndex(a.Cfg.PIIIndexKey, pii.FieldPhone, p), Masked: pii.MaskPhone(p)}
+	}
+	checked := sealPhone("13700000001")
+	if err := k.SetPhone(ctx, other.UserID, checked, env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := k.SetPhone(ctx, other.UserID, sealPhone("13700000002"), env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	id := idNumber(t, "19900307", "778")
+	number := mysql.Sealed{Enc: "x", Index: pii.BlindIndex(a.Cfg.PIIIndexKey, pii.FieldIDNumber, id), Masked: pii.MaskIDNumber(id)}
+	err = k.SaveIdentity(ctx, other.UserID, checked.Index, mysql.Sealed{Enc: "x", Masked: "张*"}, number, env.Clock.Now())
+	if !errors.Is(err, mysql.ErrPhoneChanged) || s.count(t, "identities") != 1 {
+		t.Fatalf("identity saved for a phone that changed: %v, %d identities", err, s.count(t, "identities"))
 	}
 }

@@ -26,11 +26,20 @@ import (
 // disburse), all in one transaction and exactly once however often the
 // event arrives. The raw body (it carries the signer's identity) is never
 // logged.
+//
+// Answers: ESS takes 200 as "handled" (its callback docs: 返回状态码200表示
+// 处理正常) and delivers anything else again, so 200 means done, including
+// an authentic event for a flow wxlend does not know (logged, nothing
+// done): no retry can make such a flow known, since wxlend records a flow
+// before it hands out the signing link; it is a flow started outside
+// wxlend on the same ESS application, or one lost to a concurrent signing
+// request. 401 is a forged or stale callback, 400 an unreadable one, 500 a
+// failure a redelivery can fix (the database).
 func NotifyESS(a *app.App) http.Handler {
 	return Route("POST /notify/ess", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := scf.ReadBody(r)
 		if err != nil {
-			essFail(w, http.StatusBadRequest, "unreadable body")
+			essAnswer(w, r, http.StatusBadRequest, "FAIL", "unreadable body")
 			return
 		}
 		headers := map[string]string{}
@@ -40,20 +49,22 @@ func NotifyESS(a *app.App) http.Handler {
 		ev, err := tcloud.ParseESSCallback(body, headers, tcloud.ESSCallbackKeys{Token: a.Cfg.ESSToken, AESKey: a.Cfg.ESSKey}, a.Clock.Now())
 		if err != nil {
 			a.Log.WarnContext(r.Context(), "ess callback refused", "error", err.Error())
-			essFail(w, http.StatusUnauthorized, "callback refused")
+			essAnswer(w, r, http.StatusUnauthorized, "FAIL", "callback refused")
 			return
 		}
 		if err := applyFlowEvent(r.Context(), a, ev); err != nil {
 			a.Log.ErrorContext(r.Context(), "ess callback failed", "flow_id", ev.FlowID, "error", err.Error())
-			essFail(w, http.StatusInternalServerError, "try again")
+			essAnswer(w, r, http.StatusInternalServerError, "FAIL", "try again")
 			return
 		}
-		w.WriteHeader(http.StatusNoContent)
+		essAnswer(w, r, http.StatusOK, "SUCCESS", "ok")
 	}))
 }
 
-func essFail(w http.ResponseWriter, status int, msg string) {
-	scf.WriteJSON(w, status, map[string]string{"code": "FAIL", "message": msg})
+func essAnswer(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
+	rid := scf.RequestID(r.Context())
+	w.Header().Set("X-Request-Id", rid)
+	scf.WriteJSON(w, status, map[string]string{"code": code, "message": msg, "request_id": rid})
 }
 
 func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) error {
@@ -61,6 +72,11 @@ func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) erro
 		return nil
 	}
 	c, err := mysql.Contracts{DB: a.DB}.ByFlow(ctx, ev.FlowID)
+	if apierr.CodeOf(err) == apierr.NotFound {
+		a.Log.WarnContext(ctx, "ess callback for an unknown flow: acknowledged, nothing done", "flow_id", ev.FlowID,
+			"msg_id", ev.MsgID, "flow_status", string(ev.Status), "provider_status", ev.ProviderStatus, "from_wxlend", ev.UserData != "")
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"time"
 )
 
 // Code is one of the api.md error codes.
@@ -34,6 +35,10 @@ const (
 	RateLimited        Code = "rate_limited"
 	Unavailable        Code = "unavailable"
 	Internal           Code = "internal"
+	// MethodNotAllowed: a known path asked with a method it does not serve
+	// (the answer's Allow header lists those it does). Added to api.md's
+	// list; README "Errors".
+	MethodNotAllowed Code = "method_not_allowed"
 )
 
 var statusByCode = map[Code]int{
@@ -47,6 +52,7 @@ var statusByCode = map[Code]int{
 	RateLimited:        http.StatusTooManyRequests,
 	Unavailable:        http.StatusServiceUnavailable,
 	Internal:           http.StatusInternalServerError,
+	MethodNotAllowed:   http.StatusMethodNotAllowed,
 }
 
 // Status is the HTTP status of a code; an unknown code is a 500.
@@ -60,13 +66,15 @@ func (c Code) Status() int {
 // Error is a failure the client may be told about. Message is safe to show
 // (no PII, SQL or stack); Field names the offending input where there is one;
 // Reason is a stable machine-readable sub-code (e.g. "bad_check_digit").
-// The wrapped cause is for logs only.
+// RetryAfter, on a rate_limited error, is when the limit frees up (the
+// Retry-After header). The wrapped cause is for logs only.
 type Error struct {
-	Code    Code
-	Message string
-	Field   string
-	Reason  string
-	cause   error
+	Code       Code
+	Message    string
+	Field      string
+	Reason     string
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *Error) Error() string {
@@ -78,6 +86,12 @@ func (e *Error) Error() string {
 		s += ": " + e.cause.Error()
 	}
 	return s
+}
+
+// RetryAfterSeconds is RetryAfter in whole seconds, rounded up and at least
+// 1 (HTTP's Retry-After takes whole seconds; 0 would invite a retry now).
+func (e *Error) RetryAfterSeconds() int {
+	return max(1, int((e.RetryAfter+time.Second-1)/time.Second))
 }
 
 // Unwrap exposes the cause to errors.Is/As.
@@ -148,7 +162,7 @@ func CodeOf(err error) Code {
 // Foreign errors become a generic internal error.
 func Public(err error) *Error {
 	if e := find(err); e != nil && e.Code != Internal {
-		return &Error{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason}
+		return &Error{Code: e.Code, Message: e.Message, Field: e.Field, Reason: e.Reason, RetryAfter: e.RetryAfter}
 	}
 	return &Error{Code: Internal, Message: "internal error"}
 }

@@ -103,19 +103,23 @@ var nonceFormat = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
 // VerifySigned checks api.md's anti-replay rules for a borrower POST.
 // Order matters: the nonce is claimed only after the signature is good, so
 // nobody can burn another client's nonces. Errors: unauthenticated (missing
-// or bad signature, stale timestamp), replayed (nonce used), unavailable
-// (Redis down: fail closed).
+// signature headers, bad signature, stale timestamp), invalid_argument (an
+// X-Timestamp or X-Nonce that is present but malformed), replayed (nonce
+// used), unavailable (Redis down: fail closed).
 func (s *Service) VerifySigned(ctx context.Context, sess Session, r Signed) error {
+	if r.Timestamp == "" || r.Nonce == "" {
+		return apierr.New(apierr.Unauthenticated, "sign the request: X-Timestamp, X-Nonce and X-Signature are required")
+	}
 	ts, err := strconv.ParseInt(r.Timestamp, 10, 64)
-	if err != nil || r.Timestamp == "" {
-		return apierr.New(apierr.Unauthenticated, "X-Timestamp is missing or not unix seconds")
+	if err != nil {
+		return apierr.Invalid("X-Timestamp", "malformed", "X-Timestamp must be unix seconds")
 	}
 	now := s.Clock.Now()
 	if d := now.Sub(time.Unix(ts, 0)); d > s.Cfg.Skew || d < -s.Cfg.Skew {
 		return apierr.New(apierr.Unauthenticated, "X-Timestamp is outside the allowed window; check the device clock")
 	}
 	if !nonceFormat.MatchString(r.Nonce) {
-		return apierr.New(apierr.Unauthenticated, "X-Nonce must be 16-64 characters of [A-Za-z0-9_-]")
+		return apierr.Invalid("X-Nonce", "malformed", "X-Nonce must be 16-64 characters of [A-Za-z0-9_-]")
 	}
 	want := Signature(SignKey(s.Cfg.Secret, sess.TokenHash), r.Method, r.Path, r.Timestamp, r.Nonce, r.Body)
 	if !hmac.Equal([]byte(want), []byte(r.Signature)) {
@@ -132,7 +136,8 @@ func (s *Service) VerifySigned(ctx context.Context, sess Session, r Signed) erro
 }
 
 // CheckRate counts one request against the window of kind/key ("ip",
-// "user"). Errors: rate_limited, unavailable (Redis down: fail closed).
+// "user"). Errors: rate_limited (with RetryAfter from the window),
+// unavailable (Redis down: fail closed).
 func (s *Service) CheckRate(ctx context.Context, kind, key string, member string) error {
 	limit := s.Cfg.IPPerMinute
 	if kind == "user" {
@@ -143,8 +148,9 @@ func (s *Service) CheckRate(ctx context.Context, kind, key string, member string
 		return apierr.Wrap(apierr.Unavailable, err, "the service is temporarily unavailable")
 	}
 	if !l.Allowed {
-		return &apierr.Error{Code: apierr.RateLimited, Reason: kind,
-			Message: "too many requests, retry in " + strconv.Itoa(int(l.RetryAfter.Seconds())+1) + " s"}
+		e := &apierr.Error{Code: apierr.RateLimited, Reason: kind, RetryAfter: l.RetryAfter}
+		e.Message = "too many requests, retry in " + strconv.Itoa(e.RetryAfterSeconds()) + " s"
+		return e
 	}
 	return nil
 }

@@ -43,12 +43,32 @@ func (s KYC) State(ctx context.Context, userID int64) (KYCState, error) {
 	return k, err
 }
 
-// SetPhone binds a verified WeChat phone number to userID.
+// SetPhone binds a WeChat phone number to userID. Once the identity is
+// verified the phone is the one operator three-factor checked with it (and
+// the one e-signing uses), so it can no longer change: binding another
+// number is ErrPhoneLocked; binding the same one again is allowed. The
+// condition is in the UPDATE, so no verification can slip in between.
 func (s KYC) SetPhone(ctx context.Context, userID int64, phone Sealed, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `UPDATE users SET phone_enc = ?, phone_bidx = ?, phone_masked = ?, updated_at = ? WHERE id = ?`,
-		phone.Enc, phone.Index, phone.Masked, now, userID)
-	return err
+	res, err := s.DB.ExecContext(ctx, `UPDATE users SET phone_enc = ?, phone_bidx = ?, phone_masked = ?, updated_at = ?
+		WHERE id = ? AND (kyc_identity <> 'verified' OR phone_bidx = ?)`,
+		phone.Enc, phone.Index, phone.Masked, now, userID, phone.Index)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrPhoneLocked
+	}
+	return nil
 }
+
+// ErrPhoneLocked: the account's identity is verified with its bound phone.
+var ErrPhoneLocked = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "phone_locked",
+	Message: "the phone number of a verified account cannot be changed; contact customer service"}
+
+// ErrPhoneChanged: the bound phone changed while the identity was being
+// verified with the previous one; nothing was saved.
+var ErrPhoneChanged = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "phone_changed",
+	Message: "your phone number changed during verification; verify your identity again"}
 
 // IdentityOwner returns the user holding the identity with blind index idx.
 func (s KYC) IdentityOwner(ctx context.Context, idx []byte) (int64, bool, error) {
@@ -78,9 +98,11 @@ func (s KYC) Identity(ctx context.Context, userID int64) (Identity, error) {
 }
 
 // SaveIdentity records a verified identity and raises the KYC level, in one
-// transaction. The unique blind index makes a second account for the same
+// transaction, provided the bound phone is still the one three-factor
+// checked (blind index phoneIndex; otherwise ErrPhoneChanged and nothing is
+// saved). The unique blind index makes a second account for the same
 // person a `conflict`, even when two verifications race.
-func (s KYC) SaveIdentity(ctx context.Context, userID int64, name, idNumber Sealed, now time.Time) error {
+func (s KYC) SaveIdentity(ctx context.Context, userID int64, phoneIndex []byte, name, idNumber Sealed, now time.Time) error {
 	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO identities (user_id, name_enc, id_number_enc, id_number_bidx, name_masked, id_number_masked, verified_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, name.Enc, idNumber.Enc, idNumber.Index, name.Masked, idNumber.Masked, now)
@@ -90,8 +112,14 @@ func (s KYC) SaveIdentity(ctx context.Context, userID int64, name, idNumber Seal
 		if err != nil {
 			return fmt.Errorf("insert identity: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET kyc_identity = 'verified', updated_at = ? WHERE id = ?`, now, userID)
-		return err
+		res, err := tx.ExecContext(ctx, `UPDATE users SET kyc_identity = 'verified', updated_at = ? WHERE id = ? AND phone_bidx = ?`, now, userID, phoneIndex)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrPhoneChanged
+		}
+		return nil
 	})
 }
 
@@ -106,11 +134,13 @@ func (s KYC) RecordCheck(ctx context.Context, userID int64, step, outcome, code,
 	return err
 }
 
-// ChecksSince counts userID's provider checks of step since t.
-func (s KYC) ChecksSince(ctx context.Context, userID int64, step string, t time.Time) (int, error) {
+// ChecksSince counts userID's provider checks of step since t, and gives
+// the time of the oldest of them (zero when there is none).
+func (s KYC) ChecksSince(ctx context.Context, userID int64, step string, t time.Time) (int, time.Time, error) {
 	var n int
-	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM kyc_checks WHERE user_id = ? AND step = ? AND created_at >= ?`, userID, step, t).Scan(&n)
-	return n, err
+	var oldest sql.NullTime
+	err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM kyc_checks WHERE user_id = ? AND step = ? AND created_at >= ?`, userID, step, t).Scan(&n, &oldest)
+	return n, oldest.Time, err
 }
 
 // StartLiveness records a liveness session and marks the level pending.

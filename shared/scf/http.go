@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -24,11 +25,21 @@ import (
 // need far less.
 const MaxBodyBytes = 64 << 10
 
+// HTTPEvent is the event an HTTP request arrives as: scf-go-lib's
+// APIGatewayRequest plus isBase64Encoded, which that type drops. A body
+// that is not UTF-8 text travels base64-encoded with isBase64Encoded set,
+// so the handler (and the request signature) sees the bytes the client
+// sent, not a JSON string's lossy copy of them.
+type HTTPEvent struct {
+	events.APIGatewayRequest
+	IsBase64Encoded bool `json:"isBase64Encoded"`
+}
+
 // APIGateway adapts h to scf-go-lib's API gateway signature. Every response
 // carries X-Request-Id; a panic in h becomes a 500 `internal` with no detail.
-func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, events.APIGatewayRequest) (events.APIGatewayResponse, error) {
+func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, HTTPEvent) (events.APIGatewayResponse, error) {
 	h = Recover(log, h)
-	return func(ctx context.Context, ev events.APIGatewayRequest) (events.APIGatewayResponse, error) {
+	return func(ctx context.Context, ev HTTPEvent) (events.APIGatewayResponse, error) {
 		rid := ev.Context.RequestID
 		if fc, ok := functioncontext.FromContext(ctx); ok && rid == "" {
 			rid = fc.RequestID
@@ -36,6 +47,9 @@ func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, events.A
 		ctx = WithRequestID(ctx, rid)
 		r, err := RequestFromEvent(ctx, ev)
 		if err != nil {
+			if apierr.CodeOf(err) == apierr.Internal {
+				log.ErrorContext(ctx, "bad event", "error", err.Error())
+			}
 			w := newRecorder()
 			WriteError(w, r, err)
 			return w.event(), nil
@@ -47,8 +61,11 @@ func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, events.A
 	}
 }
 
-// RequestFromEvent rebuilds the HTTP request API gateway received.
-func RequestFromEvent(ctx context.Context, ev events.APIGatewayRequest) (*http.Request, error) {
+// RequestFromEvent rebuilds the HTTP request API gateway received, with
+// the body's bytes exactly as sent (decoded when isBase64Encoded). Errors:
+// invalid_argument (a request line net/http cannot represent), internal (a
+// base64 body that does not decode: the platform's fault, not the caller's).
+func RequestFromEvent(ctx context.Context, ev HTTPEvent) (*http.Request, error) {
 	q := url.Values{}
 	for k, vs := range ev.QueryString {
 		if len(vs) == 0 { // a bare flag (?flag) arrives as true
@@ -69,15 +86,23 @@ func RequestFromEvent(ctx context.Context, ev events.APIGatewayRequest) (*http.R
 	if method == "" {
 		method = ev.Context.Method
 	}
-	r, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), target, strings.NewReader(ev.Body))
+	body := []byte(ev.Body)
+	var bodyErr error
+	if ev.IsBase64Encoded {
+		body, bodyErr = base64.StdEncoding.DecodeString(ev.Body)
+	}
+	r, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), target, bytes.NewReader(body))
 	if err != nil {
 		r, _ = http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 		return r, apierr.Invalid("path", "malformed", "malformed request line")
 	}
+	if bodyErr != nil {
+		return r, apierr.Wrap(apierr.Internal, fmt.Errorf("event body marked base64 does not decode: %w", bodyErr), "internal error")
+	}
 	for k, v := range ev.Headers {
 		r.Header.Set(k, v)
 	}
-	r.ContentLength = int64(len(ev.Body))
+	r.ContentLength = int64(len(body))
 	r.RemoteAddr = ev.Context.SourceIP
 	if r.RemoteAddr == "" {
 		r.RemoteAddr = r.Header.Get("X-Forwarded-For")
@@ -86,14 +111,19 @@ func RequestFromEvent(ctx context.Context, ev events.APIGatewayRequest) (*http.R
 }
 
 // EventFromRequest is the inverse of RequestFromEvent, used by the local
-// gateway and by tests that replay captured events.
-func EventFromRequest(r *http.Request, body []byte, requestID, sourceIP string) events.APIGatewayRequest {
-	ev := events.APIGatewayRequest{
+// gateway and by tests that replay captured events. A body that is not
+// valid UTF-8 is sent base64-encoded (isBase64Encoded), as API gateway does
+// with binary bodies, so not one byte changes on the way.
+func EventFromRequest(r *http.Request, body []byte, requestID, sourceIP string) HTTPEvent {
+	ev := HTTPEvent{APIGatewayRequest: events.APIGatewayRequest{
 		Headers:     map[string]string{},
 		Method:      r.Method,
 		Path:        r.URL.Path,
 		QueryString: events.APIGatewayQueryString{},
 		Body:        string(body),
+	}}
+	if !utf8.Valid(body) {
+		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 	}
 	for k, vs := range r.Header {
 		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")

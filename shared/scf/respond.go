@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 )
@@ -34,23 +38,34 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // WriteError writes the api.md envelope for err. Only an *apierr.Error's safe
-// message reaches the client; anything else is `internal`.
+// message reaches the client; anything else is `internal`. An error that
+// says when to retry (rate_limited) also sets Retry-After in seconds. The
+// error itself goes to Recover's request log line (its detail for 5xx).
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	if p, ok := r.Context().Value(failureKey{}).(*error); ok {
+		*p = err
+	}
 	pub := apierr.Public(err)
 	rid := RequestID(r.Context())
 	w.Header().Set("X-Request-Id", rid)
+	if pub.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(pub.RetryAfterSeconds()))
+	}
 	WriteJSON(w, pub.Code.Status(), errorBody{
 		Code: pub.Code, Message: pub.Message, Field: pub.Field, Reason: pub.Reason, RequestID: rid,
 	})
 }
 
 // DecodeJSON reads one JSON object from r's body into v. A body that is too
-// large, not JSON, or followed by more data is `invalid_argument`; nothing
-// has been done yet when it fails, so nothing changes.
+// large, not UTF-8 (api.md), not JSON, or followed by more data is
+// `invalid_argument`; nothing has been done yet when it fails, so nothing
+// changes.
 func DecodeJSON(r *http.Request, v any) error {
-	ct := r.Header.Get("Content-Type")
-	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
-		return apierr.Invalid("body", "content_type", "body must be application/json")
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" || (params["charset"] != "" && !strings.EqualFold(params["charset"], "utf-8")) {
+			return apierr.Invalid("Content-Type", "content_type", "Content-Type must be application/json (UTF-8)")
+		}
 	}
 	body, err := ReadBody(r)
 	if err != nil {
@@ -64,10 +79,17 @@ func DecodeBytes(body []byte, v any) error {
 	if len(body) == 0 {
 		return apierr.Invalid("body", "empty", "request body is empty")
 	}
+	if !utf8.Valid(body) {
+		return apierr.Invalid("body", "not_utf8", "request body is not UTF-8 text")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
+		var ie *json.InvalidUnmarshalError
+		if errors.As(err, &ie) {
+			return apierr.Wrap(apierr.Internal, fmt.Errorf("decode request body: %w", err), "internal error")
+		}
 		if errors.As(err, &te) && te.Field != "" {
 			return apierr.Invalid(te.Field, "type", "field "+te.Field+" has the wrong type")
 		}
@@ -103,14 +125,19 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	return b, nil
 }
 
+// failureKey holds the error WriteError answered, for the request log.
+type failureKey struct{}
+
 // Recover turns a panic in h into a 500 `internal` whose body says nothing
 // about it; the log keeps the panic value. It also logs one line per request
-// and installs the body cache used by ReadBody.
+// (with the answered error's code, and for a 5xx its full detail, which the
+// client never sees) and installs the body cache used by ReadBody.
 func Recover(log *slog.Logger, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		var cached []byte
-		r = r.WithContext(context.WithValue(r.Context(), bodyKey{}, &cached))
+		var failure error
+		r = r.WithContext(context.WithValue(context.WithValue(r.Context(), bodyKey{}, &cached), failureKey{}, &failure))
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
@@ -119,8 +146,15 @@ func Recover(log *slog.Logger, h http.Handler) http.Handler {
 					WriteError(sw, r, apierr.New(apierr.Internal, "internal error"))
 				}
 			}
-			log.InfoContext(r.Context(), "request", "method", r.Method, "path", r.URL.Path,
-				"status", sw.status, "duration_ms", time.Since(start).Milliseconds())
+			level, attrs := slog.LevelInfo, []any{"method", r.Method, "path", r.URL.Path,
+				"status", sw.status, "duration_ms", time.Since(start).Milliseconds()}
+			if failure != nil {
+				attrs = append(attrs, "code", string(apierr.CodeOf(failure)))
+			}
+			if failure != nil && sw.status >= http.StatusInternalServerError {
+				level, attrs = slog.LevelError, append(attrs, "error", failure.Error())
+			}
+			log.Log(r.Context(), level, "request", attrs...)
 		}()
 		h.ServeHTTP(sw, r)
 	})

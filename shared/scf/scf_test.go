@@ -3,6 +3,7 @@ package scf
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,13 +18,13 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 )
 
-func loadEvent(t *testing.T, name string) events.APIGatewayRequest {
+func loadEvent(t *testing.T, name string) HTTPEvent {
 	t.Helper()
 	b, err := os.ReadFile("testdata/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ev events.APIGatewayRequest
+	var ev HTTPEvent
 	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatal(err)
 	}
@@ -111,6 +112,33 @@ func TestErrorEnvelope(t *testing.T) {
 	}
 }
 
+// TestAnsweredErrorsAreLogged: the request log line names the code of the
+// error answered and, for a 5xx, keeps the detail the client never sees.
+func TestAnsweredErrorsAreLogged(t *testing.T) {
+	for _, tc := range []struct {
+		err        error
+		logged     string
+		notInBody  string
+		detailKept bool
+	}{
+		{apierr.Wrap(apierr.Internal, errors.New("scan users: sql: no rows"), "internal error"), `"code":"internal"`, "scan users", true},
+		{apierr.Wrap(apierr.Unavailable, errors.New("dial tcp 10.0.0.7:6379"), "try again"), `"code":"unavailable"`, "10.0.0.7", true},
+		{apierr.Invalid("amount_fen", "too_small", "amount is below the minimum"), `"code":"invalid_argument"`, "", false},
+	} {
+		var logs bytes.Buffer
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteError(w, r, tc.err) })
+		resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+		line := logs.String()
+		if !strings.Contains(line, tc.logged) || strings.Contains(line, `"error":`) != tc.detailKept ||
+			(tc.detailKept && !strings.Contains(line, tc.notInBody)) {
+			t.Errorf("%v: log %s", tc.err, line)
+		}
+		if tc.notInBody != "" && strings.Contains(resp.Body, tc.notInBody) {
+			t.Errorf("%v: detail in the answer %s", tc.err, resp.Body)
+		}
+	}
+}
+
 func TestDecodeJSON(t *testing.T) {
 	type in struct {
 		Amount int64  `json:"amount_fen"`
@@ -119,6 +147,7 @@ func TestDecodeJSON(t *testing.T) {
 	bad := map[string]string{
 		"empty": ``, "malformed": `{"amount_fen":`, "type": `{"amount_fen":"x"}`, "trailing": `{} {}`,
 		"array": `[1]`, "too large": `{"method":"` + strings.Repeat("a", MaxBodyBytes) + `"}`,
+		"not utf-8": "{\"method\":\"\xff\xfe\"}",
 	}
 	for name, body := range bad {
 		r, _ := http.NewRequest("POST", "/", strings.NewReader(body))
@@ -133,6 +162,9 @@ func TestDecodeJSON(t *testing.T) {
 	var v in
 	if err := DecodeJSON(r, &v); err != nil || v.Amount != 100 {
 		t.Fatalf("%v %+v", err, v)
+	}
+	if err := DecodeBytes([]byte(`{}`), in{}); apierr.CodeOf(err) != apierr.Internal {
+		t.Fatalf("decoding into a non-pointer is the program's fault (internal), got %v", err)
 	}
 	var e *apierr.Error
 	r, _ = http.NewRequest("POST", "/", strings.NewReader(`{"amount_fen":"x"}`))
@@ -168,12 +200,49 @@ func TestTimerAndAsyncRecoverPanics(t *testing.T) {
 	}
 }
 
+// TestBodyBytesCrossTheEventUnchanged: whatever bytes a client sends, the
+// handler reads exactly those (the request signature is computed over
+// them): text as the event's body string, anything else base64 with
+// isBase64Encoded, as API gateway sends binary bodies.
+func TestBodyBytesCrossTheEventUnchanged(t *testing.T) {
+	bodies := []string{``, `{"code":"x"}`, `{"name":"张三"}`, "{\"x\":\"\xff\"}", "\x00\x01\xfe\xff", "\xe5\xbc"}
+	for _, body := range bodies {
+		r, _ := http.NewRequest("POST", "/v1/auth/phone", nil)
+		raw, err := json.Marshal(EventFromRequest(r, []byte(body), "rid", "203.0.113.9"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ev HTTPEvent
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		req, err := RequestFromEvent(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("%q: %v", body, err)
+		}
+		got, _ := io.ReadAll(req.Body)
+		if string(got) != body || req.ContentLength != int64(len(body)) {
+			t.Errorf("body %q arrived as %q (length %d)", body, got, req.ContentLength)
+		}
+	}
+	var ev HTTPEvent
+	if err := json.Unmarshal([]byte(`{"httpMethod":"POST","path":"/x","body":"/w==","isBase64Encoded":true}`), &ev); err != nil {
+		t.Fatal(err)
+	}
+	req, err := RequestFromEvent(context.Background(), ev)
+	if got, _ := io.ReadAll(req.Body); err != nil || string(got) != "\xff" {
+		t.Fatalf("base64 event body: %q %v", got, err)
+	}
+	ev.Body = "not base64!"
+	if _, err := RequestFromEvent(context.Background(), ev); apierr.CodeOf(err) != apierr.Internal {
+		t.Fatalf("an undecodable base64 body is the platform's fault (internal), got %v", err)
+	}
+}
+
 func FuzzRequestFromEvent(f *testing.F) {
 	f.Add("POST", "/v1/auth/login", "a=1", `{"code":"x"}`, "content-type", "application/json")
 	f.Add("GET", "/v1/loans/{id}", "", "", "x", "y")
 	f.Fuzz(func(t *testing.T, method, path, query, body, hk, hv string) {
-		ev := events.APIGatewayRequest{Method: method, Path: path, Body: body,
-			Headers: map[string]string{hk: hv}, QueryString: events.APIGatewayQueryString{"q": {query}}}
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var v map[string]any
 			if err := DecodeJSON(r, &v); err != nil {
@@ -182,9 +251,23 @@ func FuzzRequestFromEvent(f *testing.F) {
 			}
 			WriteJSON(w, 200, v)
 		})
-		resp, err := APIGateway(h, NewLogger(io.Discard, slog.LevelError))(context.Background(), ev)
-		if err != nil || resp.StatusCode == 0 || resp.StatusCode == 500 {
-			t.Fatalf("%v %+v", err, resp)
+		fn := APIGateway(h, NewLogger(io.Discard, slog.LevelError))
+		_, notBase64 := base64.StdEncoding.DecodeString(body)
+		for _, b64 := range []bool{false, true} {
+			ev := HTTPEvent{APIGatewayRequest: events.APIGatewayRequest{Method: method, Path: path, Body: body,
+				Headers: map[string]string{hk: hv}, QueryString: events.APIGatewayQueryString{"q": {query}}}, IsBase64Encoded: b64}
+			resp, err := fn(context.Background(), ev)
+			if err != nil || resp.StatusCode == 0 || (resp.StatusCode == 500 && !(b64 && notBase64 != nil)) {
+				t.Fatalf("base64 %v: %v %+v", b64, err, resp)
+			}
+		}
+		r, _ := http.NewRequest("POST", "/", nil)
+		req, err := RequestFromEvent(context.Background(), EventFromRequest(r, []byte(body), "rid", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := io.ReadAll(req.Body); string(got) != body {
+			t.Fatalf("body %q came back as %q", body, got)
 		}
 	})
 }

@@ -84,7 +84,7 @@ func verify(t *testing.T, env *apptest.Env, u auth.User, id string) {
 	if err := k.SetPhone(ctx, u.ID, seal(pii.FieldPhone, "13812345678", "138****5678"), now); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.SaveIdentity(ctx, u.ID, seal(pii.FieldName, "张三", "张*"), seal(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
+	if err := k.SaveIdentity(ctx, u.ID, pii.BlindIndex(a.Cfg.PIIIndexKey, pii.FieldPhone, "13812345678"), seal(pii.FieldName, "张三", "张*"), seal(pii.FieldIDNumber, id, pii.MaskIDNumber(id)), now); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := env.DB.Exec("UPDATE users SET kyc_liveness = 'verified' WHERE id = ?", u.ID); err != nil {

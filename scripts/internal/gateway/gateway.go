@@ -35,6 +35,9 @@ type Config struct {
 	// AsyncRetryDelays are the waits before SCF's retries of a failed
 	// asynchronous invocation (SCF retries twice by default).
 	AsyncRetryDelays []time.Duration
+	// BodyTimeout bounds how long a client may take to send a whole
+	// request, headers and body (default 30 s; Server).
+	BodyTimeout time.Duration
 }
 
 // Gateway is the local SCF stand-in.
@@ -84,6 +87,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.AsyncRetryDelays == nil {
 		cfg.AsyncRetryDelays = []time.Duration{time.Second, 2 * time.Second}
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = 30 * time.Second
+	}
 	g := &Gateway{cfg: cfg, Manifest: m, funcs: map[string]*function{}, stop: make(chan struct{}),
 		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret)}
 	g.registerSCF()
@@ -117,7 +123,7 @@ func (g *Gateway) startSecondMerchant() error {
 	mux := http.NewServeMux()
 	mux.Handle("/", g.WxPay2)
 	mux.Handle(wxpaylocal.Prefix, wxpaylocal.Handler(g.WxPay2))
-	g.wxpay2 = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	g.wxpay2 = newServer(mux, g.cfg.BodyTimeout)
 	go func() { _ = g.wxpay2.Serve(l) }()
 	return nil
 }

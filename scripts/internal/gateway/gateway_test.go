@@ -53,8 +53,8 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	if err := g.Build(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: g.Handler()}
-	go srv.Serve(l)
+	srv := g.Server()
+	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
 	return g, "http://" + l.Addr().String(), db
 }
@@ -76,6 +76,11 @@ func TestLocalStack(t *testing.T) {
 		expect(t, resp, err, 200, "")
 		resp, err = c.Get(ctx, "/v1/me")
 		expect(t, resp, err, 200, "")
+	})
+
+	t.Run("a signed body that is not UTF-8 reaches the function byte for byte", func(t *testing.T) {
+		resp, err := c.Send(ctx, "POST", "/v1/auth/logout", []byte("{\"x\":\"\xff\"}"), nil)
+		expect(t, resp, err, 400, "invalid_argument") // the signature matched; the JSON decode refused it
 	})
 
 	t.Run("unsigned, stale and replayed POSTs", func(t *testing.T) {

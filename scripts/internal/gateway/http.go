@@ -7,12 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/events"
 
 	"github.com/wxlend/wxlend/scripts/internal/wxpaylocal"
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
@@ -22,7 +24,9 @@ import (
 
 // Handler serves everything on one address: the declared routes, the
 // /_local control endpoints, the Tencent Cloud API fake (POST / with
-// X-TC-Action) and the WeChat API fake at its real paths.
+// X-TC-Action) and the WeChat API fake at its real paths. Anything else is
+// answered in the api.md envelope with a request id (scf.Routes): 405
+// method_not_allowed with Allow on a known path, else 404 not_found.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range g.Manifest.Routes() {
@@ -47,26 +51,40 @@ func (g *Gateway) Handler() http.Handler {
 	for _, p := range wechattest.Paths {
 		mux.Handle(p, wx)
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST /{$}", func(w http.ResponseWriter, r *http.Request) {
 		if tcloudtest.IsAPIRequest(r) {
 			g.TCloud.ServeHTTP(w, r)
 			return
 		}
-		writeJSON(w, http.StatusNotFound, map[string]string{"code": "not_found", "message": "no such endpoint"})
+		scf.WriteError(w, r, apierr.New(apierr.NotFound, "no such endpoint"))
 	})
-	return mux
+	return scf.Routes(mux)
 }
+
+// maxEventBytes is SCF's bound on a synchronous invocation's event.
+const maxEventBytes = 6 << 20
 
 // route turns an HTTP request into an API gateway event for function and
 // the function's APIGatewayResponse back into HTTP.
 func (g *Gateway) route(function string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 6<<20))
-		if err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"code": "invalid_argument", "message": "unreadable body"})
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			scf.WriteError(w, r, apierr.Invalid("body", "timeout", "request body was not received in time"))
 			return
 		}
-		rid := scf.NewID()
+		if err != nil {
+			scf.WriteError(w, r, apierr.Invalid("body", "unreadable", "request body could not be read"))
+			return
+		}
+		if len(body) > maxEventBytes {
+			scf.WriteError(w, r, apierr.Invalid("body", "too_large", "request body is too large"))
+			return
+		}
+		rid := scf.RequestID(r.Context())
+		if rid == "" {
+			rid = scf.NewID()
+		}
 		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
 		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
 			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients
@@ -101,8 +119,9 @@ func writeResponse(w http.ResponseWriter, resp events.APIGatewayResponse) {
 	_, _ = w.Write(body)
 }
 
-// writeGatewayError answers like API gateway does when the function itself
-// failed: the client learns nothing about why.
+// writeGatewayError answers like the platform does when the function
+// itself failed (an error, a crash: ErrExited, not retried): 502 internal,
+// the client learns nothing about why; a timeout is 504 unavailable.
 func writeGatewayError(w http.ResponseWriter, rid string, err error) {
 	status, code := http.StatusBadGateway, "internal"
 	if errors.Is(err, ErrTimeout) {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"time"
 
@@ -68,8 +67,8 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 		closeLogs()
 		return nil, err
 	}
-	srv := &http.Server{Handler: g.Handler()}
-	go srv.Serve(l)
+	srv := g.Server()
+	go Serve(srv, l)
 	return &Local{Gateway: g, URL: "http://" + l.Addr().String(), DSN: dsn, stop: func() { srv.Close(); g.Close(); drop(); closeLogs() }}, nil
 }
 

@@ -58,26 +58,27 @@ func (e *ErrFunction) Error() string { return "function error " + e.Type + ": " 
 // ErrTimeout is a function that ran past its timeout; SCF kills it.
 var ErrTimeout = errors.New("function timed out")
 
+// ErrExited is a function process that died during an invocation.
+var ErrExited = errors.New("function process exited during the invocation")
+
 // invoke runs one event through the function, cold-starting it if needed.
-// A broken connection (the process died) is retried once on a fresh
-// instance, as SCF would route the next request to a new one.
+// Like SCF it never retries: a process that dies mid-invocation fails the
+// invocation (an HTTP client gets the error; Event invocations are retried
+// by runAsync, as SCF's async policy does) and is discarded, so the next
+// invocation cold-starts a new one.
 func (f *function) invoke(ctx context.Context, requestID string, payload []byte) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
-		inst, err := f.instance(ctx)
-		if err != nil {
-			return nil, err
-		}
-		start := time.Now()
-		out, err := f.call(ctx, inst, requestID, payload)
-		f.record(time.Since(start))
-		if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			f.kill(inst)
-			if attempt == 0 {
-				continue
-			}
-		}
-		return out, err
+	inst, err := f.instance(ctx)
+	if err != nil {
+		return nil, err
 	}
+	start := time.Now()
+	out, err := f.call(ctx, inst, requestID, payload)
+	f.record(time.Since(start))
+	if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		f.kill(inst)
+		return nil, fmt.Errorf("%w: %v", ErrExited, err)
+	}
+	return out, err
 }
 
 func (f *function) call(ctx context.Context, inst *instance, requestID string, payload []byte) ([]byte, error) {

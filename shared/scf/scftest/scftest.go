@@ -37,7 +37,8 @@ type Route struct {
 const Instances = 8
 
 // Server starts an httptest server dispatching to the routes' functions,
-// at most Instances requests at a time.
+// at most Instances requests at a time. A request no route matches is
+// answered as the local gateway does (scf.Routes: 404, or 405 with Allow).
 func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 	mux := http.NewServeMux()
 	free := make(chan struct{}, Instances)
@@ -58,13 +59,13 @@ func Server(t testing.TB, log *slog.Logger, routes ...Route) *httptest.Server {
 			_, _ = w.Write(body)
 		})
 	}
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(scf.Routes(mux))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 // Invoke round-trips req through event JSON into fn.
-func Invoke(req *http.Request, fn func(context.Context, events.APIGatewayRequest) (events.APIGatewayResponse, error)) events.APIGatewayResponse {
+func Invoke(req *http.Request, fn func(context.Context, scf.HTTPEvent) (events.APIGatewayResponse, error)) events.APIGatewayResponse {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
@@ -74,7 +75,7 @@ func Invoke(req *http.Request, fn func(context.Context, events.APIGatewayRequest
 		ip = fwd
 	}
 	raw, _ := json.Marshal(scf.EventFromRequest(req, body, scf.NewID(), ip))
-	var ev events.APIGatewayRequest
+	var ev scf.HTTPEvent
 	_ = json.Unmarshal(raw, &ev)
 	resp, err := fn(context.Background(), ev)
 	if err != nil {

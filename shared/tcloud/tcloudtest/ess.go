@@ -237,6 +237,16 @@ func (f *ESS) FlowFile(flowID string) (string, bool) {
 	return "", false
 }
 
+// FlowSigner returns the name and mobile a flow's signer was created with.
+func (f *ESS) FlowSigner(flowID string) (name, mobile string, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fl, found := f.flows[flowID]; found {
+		return fl.approver.ApproverName, fl.approver.ApproverMobile, true
+	}
+	return "", "", false
+}
+
 func essID(prefix string) string {
 	var b [14]byte
 	_, _ = rand.Read(b[:])
