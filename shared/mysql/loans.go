@@ -146,6 +146,25 @@ func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
 	return l, err
 }
 
+// LoanForUpdateTx locks and loads any loan in tx; not_found if unknown.
+func LoanForUpdateTx(ctx context.Context, tx *sql.Tx, id int64) (Loan, error) {
+	l, err := scanLoan(tx.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? FOR UPDATE`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return l, err
+}
+
+// OwnLoanForUpdateTx locks and loads a borrower's own loan in tx; another
+// user's is not_found.
+func OwnLoanForUpdateTx(ctx context.Context, tx *sql.Tx, id, userID int64) (Loan, error) {
+	l, err := scanLoan(tx.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? AND user_id = ? FOR UPDATE`, id, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return l, err
+}
+
 // List returns the borrower's newest loans, at most limit.
 func (s Loans) List(ctx context.Context, userID int64, limit int) ([]Loan, error) {
 	return queryList(ctx, s.DB, scanLoan, `SELECT `+loanColumns+` FROM loans WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)

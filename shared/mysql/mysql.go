@@ -7,6 +7,7 @@ package mysql
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,6 +20,16 @@ import (
 
 // Open makes a pool for dsn (one per cold start) and pings it.
 func Open(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
+	connector, err := NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConnector(ctx, connector, maxOpen)
+}
+
+// NewConnector is the driver connector for dsn with what every pool
+// forces: UTC, parseTime and the session time zone.
+func NewConnector(dsn string) (sqldriver.Connector, error) {
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse MYSQL_DSN: %w", err)
@@ -29,10 +40,12 @@ func Open(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	connector, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
+	return driver.NewConnector(cfg)
+}
+
+// OpenConnector makes a pool on connector and pings it (Open; tests wrap
+// the connector to inject faults).
+func OpenConnector(ctx context.Context, connector sqldriver.Connector, maxOpen int) (*sql.DB, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
@@ -65,6 +78,14 @@ func errNumber(err error) uint16 {
 		return me.Number
 	}
 	return 0
+}
+
+// querier is what a pool and a transaction both do: repository code that
+// runs on either takes one.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // MaxTxAttempts bounds InTx's retries of deadlocked transactions.

@@ -131,3 +131,27 @@ func TestInTxDoesNotRetryOtherErrors(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, calls)
 	}
 }
+
+// A commit that fails as a deadlock victim's does reruns the whole
+// closure; only the attempt that commits leaves its writes.
+func TestInTxRerunsAfterAFailedCommit(t *testing.T) {
+	db := mysqltest.New(t)
+	if _, err := db.Exec("CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB"); err != nil {
+		t.Fatal(err)
+	}
+	faulty, faults := db.WithFaults(t)
+	faults.FailCommits(2)
+	calls := 0
+	err := mysql.InTx(context.Background(), faulty, func(tx *sql.Tx) error {
+		calls++
+		_, err := tx.Exec("INSERT INTO counters VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1")
+		return err
+	})
+	var n int
+	if err := db.QueryRow("SELECT n FROM counters WHERE id = 1").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || calls != 3 || faults.FailedCommits() != 2 || n != 1 {
+		t.Fatalf("err %v, %d calls, %d failed commits, counter %d", err, calls, faults.FailedCommits(), n)
+	}
+}

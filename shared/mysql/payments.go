@@ -77,9 +77,7 @@ func scanPart(row interface{ Scan(...any) error }) (DisbursementPart, error) {
 	return p, err
 }
 
-func queryParts(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]DisbursementPart, error) {
+func queryParts(ctx context.Context, q querier, query string, args ...any) ([]DisbursementPart, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -193,10 +191,11 @@ func RerouteTx(ctx context.Context, tx *sql.Tx, old DisbursementPart, reason str
 	return true, InsertDisbursementPartsTx(ctx, tx, []DisbursementPart{next}, now)
 }
 
-// RestRoute records that a merchant account refused a transfer for lack
-// of balance or limits: new disbursements avoid it until until.
-func (s Disbursements) RestRoute(ctx context.Context, mchID, reason string, until, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
+// RestRouteTx records in tx that a merchant account refused a transfer for
+// lack of balance or limits: new disbursements avoid it until until. It
+// commits or rolls back with the refusal it answers.
+func RestRouteTx(ctx context.Context, tx *sql.Tx, mchID, reason string, until, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
 		ON DUPLICATE KEY UPDATE resting_until = GREATEST(resting_until, VALUES(resting_until)), reason = VALUES(reason),
 		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, now)
 	return err
@@ -204,7 +203,16 @@ func (s Disbursements) RestRoute(ctx context.Context, mchID, reason string, unti
 
 // RestingRoutes returns the merchant accounts resting at now.
 func (s Disbursements) RestingRoutes(ctx context.Context, now time.Time) (map[string]bool, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT mch_id FROM merchant_routes WHERE resting_until > ?`, now)
+	return restingRoutes(ctx, s.DB, now)
+}
+
+// RestingRoutesTx is RestingRoutes inside tx (it sees tx's own rests).
+func RestingRoutesTx(ctx context.Context, tx *sql.Tx, now time.Time) (map[string]bool, error) {
+	return restingRoutes(ctx, tx, now)
+}
+
+func restingRoutes(ctx context.Context, q querier, now time.Time) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT mch_id FROM merchant_routes WHERE resting_until > ?`, now)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,11 @@ func (s Products) Version(ctx context.Context, code string, version int) (Produc
 	return s.scan(s.DB.QueryRowContext(ctx, `SELECT version, definition FROM products WHERE code = ? AND version = ?`, code, version))
 }
 
+// ProductVersionTx is Products.Version read in tx.
+func ProductVersionTx(ctx context.Context, tx *sql.Tx, code string, version int) (ProductVersion, error) {
+	return Products{}.scan(tx.QueryRowContext(ctx, `SELECT version, definition FROM products WHERE code = ? AND version = ?`, code, version))
+}
+
 func (s Products) scan(row *sql.Row) (ProductVersion, error) {
 	var pv ProductVersion
 	var def string

@@ -113,7 +113,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 				return err
 			}
 		case wxpay.TransferFail:
-			retry, ok, err := retryAfterFail(ctx, d, parts, next)
+			retry, ok, err := retryAfterFail(ctx, tx, d, parts, next)
 			if err != nil {
 				return err
 			}
@@ -172,16 +172,12 @@ func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts [
 			reason = p.FailReason
 		}
 	}
-	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM loans WHERE id = ? FOR UPDATE`, loanID).Scan(&status); err != nil {
+	l, err := mysql.LoanForUpdateTx(ctx, tx, loanID)
+	if err != nil {
 		return fmt.Errorf("loan %d: %w", loanID, err)
 	}
-	if loan.Status(status) != loan.Disbursing {
+	if l.Status != loan.Disbursing {
 		return nil
-	}
-	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, loanID)
-	if err != nil {
-		return err
 	}
 	now := d.Clock.Now()
 	led := mysql.Ledger{DB: d.DB}

@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,7 +31,7 @@ func LoanPayoffQuote(a *app.App, d Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		sv, p, err := servicingOf(r.Context(), d.DB, d, l, d.Clock.Now(), false)
+		sv, p, err := servicingOf(r.Context(), d, l, d.Clock.Now())
 		if err != nil {
 			return err
 		}
@@ -61,18 +60,21 @@ func repayableLoan(ctx context.Context, d Deps, id, userID int64) (mysql.Loan, e
 	if err != nil {
 		return l, err
 	}
+	return l, repayable(l)
+}
+
+// repayable refuses a loan that is not active or overdue.
+func repayable(l mysql.Loan) error {
 	if l.Status != loan.Active && l.Status != loan.Overdue {
-		return l, &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_repayable", Message: "the loan is not being repaid"}
+		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_repayable", Message: "the loan is not being repaid"}
 	}
-	return l, nil
+	return nil
 }
 
 // servicingOf is the loan's servicing state as of now's business date and
 // the product version it was signed under.
-func servicingOf(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, d Deps, l mysql.Loan, now time.Time, lock bool) (mysql.Servicing, lending.Product, error) {
-	sv, err := mysql.ServicingTx(ctx, q, l.ID, l.Quote.Schedule, lock)
+func servicingOf(ctx context.Context, d Deps, l mysql.Loan, now time.Time) (mysql.Servicing, lending.Product, error) {
+	sv, err := mysql.ServicingTx(ctx, d.DB, l.ID, l.Quote.Schedule, false)
 	if err != nil {
 		return sv, lending.Product{}, err
 	}

@@ -123,18 +123,23 @@ func storeRepayment(ctx context.Context, d Deps, userID, loanID int64, key, hash
 		if prior != nil {
 			return json.Unmarshal(prior.Body, &resp)
 		}
-		l, err := repayableLoan(ctx, d, loanID, userID)
+		l, err := mysql.OwnLoanForUpdateTx(ctx, tx, loanID, userID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT id FROM loans WHERE id = ? FOR UPDATE`, loanID); err != nil {
+		if err := repayable(l); err != nil {
 			return err
 		}
-		sv, p, err := servicingOf(ctx, tx, d, l, now, false)
+		sv, err := mysql.ServicingTx(ctx, tx, l.ID, l.Quote.Schedule, false)
 		if err != nil {
 			return err
 		}
-		amount, err := repayAmount(sv.State, p, kind, given)
+		pv, err := mysql.ProductVersionTx(ctx, tx, l.ProductCode, l.ProductVersion)
+		if err != nil {
+			return err
+		}
+		sv.State.AsOf = asOf(sv.State.Schedule, now)
+		amount, err := repayAmount(sv.State, pv.Product, kind, given)
 		if err != nil {
 			return err
 		}

@@ -86,7 +86,12 @@ func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p 
 	if err != nil {
 		return err
 	}
-	next, ok, err := restAndPickNext(ctx, d, rows, p, code)
+	var next mysql.DisbursementPart
+	var ok bool
+	err = mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+		next, ok, err = restAndPickNext(ctx, tx, d, rows, p, code)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -129,10 +134,10 @@ func rerouteTx(ctx context.Context, d Deps, p mysql.DisbursementPart, code strin
 // untried route; the borrower's daily limit sends it again tomorrow from
 // the same account. ok is false otherwise (the loan waits for a person or
 // is cancelled).
-func retryAfterFail(ctx context.Context, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart) (mysql.DisbursementPart, bool, error) {
+func retryAfterFail(ctx context.Context, tx *sql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart) (mysql.DisbursementPart, bool, error) {
 	switch {
 	case wxpay.PayerSideFailure(p.FailReason):
-		return restAndPickNext(ctx, d, rows, p, p.FailReason)
+		return restAndPickNext(ctx, tx, d, rows, p, p.FailReason)
 	case wxpay.PayeeDailyLimit(p.FailReason) && p.AttemptNo < maxAttempts:
 		next := attemptOf(p, p.AttemptNo+1, p.MchID)
 		next.NotBefore = sql.NullTime{Time: nextBusinessDay(d.Clock.Now()), Valid: true}
@@ -142,13 +147,14 @@ func retryAfterFail(ctx context.Context, d Deps, rows []mysql.DisbursementPart, 
 }
 
 // restAndPickNext rests p's account for reason and picks the attempt that
-// replaces p on an untried route (nextAttempt).
-func restAndPickNext(ctx context.Context, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, reason string) (mysql.DisbursementPart, bool, error) {
+// replaces p on an untried route (nextAttempt), in tx: the rest commits
+// with the refusal it answers, once however often tx is rerun.
+func restAndPickNext(ctx context.Context, tx *sql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, reason string) (mysql.DisbursementPart, bool, error) {
 	now := d.Clock.Now()
-	if err := d.store().RestRoute(ctx, p.MchID, truncate(reason, 64), now.Add(d.RouteRest), now); err != nil {
+	if err := mysql.RestRouteTx(ctx, tx, p.MchID, truncate(reason, 64), now.Add(d.RouteRest), now); err != nil {
 		return p, false, err
 	}
-	resting, err := d.store().RestingRoutes(ctx, now)
+	resting, err := mysql.RestingRoutesTx(ctx, tx, now)
 	if err != nil {
 		return p, false, err
 	}

@@ -271,3 +271,60 @@ func TestConcurrentFailoverPaysEachPartOnce(t *testing.T) {
 		t.Fatalf("paid %d, clearing %d", paid, r.clearing(t, 1))
 	}
 }
+
+// A deadlock rerun of apply rests the refusing account once, in the same
+// transaction as the part's FAIL: a rolled-back attempt leaves no rest
+// behind, a committed one exactly one.
+func TestRouteRestCommitsAndRollsBackWithItsTransaction(t *testing.T) {
+	r := newRoutedRig(t, wxpaytest.Options{AutoConfirm: true}, 0, 2)
+	ctx := context.Background()
+	loanID, _ := r.signedLoan(t, 80_000)
+	if _, parts, err := startDisbursement(ctx, r.d, loanID); err != nil || len(parts) != 1 {
+		t.Fatalf("start: %v %+v", err, parts)
+	}
+	faulty, faults := r.env.DB.WithFaults(t)
+	d := r.d
+	d.DB = faulty
+	no := OutBillNo(loanID, 1, 1)
+	failed := update{OutBillNo: no, State: wxpay.TransferFail, FailReason: "PAYER_ACCOUNT_ABNORMAL", NotificationID: "n-" + no,
+		EventType: wxpay.EventTransferFinished}
+	rests := func() (n, refusals int) {
+		t.Helper()
+		if err := r.env.App.DB.QueryRow(`SELECT COUNT(*), COALESCE(SUM(refusals), 0) FROM merchant_routes`).Scan(&n, &refusals); err != nil {
+			t.Fatal(err)
+		}
+		return n, refusals
+	}
+
+	faults.FailCommits(mysql.MaxTxAttempts)
+	if err := apply(ctx, d, failed); err == nil {
+		t.Fatal("apply committed although every commit failed")
+	}
+	if n := faults.FailedCommits(); n != mysql.MaxTxAttempts {
+		t.Fatalf("%d commits failed, want %d", n, mysql.MaxTxAttempts)
+	}
+	if n, refusals := rests(); n != 0 {
+		t.Fatalf("rolled-back attempts left %d route rests (%d refusals)", n, refusals)
+	}
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartCreating, ""}})
+
+	faults.FailCommits(1)
+	if err := apply(ctx, d, failed); err != nil {
+		t.Fatal(err)
+	}
+	if n := faults.FailedCommits(); n != mysql.MaxTxAttempts+1 {
+		t.Fatalf("%d commits failed: the rerun was not forced", n)
+	}
+	if n, refusals := rests(); n != 1 || refusals != 1 {
+		t.Fatalf("%d route rests with %d refusals after one rerun, want 1 and 1", n, refusals)
+	}
+	var until time.Time
+	if err := r.env.App.DB.QueryRow(`SELECT resting_until FROM merchant_routes WHERE mch_id = ?`, routeMchIDs[0]).Scan(&until); err != nil ||
+		!until.Equal(r.env.Clock.Now().Add(DefaultRouteRest)) {
+		t.Fatalf("resting until %v (%v)", until, err)
+	}
+	r.wantAttempts(t, loanID, []attempt{
+		{no, routeMchIDs[0], wxpay.TransferFail, "PAYER_ACCOUNT_ABNORMAL"},
+		{OutBillNo(loanID, 1, 2), routeMchIDs[1], mysql.PartCreating, ""},
+	})
+}
