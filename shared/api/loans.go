@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -66,35 +65,34 @@ func LoanCreate(a *app.App) http.Handler {
 
 func createLoan(ctx context.Context, a *app.App, userID int64, key, hash, quoteID string) (mysql.StoredResponse, error) {
 	var resp mysql.StoredResponse
-	now := a.Clock.Now()
-	err := mysql.InTx(ctx, a.DB, func(tx *sql.Tx) error {
-		prior, err := mysql.ClaimIdempotencyTx(ctx, tx, userID, key, "loan-create", hash, now)
+	err := mysql.InTx(ctx, a.DB, a.Clock.Now(), func(tx *mysql.Tx) error {
+		prior, err := tx.ClaimIdempotency(ctx, userID, key, "loan-create", hash)
 		if err != nil || prior != nil {
 			if prior != nil {
 				resp = *prior
 			}
 			return err
 		}
-		if ok, err := mysql.DrawAllowedTx(ctx, tx, userID); err != nil || !ok {
+		if ok, err := tx.DrawAllowed(ctx, userID); err != nil || !ok {
 			if err == nil {
 				err = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "draw_refused", Message: "a loan cannot be granted at this time"}
 			}
 			return err
 		}
-		q, err := mysql.UseQuoteTx(ctx, tx, quoteID, userID, now)
+		q, err := tx.UseQuote(ctx, quoteID, userID)
 		if err != nil {
 			return err
 		}
-		if err := mysql.ReserveCreditTx(ctx, tx, userID, q.Result.AmountFen, now); err != nil {
+		if err := tx.ReserveCredit(ctx, userID, q.Result.AmountFen); err != nil {
 			return err
 		}
-		id, err := mysql.CreateLoanTx(ctx, tx, userID, q, now)
+		id, err := tx.CreateLoan(ctx, userID, q)
 		if err != nil {
 			return err
 		}
 		body, _ := json.Marshal(map[string]any{"loan_id": id, "status": loan.Applied})
 		resp = mysql.StoredResponse{Status: http.StatusCreated, Body: body}
-		return mysql.FinishIdempotencyTx(ctx, tx, userID, key, resp)
+		return tx.FinishIdempotency(ctx, userID, key, resp)
 	})
 	return resp, err
 }
@@ -185,9 +183,8 @@ func LoanCancel(a *app.App) http.Handler {
 		if l.Status != loan.Applied && l.Status != loan.Signed {
 			return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_cancellable", Message: "the loan can no longer be cancelled"}
 		}
-		now := a.Clock.Now()
 		err = mysql.Loans{DB: a.DB}.Transition(ctx, mysql.Transition{LoanID: id, From: l.Status, To: loan.Cancelled, Reason: "borrower_cancelled",
-			Also: func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, userID, l.Quote.AmountFen, now) }}, now)
+			Also: func(tx *mysql.Tx) error { return tx.ReleaseCredit(ctx, userID, l.Quote.AmountFen) }}, a.Clock.Now())
 		if err != nil {
 			return err
 		}

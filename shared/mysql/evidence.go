@@ -4,17 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/wxlend/wxlend/shared/evidence"
 )
 
-// AppendEvidenceTx appends a record to the evidence chain inside tx (the
-// transaction that creates what it proves). The head row lock orders
-// concurrent appenders; the record and the head move together.
-func AppendEvidenceTx(ctx context.Context, tx *sql.Tx, kind evidence.Kind, subject, contentHash string, now time.Time) (evidence.Record, error) {
+// AppendEvidence appends a record to the evidence chain inside tx (the
+// transaction that creates what it proves), at tx's instant. The head row
+// lock orders concurrent appenders; the record and the head move together.
+func (tx *Tx) AppendEvidence(ctx context.Context, kind evidence.Kind, subject, contentHash string) (evidence.Record, error) {
 	var prev evidence.Record
-	if err := tx.QueryRowContext(ctx, `SELECT seq, hash, created_at FROM evidence_head WHERE id = 1 FOR UPDATE`).
+	if err := tx.queryRow(ctx, `SELECT seq, hash, created_at FROM evidence_head WHERE id = 1 FOR UPDATE`).
 		Scan(&prev.Seq, &prev.Hash, &prev.CreatedAt); err != nil {
 		return evidence.Record{}, fmt.Errorf("evidence head: %w", err)
 	}
@@ -22,15 +21,15 @@ func AppendEvidenceTx(ctx context.Context, tx *sql.Tx, kind evidence.Kind, subje
 	if prev.Seq > 0 {
 		p = &prev
 	}
-	r := evidence.Next(p, kind, subject, contentHash, now)
+	r := evidence.Next(p, kind, subject, contentHash, tx.now)
 	if err := r.Validate(); err != nil {
 		return r, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO evidence (seq, kind, subject_id, content_hash, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.exec(ctx, `INSERT INTO evidence (seq, kind, subject_id, content_hash, prev_hash, hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.Seq, string(r.Kind), r.SubjectID, r.ContentHash, r.PrevHash, r.Hash, r.CreatedAt); err != nil {
 		return r, fmt.Errorf("evidence append: %w", err)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE evidence_head SET seq = ?, hash = ?, created_at = ? WHERE id = 1`, r.Seq, r.Hash, r.CreatedAt)
+	_, err := tx.exec(ctx, `UPDATE evidence_head SET seq = ?, hash = ?, created_at = ? WHERE id = 1`, r.Seq, r.Hash, r.CreatedAt)
 	return r, err
 }
 

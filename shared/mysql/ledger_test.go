@@ -159,3 +159,27 @@ func TestLedgerConcurrentPosts(t *testing.T) {
 	}
 	verified(t, l)
 }
+
+// An account a rolled-back post created is gone with it, and never
+// cached: the next post creates it again.
+func TestLedgerAccountsRollBackWithTheirPost(t *testing.T) {
+	db := mysqltest.New(t)
+	faulty, faults := db.WithFaults(t)
+	ctx, now := context.Background(), time.Now().UTC()
+	faults.FailCommits(mysql.MaxTxAttempts)
+	if _, err := (mysql.Ledger{DB: faulty}).Post(ctx, disbursement("disb:9:1", 9, 500), now); apierr.CodeOf(err) != apierr.Unavailable {
+		t.Fatalf("post with every commit failing: %v", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM ledger_accounts`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d accounts left by rolled-back posts (%v)", n, err)
+	}
+	l := mysql.Ledger{DB: faulty}
+	if _, err := l.Post(ctx, disbursement("disb:9:1", 9, 500), now); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, l, ledger.LoanAccount(9, ledger.Principal)); b != 500 {
+		t.Fatalf("principal receivable %d", b)
+	}
+	verified(t, l)
+}

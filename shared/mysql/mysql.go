@@ -1,6 +1,16 @@
 // Package mysql is wxlend's MySQL adapter: connection pool, embedded
 // forward-only migrations, error classification (1062 -> conflict,
 // 1213/1205/3572 -> bounded retry) and the repositories of the domain types.
+//
+// Pool and transaction show in the types. The repositories (Loans,
+// Disbursements, Ledger, ...) hold the pool (*sql.DB): each of their
+// methods is one statement, or one transaction of its own. InTx hands its
+// closure a *Tx, the transaction with its business instant (Tx.Now), and
+// everything that must commit together is a method of Tx (Transition,
+// Post, Enqueue, AppendEvidence, ...), stamped with that instant. A Tx
+// holds no pool, so code inside a transaction cannot write around it, and
+// a deadlock rerun repeats only what rolled back.
+//
 // SQL stays in the subset both MySQL 8 and MariaDB 10.11 accept (refs/mysql.md).
 package mysql
 
@@ -10,12 +20,9 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
-
-	"github.com/wxlend/wxlend/shared/apierr"
 )
 
 // Open makes a pool for dsn (one per cold start) and pings it.
@@ -86,39 +93,4 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// MaxTxAttempts bounds InTx's retries of deadlocked transactions.
-const MaxTxAttempts = 5
-
-// InTx runs fn in a transaction, committing when it returns nil. A deadlock
-// or lock wait timeout reruns the whole of fn, at most MaxTxAttempts times
-// with jittered backoff; fn must therefore have no effect outside tx.
-func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	var err error
-	for attempt := 1; attempt <= MaxTxAttempts; attempt++ {
-		err = runTx(ctx, db, fn)
-		if err == nil || !IsRetryable(err) {
-			return err
-		}
-		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(5*time.Millisecond)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-	}
-	return apierr.Wrap(apierr.Unavailable, err, "the service is busy, try again")
-}
-
-func runTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

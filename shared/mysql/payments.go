@@ -51,13 +51,13 @@ type DisbursementPart struct {
 // Disbursements stores disbursement parts.
 type Disbursements struct{ DB *sql.DB }
 
-// InsertDisbursementPartsTx stores parts in state CREATING; a part already
+// InsertDisbursementParts stores parts in state CREATING; a part already
 // stored (the unique out_bill_no) is a conflict.
-func InsertDisbursementPartsTx(ctx context.Context, tx *sql.Tx, parts []DisbursementPart, now time.Time) error {
+func (tx *Tx) InsertDisbursementParts(ctx context.Context, parts []DisbursementPart) error {
 	for _, p := range parts {
 		attempt := max(p.AttemptNo, 1)
-		_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, not_before, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, attempt, p.OutBillNo, p.MchID, p.AmountFen, PartCreating, p.NotBefore, now, now)
+		_, err := tx.exec(ctx, `INSERT INTO disbursements (loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, not_before, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, attempt, p.OutBillNo, p.MchID, p.AmountFen, PartCreating, p.NotBefore, tx.now, tx.now)
 		if IsDuplicate(err) {
 			return apierr.New(apierr.Conflict, "disbursement already stored")
 		}
@@ -99,9 +99,9 @@ func (s Disbursements) ForLoan(ctx context.Context, loanID int64) ([]Disbursemen
 	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no`, loanID)
 }
 
-// ForLoanTx is ForLoan with the rows locked for update.
-func ForLoanTx(ctx context.Context, tx *sql.Tx, loanID int64) ([]DisbursementPart, error) {
-	return queryParts(ctx, tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no FOR UPDATE`, loanID)
+// LockParts is ForLoan in tx, the rows locked for update.
+func (tx *Tx) LockParts(ctx context.Context, loanID int64) ([]DisbursementPart, error) {
+	return queryParts(ctx, tx.tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no FOR UPDATE`, loanID)
 }
 
 // CurrentParts keeps the last attempt of each part from rows ordered as
@@ -126,21 +126,12 @@ func (s Disbursements) ByBillNo(ctx context.Context, outBillNo string) (Disburse
 	return p, err
 }
 
-// PartForUpdateTx locks one part; not_found if unknown.
-func PartForUpdateTx(ctx context.Context, tx *sql.Tx, outBillNo string) (DisbursementPart, error) {
-	p, err := scanPart(tx.QueryRowContext(ctx, `SELECT `+partColumns+` FROM disbursements WHERE out_bill_no = ? FOR UPDATE`, outBillNo))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, apierr.New(apierr.NotFound, "disbursement not found")
-	}
-	return p, err
-}
-
-// UpdatePartTx writes a part's state, bill number, package and reason,
+// UpdatePart writes a part's state, bill number, package and reason,
 // unless it is already final (monotonic). It reports whether it wrote.
-func UpdatePartTx(ctx context.Context, tx *sql.Tx, p DisbursementPart, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, transfer_bill_no = ?, package_info = ?, fail_reason = ?, updated_at = ?
+func (tx *Tx) UpdatePart(ctx context.Context, p DisbursementPart) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE disbursements SET state = ?, transfer_bill_no = ?, package_info = ?, fail_reason = ?, updated_at = ?
 		WHERE out_bill_no = ? AND state NOT IN `+finalStates,
-		p.State, p.TransferBillNo, p.PackageInfo, p.FailReason, now, p.OutBillNo)
+		p.State, p.TransferBillNo, p.PackageInfo, p.FailReason, tx.now, p.OutBillNo)
 	if err != nil {
 		return false, fmt.Errorf("update disbursement %s: %w", p.OutBillNo, err)
 	}
@@ -174,30 +165,30 @@ func (s Disbursements) Stale(ctx context.Context, before, now time.Time, limit i
 		ORDER BY updated_at, id LIMIT ?`, before, now, limit)
 }
 
-// RerouteTx retires a part's number that WeChat Pay proved it never
+// Reroute retires a part's number that WeChat Pay proved it never
 // created (REROUTED, with the refusal as reason) and stores the next
 // attempt, in tx. The update is conditional on the claim the caller made
 // (attempts) and on the number still being open, so a part that moved
 // meanwhile is left alone: it reports false and writes nothing.
-func RerouteTx(ctx context.Context, tx *sql.Tx, old DisbursementPart, reason string, next DisbursementPart, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, fail_reason = ?, updated_at = ?
-		WHERE out_bill_no = ? AND attempts = ? AND state IN (?, ?)`, PartRerouted, reason, now, old.OutBillNo, old.Attempts, PartCreating, PartUnknown)
+func (tx *Tx) Reroute(ctx context.Context, old DisbursementPart, reason string, next DisbursementPart) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE disbursements SET state = ?, fail_reason = ?, updated_at = ?
+		WHERE out_bill_no = ? AND attempts = ? AND state IN (?, ?)`, PartRerouted, reason, tx.now, old.OutBillNo, old.Attempts, PartCreating, PartUnknown)
 	if err != nil {
 		return false, fmt.Errorf("reroute disbursement %s: %w", old.OutBillNo, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return false, nil
 	}
-	return true, InsertDisbursementPartsTx(ctx, tx, []DisbursementPart{next}, now)
+	return true, tx.InsertDisbursementParts(ctx, []DisbursementPart{next})
 }
 
-// RestRouteTx records in tx that a merchant account refused a transfer for
+// RestRoute records in tx that a merchant account refused a transfer for
 // lack of balance or limits: new disbursements avoid it until until. It
 // commits or rolls back with the refusal it answers.
-func RestRouteTx(ctx context.Context, tx *sql.Tx, mchID, reason string, until, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
+func (tx *Tx) RestRoute(ctx context.Context, mchID, reason string, until time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
 		ON DUPLICATE KEY UPDATE resting_until = GREATEST(resting_until, VALUES(resting_until)), reason = VALUES(reason),
-		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, now)
+		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, tx.now)
 	return err
 }
 
@@ -206,9 +197,10 @@ func (s Disbursements) RestingRoutes(ctx context.Context, now time.Time) (map[st
 	return restingRoutes(ctx, s.DB, now)
 }
 
-// RestingRoutesTx is RestingRoutes inside tx (it sees tx's own rests).
-func RestingRoutesTx(ctx context.Context, tx *sql.Tx, now time.Time) (map[string]bool, error) {
-	return restingRoutes(ctx, tx, now)
+// RestingRoutes is Disbursements.RestingRoutes at tx's instant, seeing
+// tx's own rests.
+func (tx *Tx) RestingRoutes(ctx context.Context) (map[string]bool, error) {
+	return restingRoutes(ctx, tx.tx, tx.now)
 }
 
 func restingRoutes(ctx context.Context, q querier, now time.Time) (map[string]bool, error) {
@@ -228,11 +220,11 @@ func restingRoutes(ctx context.Context, q querier, now time.Time) (map[string]bo
 	return out, rows.Err()
 }
 
-// RecordNotificationTx stores a WeChat Pay notification id; false when it
+// RecordNotification stores a WeChat Pay notification id; false when it
 // was stored before (a duplicate already applied).
-func RecordNotificationTx(ctx context.Context, tx *sql.Tx, id, eventType, businessNo string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO notifications (notification_id, event_type, business_no, created_at) VALUES (?, ?, ?, ?)`,
-		id, eventType, businessNo, now)
+func (tx *Tx) RecordNotification(ctx context.Context, id, eventType, businessNo string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT IGNORE INTO notifications (notification_id, event_type, business_no, created_at) VALUES (?, ?, ?, ?)`,
+		id, eventType, businessNo, tx.now)
 	if err != nil {
 		return false, fmt.Errorf("record notification: %w", err)
 	}

@@ -15,7 +15,7 @@ func TestDisbursementPartsAreUniqueAndFinalStatesStick(t *testing.T) {
 	ctx, now := context.Background(), time.Now().UTC().Truncate(time.Microsecond)
 	parts := []mysql.DisbursementPart{{LoanID: 7, PartNo: 1, OutBillNo: "D7P1", MchID: "1900000109", AmountFen: 100}}
 	insert := func() error {
-		return mysql.InTx(ctx, db.DB, func(tx *sql.Tx) error { return mysql.InsertDisbursementPartsTx(ctx, tx, parts, now) })
+		return mysql.InTx(ctx, db.DB, now, func(tx *mysql.Tx) error { return tx.InsertDisbursementParts(ctx, parts) })
 	}
 	if err := insert(); err != nil {
 		t.Fatal(err)
@@ -25,11 +25,11 @@ func TestDisbursementPartsAreUniqueAndFinalStatesStick(t *testing.T) {
 	}
 	write := func(state string) bool {
 		var wrote bool
-		err := mysql.InTx(ctx, db.DB, func(tx *sql.Tx) error {
+		err := mysql.InTx(ctx, db.DB, now, func(tx *mysql.Tx) error {
 			p := parts[0]
 			p.State = state
 			var err error
-			wrote, err = mysql.UpdatePartTx(ctx, tx, p, now)
+			wrote, err = tx.UpdatePart(ctx, p)
 			return err
 		})
 		if err != nil {
@@ -72,9 +72,9 @@ func recordTwice(t *testing.T, db *sql.DB) (bool, error) {
 	ctx, now := context.Background(), time.Now().UTC()
 	var fresh bool
 	for range 2 {
-		if err := mysql.InTx(ctx, db, func(tx *sql.Tx) error {
+		if err := mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
 			var err error
-			fresh, err = mysql.RecordNotificationTx(ctx, tx, "EV-1", "MCHTRANSFER.BILL.FINISHED", "D7P1", now)
+			fresh, err = tx.RecordNotification(ctx, "EV-1", "MCHTRANSFER.BILL.FINISHED", "D7P1")
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -3,14 +3,12 @@ package payments
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/wxlend/wxlend/shared/evidence"
 	"github.com/wxlend/wxlend/shared/ledger"
@@ -59,9 +57,8 @@ func apply(ctx context.Context, d Deps, u update) error {
 	if err != nil {
 		return ErrUnknownBill
 	}
-	now := d.Clock.Now()
-	return mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		parts, err := mysql.ForLoanTx(ctx, tx, p0.LoanID)
+	return mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		parts, err := tx.LockParts(ctx, p0.LoanID)
 		if err != nil {
 			return err
 		}
@@ -77,7 +74,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 			return ErrWrongMerchant
 		}
 		if u.NotificationID != "" {
-			fresh, err := mysql.RecordNotificationTx(ctx, tx, u.NotificationID, u.EventType, u.OutBillNo, now)
+			fresh, err := tx.RecordNotification(ctx, u.NotificationID, u.EventType, u.OutBillNo)
 			if err != nil || !fresh {
 				return err
 			}
@@ -100,7 +97,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 		if next == *p {
 			return nil
 		}
-		if _, err := mysql.UpdatePartTx(ctx, tx, next, now); err != nil {
+		if _, err := tx.UpdatePart(ctx, next); err != nil {
 			return err
 		}
 		*p = next
@@ -109,7 +106,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 		}
 		switch next.State {
 		case wxpay.TransferSuccess:
-			if err := postPartTx(ctx, tx, d, next); err != nil {
+			if err := postPartTx(ctx, tx, next); err != nil {
 				return err
 			}
 		case wxpay.TransferFail:
@@ -118,7 +115,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 				return err
 			}
 			if ok {
-				if err := mysql.InsertDisbursementPartsTx(ctx, tx, []mysql.DisbursementPart{retry}, now); err != nil {
+				if err := tx.InsertDisbursementParts(ctx, []mysql.DisbursementPart{retry}); err != nil {
 					return err
 				}
 				d.Log.Warn("disburse: failed transfer retried under a new number", "from", next.OutBillNo, "to", retry.OutBillNo,
@@ -148,19 +145,19 @@ func truncate(s string, n int) string {
 
 // postPartTx books money sent: Debit the loan's principal receivable,
 // Credit the channel's clearing account.
-func postPartTx(ctx context.Context, tx *sql.Tx, d Deps, p mysql.DisbursementPart) error {
+func postPartTx(ctx context.Context, tx *mysql.Tx, p mysql.DisbursementPart) error {
 	t := ledger.Transaction{Key: "disb:" + p.OutBillNo, Kind: "disbursement", Entries: []ledger.Entry{
 		{Account: ledger.LoanAccount(p.LoanID, ledger.Principal), AmountFen: p.AmountFen},
 		{Account: ledger.Clearing(p.MchID), AmountFen: -p.AmountFen},
 	}}
-	_, err := mysql.Ledger{DB: d.DB}.PostTx(ctx, tx, t, d.Clock.Now())
+	_, err := tx.Post(ctx, t)
 	return err
 }
 
 // finishLoanTx moves a disbursing loan once every part is final: all
 // SUCCESS → active (upfront fee booked, evidence appended); none SUCCESS →
 // cancelled with the credit released; a mix is left for manual review.
-func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts []mysql.DisbursementPart) error {
+func finishLoanTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, parts []mysql.DisbursementPart) error {
 	succeeded, reason := 0, ""
 	for _, p := range parts {
 		if !mysql.PartFinal(p.State) {
@@ -172,30 +169,28 @@ func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts [
 			reason = p.FailReason
 		}
 	}
-	l, err := mysql.LoanForUpdateTx(ctx, tx, loanID)
+	l, err := tx.LockLoan(ctx, loanID)
 	if err != nil {
 		return fmt.Errorf("loan %d: %w", loanID, err)
 	}
 	if l.Status != loan.Disbursing {
 		return nil
 	}
-	now := d.Clock.Now()
-	led := mysql.Ledger{DB: d.DB}
 	switch succeeded {
 	case len(parts):
 		t := mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Active, Reason: "disbursed",
-			Also: func(tx *sql.Tx) error { return disbursedTx(ctx, tx, led, l, parts, now) }}
+			Also: func(tx *mysql.Tx) error { return disbursedTx(ctx, tx, l, parts) }}
 		if q := l.Quote; q.UpfrontFeeDeducted && q.UpfrontFeeFen > 0 {
 			t.Ledger = &ledger.Transaction{Key: "disbfee:" + strconv.FormatInt(loanID, 10), Kind: "disbursement_fee", Entries: []ledger.Entry{
 				{Account: ledger.LoanAccount(loanID, ledger.Principal), AmountFen: q.UpfrontFeeFen},
 				{Account: ledger.FeeIncome, AmountFen: -q.UpfrontFeeFen},
 			}}
 		}
-		return mysql.TransitionTx(ctx, tx, led, t, now)
+		return tx.Transition(ctx, t)
 	case 0:
-		return mysql.TransitionTx(ctx, tx, led, mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Cancelled,
+		return tx.Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Cancelled,
 			Reason: truncate("disbursement_failed:"+reason, 64),
-			Also:   func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, l.UserID, l.Quote.AmountFen, now) }}, now)
+			Also:   func(tx *mysql.Tx) error { return tx.ReleaseCredit(ctx, l.UserID, l.Quote.AmountFen) }})
 	default:
 		d.Log.Error("disbursement partly paid; manual review", "loan_id", loanID, "succeeded", succeeded, "parts", len(parts))
 		return nil
@@ -204,8 +199,8 @@ func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts [
 
 // disbursedTx dates the schedule from the actual disbursement day and
 // appends the disbursement evidence: the hash of the parts as paid.
-func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, parts []mysql.DisbursementPart, now time.Time) error {
-	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(now)); err != nil {
+func disbursedTx(ctx context.Context, tx *mysql.Tx, l mysql.Loan, parts []mysql.DisbursementPart) error {
+	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(tx.Now())); err != nil {
 		return err
 	}
 	type paid struct {
@@ -225,7 +220,7 @@ func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, 
 		return err
 	}
 	sum := sha256.Sum256(b)
-	_, err = mysql.AppendEvidenceTx(ctx, tx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]), now)
+	_, err = tx.AppendEvidence(ctx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]))
 	return err
 }
 
@@ -233,7 +228,7 @@ func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, 
 // arrived (same day of month, clamped, never chained). Amounts do not
 // depend on the start date (monthly periods), so they stay exactly as
 // signed; only the dates move.
-func redateTx(ctx context.Context, tx *sql.Tx, l mysql.Loan, start lending.Date) error {
+func redateTx(ctx context.Context, tx *mysql.Tx, l mysql.Loan, start lending.Date) error {
 	q := l.Quote
 	if q.StartDate == start {
 		return nil
@@ -243,10 +238,5 @@ func redateTx(ctx context.Context, tx *sql.Tx, l mysql.Loan, start lending.Date)
 	for i := range q.Installments {
 		q.Installments[i].DueDate = start.AddMonthsClamped(q.Installments[i].Seq)
 	}
-	b, err := json.Marshal(q)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE loans SET schedule = ? WHERE id = ?`, string(b), l.ID)
-	return err
+	return tx.SetSchedule(ctx, l.ID, q)
 }

@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -125,11 +124,8 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 		parts[i] = mysql.DisbursementPart{LoanID: loanID, PartNo: i + 1, AttemptNo: 1, OutBillNo: OutBillNo(loanID, i+1, 1), MchID: mch,
 			AmountFen: a, State: mysql.PartCreating}
 	}
-	now := d.Clock.Now()
-	err = mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		return mysql.TransitionTx(ctx, tx, mysql.Ledger{DB: d.DB}, mysql.Transition{LoanID: loanID, From: loan.Signed, To: loan.Disbursing,
-			Reason: "disbursement_started", Also: func(tx *sql.Tx) error { return mysql.InsertDisbursementPartsTx(ctx, tx, parts, now) }}, now)
-	})
+	err = mysql.Loans{DB: d.DB}.Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Signed, To: loan.Disbursing,
+		Reason: "disbursement_started", Also: func(tx *mysql.Tx) error { return tx.InsertDisbursementParts(ctx, parts) }}, d.Clock.Now())
 	if c := apierr.CodeOf(err); c == apierr.FailedPrecondition || c == apierr.Conflict {
 		return 0, nil, nil
 	}

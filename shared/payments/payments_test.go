@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
@@ -109,15 +108,15 @@ func (r *rig) signedLoan(t *testing.T, amount money.Fen) (loanID, userID int64) 
 		t.Fatal(err)
 	}
 	q := mysql.StoredQuote{ID: randHex(16), UserID: u.ID, ProductVersion: pv.Version, Result: res}
-	err = mysql.InTx(ctx, db, func(tx *sql.Tx) error {
-		if err := mysql.UpsertCreditLineTx(ctx, tx, mysql.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0, now); err != nil {
+	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
+		if err := tx.UpsertCreditLine(ctx, mysql.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
+			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
 			return err
 		}
-		if err := mysql.ReserveCreditTx(ctx, tx, u.ID, amount, now); err != nil {
+		if err := tx.ReserveCredit(ctx, u.ID, amount); err != nil {
 			return err
 		}
-		loanID, err = mysql.CreateLoanTx(ctx, tx, u.ID, q, now)
+		loanID, err = tx.CreateLoan(ctx, u.ID, q)
 		return err
 	})
 	if err != nil {

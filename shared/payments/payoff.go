@@ -74,7 +74,7 @@ func repayable(l mysql.Loan) error {
 // servicingOf is the loan's servicing state as of now's business date and
 // the product version it was signed under.
 func servicingOf(ctx context.Context, d Deps, l mysql.Loan, now time.Time) (mysql.Servicing, lending.Product, error) {
-	sv, err := mysql.ServicingTx(ctx, d.DB, l.ID, l.Quote.Schedule, false)
+	sv, err := mysql.Loans{DB: d.DB}.Servicing(ctx, l.ID, l.Quote.Schedule)
 	if err != nil {
 		return sv, lending.Product{}, err
 	}

@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -115,26 +114,26 @@ func checkRepayRequest(kind string, amount money.Fen) error {
 func storeRepayment(ctx context.Context, d Deps, userID, loanID int64, key, hash, kind string, given money.Fen) (repayResponse, error) {
 	var resp repayResponse
 	now := d.Clock.Now()
-	err := mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		prior, err := mysql.ClaimIdempotencyTx(ctx, tx, userID, key, "repay-create", hash, now)
+	err := mysql.InTx(ctx, d.DB, now, func(tx *mysql.Tx) error {
+		prior, err := tx.ClaimIdempotency(ctx, userID, key, "repay-create", hash)
 		if err != nil {
 			return err
 		}
 		if prior != nil {
 			return json.Unmarshal(prior.Body, &resp)
 		}
-		l, err := mysql.OwnLoanForUpdateTx(ctx, tx, loanID, userID)
+		l, err := tx.LockOwnLoan(ctx, loanID, userID)
 		if err != nil {
 			return err
 		}
 		if err := repayable(l); err != nil {
 			return err
 		}
-		sv, err := mysql.ServicingTx(ctx, tx, l.ID, l.Quote.Schedule, false)
+		sv, err := tx.Servicing(ctx, l.ID, l.Quote.Schedule)
 		if err != nil {
 			return err
 		}
-		pv, err := mysql.ProductVersionTx(ctx, tx, l.ProductCode, l.ProductVersion)
+		pv, err := tx.ProductVersion(ctx, l.ProductCode, l.ProductVersion)
 		if err != nil {
 			return err
 		}
@@ -143,13 +142,13 @@ func storeRepayment(ctx context.Context, d Deps, userID, loanID int64, key, hash
 		if err != nil {
 			return err
 		}
-		rp, err := mysql.InsertRepaymentTx(ctx, tx, mysql.Repayment{LoanID: loanID, UserID: userID, Kind: kind, AmountFen: amount}, now)
+		rp, err := tx.InsertRepayment(ctx, mysql.Repayment{LoanID: loanID, UserID: userID, Kind: kind, AmountFen: amount})
 		if err != nil {
 			return err
 		}
 		resp = repayResponse{RepaymentID: rp.ID, OutTradeNo: rp.OutTradeNo, AmountFen: amount, Kind: kind}
 		b, _ := json.Marshal(resp)
-		return mysql.FinishIdempotencyTx(ctx, tx, userID, key, mysql.StoredResponse{Status: http.StatusOK, Body: b})
+		return tx.FinishIdempotency(ctx, userID, key, mysql.StoredResponse{Status: http.StatusOK, Body: b})
 	})
 	return resp, err
 }

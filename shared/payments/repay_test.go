@@ -3,7 +3,6 @@ package payments
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	mrand "math/rand/v2"
 	"net/http"
@@ -93,15 +92,15 @@ func (r *repayRig) activeLoan(t *testing.T, userID int64, amount money.Fen) (int
 		t.Fatal(err)
 	}
 	var loanID int64
-	err = mysql.InTx(ctx, db, func(tx *sql.Tx) error {
-		if err := mysql.UpsertCreditLineTx(ctx, tx, mysql.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0, now); err != nil {
+	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
+		if err := tx.UpsertCreditLine(ctx, mysql.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
+			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
 			return err
 		}
-		if err := mysql.ReserveCreditTx(ctx, tx, userID, amount, now); err != nil {
+		if err := tx.ReserveCredit(ctx, userID, amount); err != nil {
 			return err
 		}
-		loanID, err = mysql.CreateLoanTx(ctx, tx, userID, mysql.StoredQuote{ID: randHex(16), UserID: userID, ProductVersion: pv.Version, Result: res}, now)
+		loanID, err = tx.CreateLoan(ctx, userID, mysql.StoredQuote{ID: randHex(16), UserID: userID, ProductVersion: pv.Version, Result: res})
 		return err
 	})
 	if err != nil {
@@ -164,7 +163,7 @@ func (r *repayRig) repayment(t *testing.T, outTradeNo string) mysql.Repayment {
 
 func (r *repayRig) servicing(t *testing.T, l int64, sched lending.Schedule) lending.LoanState {
 	t.Helper()
-	sv, err := mysql.ServicingTx(context.Background(), r.env.App.DB, l, sched, false)
+	sv, err := mysql.Loans{DB: r.env.App.DB}.Servicing(context.Background(), l, sched)
 	if err != nil {
 		t.Fatal(err)
 	}

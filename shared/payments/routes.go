@@ -88,7 +88,7 @@ func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p 
 	}
 	var next mysql.DisbursementPart
 	var ok bool
-	err = mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+	err = mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
 		next, ok, err = restAndPickNext(ctx, tx, d, rows, p, code)
 		return err
 	})
@@ -121,9 +121,9 @@ func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p 
 
 func rerouteTx(ctx context.Context, d Deps, p mysql.DisbursementPart, code string, next mysql.DisbursementPart) (bool, error) {
 	var moved bool
-	err := mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+	err := mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
 		var err error
-		moved, err = mysql.RerouteTx(ctx, tx, p, truncate(code, 64), next, d.Clock.Now())
+		moved, err = tx.Reroute(ctx, p, truncate(code, 64), next)
 		return err
 	})
 	return moved, err
@@ -134,13 +134,13 @@ func rerouteTx(ctx context.Context, d Deps, p mysql.DisbursementPart, code strin
 // untried route; the borrower's daily limit sends it again tomorrow from
 // the same account. ok is false otherwise (the loan waits for a person or
 // is cancelled).
-func retryAfterFail(ctx context.Context, tx *sql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart) (mysql.DisbursementPart, bool, error) {
+func retryAfterFail(ctx context.Context, tx *mysql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart) (mysql.DisbursementPart, bool, error) {
 	switch {
 	case wxpay.PayerSideFailure(p.FailReason):
 		return restAndPickNext(ctx, tx, d, rows, p, p.FailReason)
 	case wxpay.PayeeDailyLimit(p.FailReason) && p.AttemptNo < maxAttempts:
 		next := attemptOf(p, p.AttemptNo+1, p.MchID)
-		next.NotBefore = sql.NullTime{Time: nextBusinessDay(d.Clock.Now()), Valid: true}
+		next.NotBefore = sql.NullTime{Time: nextBusinessDay(tx.Now()), Valid: true}
 		return next, true, nil
 	}
 	return p, false, nil
@@ -149,12 +149,11 @@ func retryAfterFail(ctx context.Context, tx *sql.Tx, d Deps, rows []mysql.Disbur
 // restAndPickNext rests p's account for reason and picks the attempt that
 // replaces p on an untried route (nextAttempt), in tx: the rest commits
 // with the refusal it answers, once however often tx is rerun.
-func restAndPickNext(ctx context.Context, tx *sql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, reason string) (mysql.DisbursementPart, bool, error) {
-	now := d.Clock.Now()
-	if err := mysql.RestRouteTx(ctx, tx, p.MchID, truncate(reason, 64), now.Add(d.RouteRest), now); err != nil {
+func restAndPickNext(ctx context.Context, tx *mysql.Tx, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, reason string) (mysql.DisbursementPart, bool, error) {
+	if err := tx.RestRoute(ctx, p.MchID, truncate(reason, 64), tx.Now().Add(d.RouteRest)); err != nil {
 		return p, false, err
 	}
-	resting, err := mysql.RestingRoutesTx(ctx, tx, now)
+	resting, err := tx.RestingRoutes(ctx)
 	if err != nil {
 		return p, false, err
 	}
