@@ -12,6 +12,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
@@ -112,7 +113,7 @@ type loanView struct {
 	Disbursement any                  `json:"disbursement"`
 }
 
-func view(l mysql.Loan, full bool) loanView {
+func view(l loan.Loan, full bool) loanView {
 	v := loanView{LoanID: l.ID, Status: l.Status, AmountFen: int64(l.Quote.AmountFen), TermMonths: l.Quote.TermMonths,
 		Method: l.Quote.Method, AnnualRateBP: int64(l.Quote.AnnualRateBP), APRBP: int64(l.Quote.APRBP), CreatedAt: l.CreatedAt}
 	if full {
@@ -216,7 +217,7 @@ func disbursementView(ctx context.Context, a *app.App, loanID int64) (any, error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	parts := mysql.CurrentParts(rows) // a rerouted number is history
+	parts := disbursement.Current(rows) // a rerouted number is history
 	var total money.Fen
 	state := "SUCCESS"
 	transfers := make([]map[string]any, 0, len(parts))

@@ -44,7 +44,7 @@ func ledgerVerified(t *testing.T, env *apptest.Env) {
 func grantCredit(t *testing.T, env *apptest.Env, userID int64, limit money.Fen) {
 	t.Helper()
 	err := mysql.InTx(context.Background(), env.DB.DB, env.Clock.Now(), func(tx *mysql.Tx) error {
-		return tx.UpsertCreditLine(context.Background(), mysql.CreditLine{UserID: userID, LimitFen: limit, AnnualRateBP: 1800,
+		return tx.UpsertCreditLine(context.Background(), loan.CreditLine{UserID: userID, LimitFen: limit, AnnualRateBP: 1800,
 			Status: "active", ExpiresAt: env.Clock.Now().Add(365 * 24 * time.Hour)}, 0)
 	})
 	if err != nil {

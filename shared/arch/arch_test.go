@@ -13,7 +13,8 @@ const module = "github.com/wxlend/wxlend"
 // domain packages hold the rules: standard library and each other only.
 var domain = map[string]bool{
 	"shared/apierr": true, "shared/auth": true, "shared/clock": true, "shared/invoke": true,
-	"shared/money": true, "shared/lending": true, "shared/loan": true, "shared/ledger": true, "shared/consent": true, "shared/kyc": true,
+	"shared/money": true, "shared/lending": true, "shared/loan": true, "shared/disbursement": true, "shared/ledger": true,
+	"shared/consent": true, "shared/kyc": true,
 }
 
 type pkg struct {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 )
 
@@ -173,8 +174,8 @@ func (s Applications) Decide(ctx context.Context, d Decided, now time.Time) (boo
 		if d.Outcome != "approved" {
 			return nil
 		}
-		return tx.UpsertCreditLine(ctx, CreditLine{UserID: d.UserID, LimitFen: d.LimitFen, AnnualRateBP: d.AnnualRateBP,
-			Status: "active", ExpiresAt: d.ExpiresAt}, d.ApplicationID)
+		return tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: d.UserID, LimitFen: d.LimitFen, AnnualRateBP: d.AnnualRateBP,
+			Status: loan.LineActive, ExpiresAt: d.ExpiresAt}, d.ApplicationID)
 	})
 	return done, err
 }

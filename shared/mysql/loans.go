@@ -15,25 +15,12 @@ import (
 	"github.com/wxlend/wxlend/shared/money"
 )
 
-// CreditLine is a borrower's revolving limit.
-type CreditLine struct {
-	UserID       int64
-	LimitFen     money.Fen
-	UsedFen      money.Fen
-	AnnualRateBP money.BP
-	Status       string // active | frozen | expired
-	ExpiresAt    time.Time
-}
-
-// AvailableFen is what may still be drawn.
-func (c CreditLine) AvailableFen() money.Fen { return c.LimitFen - c.UsedFen }
-
-// CreditLines stores credit lines.
+// CreditLines stores credit lines (loan.CreditLine).
 type CreditLines struct{ DB *sql.DB }
 
 // Get returns userID's line; not_found if there is none.
-func (s CreditLines) Get(ctx context.Context, userID int64) (CreditLine, error) {
-	c := CreditLine{UserID: userID}
+func (s CreditLines) Get(ctx context.Context, userID int64) (loan.CreditLine, error) {
+	c := loan.CreditLine{UserID: userID}
 	err := s.DB.QueryRowContext(ctx, `SELECT limit_fen, used_fen, annual_rate_bp, status, expires_at FROM credit_lines WHERE user_id = ?`, userID).
 		Scan(&c.LimitFen, &c.UsedFen, &c.AnnualRateBP, &c.Status, &c.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -44,7 +31,7 @@ func (s CreditLines) Get(ctx context.Context, userID int64) (CreditLine, error) 
 
 // UpsertCreditLine sets the limit, rate and expiry of c.UserID's line (a
 // decision), keeping what is used.
-func (tx *Tx) UpsertCreditLine(ctx context.Context, c CreditLine, applicationID int64) error {
+func (tx *Tx) UpsertCreditLine(ctx context.Context, c loan.CreditLine, applicationID int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO credit_lines (user_id, limit_fen, used_fen, annual_rate_bp, status, expires_at, application_id, updated_at)
 		VALUES (?, ?, 0, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE limit_fen = VALUES(limit_fen), annual_rate_bp = VALUES(annual_rate_bp),
 		status = VALUES(status), expires_at = VALUES(expires_at), application_id = VALUES(application_id), updated_at = VALUES(updated_at)`,
@@ -57,7 +44,7 @@ func (tx *Tx) UpsertCreditLine(ctx context.Context, c CreditLine, applicationID 
 // draws can never exceed the limit. Errors: failed_precondition.
 func (tx *Tx) ReserveCredit(ctx context.Context, userID int64, amount money.Fen) error {
 	res, err := tx.exec(ctx, `UPDATE credit_lines SET used_fen = used_fen + ?, updated_at = ?
-		WHERE user_id = ? AND status = 'active' AND expires_at > ? AND limit_fen - used_fen >= ?`, amount, tx.now, userID, tx.now, amount)
+		WHERE user_id = ? AND status = ? AND expires_at > ? AND limit_fen - used_fen >= ?`, amount, tx.now, userID, loan.LineActive, tx.now, amount)
 	if err != nil {
 		return fmt.Errorf("reserve credit: %w", err)
 	}
@@ -80,21 +67,7 @@ func (tx *Tx) ReleaseCredit(ctx context.Context, userID int64, amount money.Fen)
 	return nil
 }
 
-// Loan is a stored loan.
-type Loan struct {
-	ID             int64               `json:"loan_id"`
-	UserID         int64               `json:"-"`
-	QuoteID        string              `json:"quote_id"`
-	ProductCode    string              `json:"product_code"`
-	ProductVersion int                 `json:"product_version"`
-	Status         loan.Status         `json:"status"`
-	StatusReason   string              `json:"status_reason,omitempty"`
-	Quote          lending.QuoteResult `json:"-"`
-	CreatedAt      time.Time           `json:"created_at"`
-	UpdatedAt      time.Time           `json:"updated_at"`
-}
-
-// Loans stores loans and applies their transitions.
+// Loans stores loans (loan.Loan) and applies their transitions.
 type Loans struct{ DB *sql.DB }
 
 // CreateLoan inserts an applied loan from a stored quote.
@@ -119,8 +92,8 @@ func (tx *Tx) CreateLoan(ctx context.Context, userID int64, q StoredQuote) (int6
 
 const loanColumns = `id, user_id, quote_id, product_code, product_version, status, status_reason, schedule, created_at, updated_at`
 
-func scanLoan(row interface{ Scan(...any) error }) (Loan, error) {
-	var l Loan
+func scanLoan(row interface{ Scan(...any) error }) (loan.Loan, error) {
+	var l loan.Loan
 	var sched string
 	if err := row.Scan(&l.ID, &l.UserID, &l.QuoteID, &l.ProductCode, &l.ProductVersion, &l.Status, &l.StatusReason, &sched, &l.CreatedAt, &l.UpdatedAt); err != nil {
 		return l, err
@@ -129,7 +102,7 @@ func scanLoan(row interface{ Scan(...any) error }) (Loan, error) {
 }
 
 // Get loads a borrower's own loan; another user's is not_found.
-func (s Loans) Get(ctx context.Context, id, userID int64) (Loan, error) {
+func (s Loans) Get(ctx context.Context, id, userID int64) (loan.Loan, error) {
 	l, err := scanLoan(s.DB.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? AND user_id = ?`, id, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -138,7 +111,7 @@ func (s Loans) Get(ctx context.Context, id, userID int64) (Loan, error) {
 }
 
 // ByID loads any loan (internal steps).
-func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
+func (s Loans) ByID(ctx context.Context, id int64) (loan.Loan, error) {
 	l, err := scanLoan(s.DB.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -147,7 +120,7 @@ func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
 }
 
 // LockLoan locks and loads any loan in tx; not_found if unknown.
-func (tx *Tx) LockLoan(ctx context.Context, id int64) (Loan, error) {
+func (tx *Tx) LockLoan(ctx context.Context, id int64) (loan.Loan, error) {
 	l, err := scanLoan(tx.queryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? FOR UPDATE`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -157,7 +130,7 @@ func (tx *Tx) LockLoan(ctx context.Context, id int64) (Loan, error) {
 
 // LockOwnLoan locks and loads a borrower's own loan in tx; another user's
 // is not_found.
-func (tx *Tx) LockOwnLoan(ctx context.Context, id, userID int64) (Loan, error) {
+func (tx *Tx) LockOwnLoan(ctx context.Context, id, userID int64) (loan.Loan, error) {
 	l, err := scanLoan(tx.queryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? AND user_id = ? FOR UPDATE`, id, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -166,7 +139,7 @@ func (tx *Tx) LockOwnLoan(ctx context.Context, id, userID int64) (Loan, error) {
 }
 
 // List returns the borrower's newest loans, at most limit.
-func (s Loans) List(ctx context.Context, userID int64, limit int) ([]Loan, error) {
+func (s Loans) List(ctx context.Context, userID int64, limit int) ([]loan.Loan, error) {
 	return queryList(ctx, s.DB, scanLoan, `SELECT `+loanColumns+` FROM loans WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 }
 

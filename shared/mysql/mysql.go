@@ -20,6 +20,7 @@ import (
 	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
@@ -94,3 +95,18 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
+
+// sqlList is values as an SQL list of string literals, "('A', 'B')", for
+// lists of states that come from the domain's constants; a value that
+// would need quoting is a programmer error.
+func sqlList(values []string) string {
+	for _, v := range values {
+		if v == "" || strings.ContainsAny(v, `'"\`) {
+			panic(fmt.Sprintf("mysql: %q in an SQL list", v))
+		}
+	}
+	return "('" + strings.Join(values, "', '") + "')"
+}
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
@@ -28,10 +29,15 @@ const (
 	RefundCreated = "CREATED"
 )
 
+// refundFinal lists the refund states that can no longer change;
+// refundFinalSQL is the same list in the conditional updates.
+var (
+	refundFinal    = []string{"SUCCESS", "CLOSED", "ABNORMAL"}
+	refundFinalSQL = sqlList(refundFinal)
+)
+
 // RefundFinal reports whether a refund state can no longer change.
-func RefundFinal(state string) bool {
-	return state == "SUCCESS" || state == "CLOSED" || state == "ABNORMAL"
-}
+func RefundFinal(state string) bool { return slices.Contains(refundFinal, state) }
 
 // Repayment is one JSAPI order paying a loan.
 type Repayment struct {
@@ -233,7 +239,7 @@ func (s Refunds) ByNo(ctx context.Context, outRefundNo string) (Refund, error) {
 // at most limit (one sweep's batch).
 func (s Refunds) Open(ctx context.Context, before time.Time, limit int) ([]Refund, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+refundColumns+` FROM refunds
-		WHERE state NOT IN ('SUCCESS', 'CLOSED', 'ABNORMAL') AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, before, limit)
+		WHERE state NOT IN `+refundFinalSQL+` AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, before, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -258,7 +264,7 @@ func (tx *Tx) LockRefund(ctx context.Context, outRefundNo string) (Refund, error
 // final already (monotonic); it reports whether it wrote.
 func (tx *Tx) UpdateRefund(ctx context.Context, outRefundNo, state, refundID string) (bool, error) {
 	res, err := tx.exec(ctx, `UPDATE refunds SET state = ?, refund_id = IF(? = '', refund_id, ?), updated_at = ?
-		WHERE out_refund_no = ? AND state NOT IN ('SUCCESS', 'CLOSED', 'ABNORMAL')`, state, refundID, refundID, tx.now, outRefundNo)
+		WHERE out_refund_no = ? AND state NOT IN `+refundFinalSQL, state, refundID, refundID, tx.now, outRefundNo)
 	if err != nil {
 		return false, fmt.Errorf("update refund %s: %w", outRefundNo, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/evidence"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
@@ -79,7 +80,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 				return err
 			}
 		}
-		if mysql.PartFinal(p.State) {
+		if disbursement.Final(p.State) {
 			if u.State != p.State && wxpay.TransferFinal(u.State) {
 				d.Log.Error("transfer: conflicting final states; manual review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
 			}
@@ -101,7 +102,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 			return err
 		}
 		*p = next
-		if !mysql.PartFinal(next.State) {
+		if !disbursement.Final(next.State) {
 			return nil
 		}
 		switch next.State {
@@ -115,7 +116,7 @@ func apply(ctx context.Context, d Deps, u update) error {
 				return err
 			}
 			if ok {
-				if err := tx.InsertDisbursementParts(ctx, []mysql.DisbursementPart{retry}); err != nil {
+				if err := tx.InsertDisbursementParts(ctx, []disbursement.Part{retry}); err != nil {
 					return err
 				}
 				d.Log.Warn("disburse: failed transfer retried under a new number", "from", next.OutBillNo, "to", retry.OutBillNo,
@@ -123,11 +124,11 @@ func apply(ctx context.Context, d Deps, u update) error {
 				parts = slices.Insert(parts, i+1, retry)
 			}
 		}
-		return finishLoanTx(ctx, tx, d, p0.LoanID, mysql.CurrentParts(parts))
+		return finishLoanTx(ctx, tx, d, p0.LoanID, disbursement.Current(parts))
 	})
 }
 
-func indexOf(parts []mysql.DisbursementPart, no string) int {
+func indexOf(parts []disbursement.Part, no string) int {
 	for i, p := range parts {
 		if p.OutBillNo == no {
 			return i
@@ -145,7 +146,7 @@ func truncate(s string, n int) string {
 
 // postPartTx books money sent: Debit the loan's principal receivable,
 // Credit the channel's clearing account.
-func postPartTx(ctx context.Context, tx *mysql.Tx, p mysql.DisbursementPart) error {
+func postPartTx(ctx context.Context, tx *mysql.Tx, p disbursement.Part) error {
 	t := ledger.Transaction{Key: "disb:" + p.OutBillNo, Kind: "disbursement", Entries: []ledger.Entry{
 		{Account: ledger.LoanAccount(p.LoanID, ledger.Principal), AmountFen: p.AmountFen},
 		{Account: ledger.Clearing(p.MchID), AmountFen: -p.AmountFen},
@@ -157,10 +158,10 @@ func postPartTx(ctx context.Context, tx *mysql.Tx, p mysql.DisbursementPart) err
 // finishLoanTx moves a disbursing loan once every part is final: all
 // SUCCESS → active (upfront fee booked, evidence appended); none SUCCESS →
 // cancelled with the credit released; a mix is left for manual review.
-func finishLoanTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, parts []mysql.DisbursementPart) error {
+func finishLoanTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, parts []disbursement.Part) error {
 	succeeded, reason := 0, ""
 	for _, p := range parts {
-		if !mysql.PartFinal(p.State) {
+		if !disbursement.Final(p.State) {
 			return nil
 		}
 		if p.State == wxpay.TransferSuccess {
@@ -199,7 +200,7 @@ func finishLoanTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, parts
 
 // disbursedTx dates the schedule from the actual disbursement day and
 // appends the disbursement evidence: the hash of the parts as paid.
-func disbursedTx(ctx context.Context, tx *mysql.Tx, l mysql.Loan, parts []mysql.DisbursementPart) error {
+func disbursedTx(ctx context.Context, tx *mysql.Tx, l loan.Loan, parts []disbursement.Part) error {
 	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(tx.Now())); err != nil {
 		return err
 	}
@@ -228,7 +229,7 @@ func disbursedTx(ctx context.Context, tx *mysql.Tx, l mysql.Loan, parts []mysql.
 // arrived (same day of month, clamped, never chained). Amounts do not
 // depend on the start date (monthly periods), so they stay exactly as
 // signed; only the dates move.
-func redateTx(ctx context.Context, tx *mysql.Tx, l mysql.Loan, start lending.Date) error {
+func redateTx(ctx context.Context, tx *mysql.Tx, l loan.Loan, start lending.Date) error {
 	q := l.Quote
 	if q.StartDate == start {
 		return nil

@@ -24,6 +24,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/clock"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
@@ -147,7 +148,7 @@ func (d Deps) store() mysql.Disbursements { return mysql.Disbursements{DB: d.DB}
 
 // route is the client of the merchant account that pays p; ErrNoRoute
 // (logged for manual review) when that account is no longer configured.
-func (d Deps) route(p mysql.DisbursementPart) (*wxpay.Client, error) {
+func (d Deps) route(p disbursement.Part) (*wxpay.Client, error) {
 	for _, c := range d.Routes {
 		if c.MchID() == p.MchID {
 			return c, nil

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
@@ -109,7 +110,7 @@ func (r *rig) signedLoan(t *testing.T, amount money.Fen) (loanID, userID int64) 
 	}
 	q := mysql.StoredQuote{ID: randHex(16), UserID: u.ID, ProductVersion: pv.Version, Result: res}
 	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
-		if err := tx.UpsertCreditLine(ctx, mysql.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
+		if err := tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
 			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
 			return err
 		}
@@ -143,7 +144,7 @@ func (r *rig) status(t *testing.T, loanID int64) loan.Status {
 	return l.Status
 }
 
-func (r *rig) parts(t *testing.T, loanID int64) []mysql.DisbursementPart {
+func (r *rig) parts(t *testing.T, loanID int64) []disbursement.Part {
 	t.Helper()
 	ps, err := r.d.store().ForLoan(context.Background(), loanID)
 	if err != nil {
@@ -409,11 +410,11 @@ func faultRun(t *testing.T, r *rig) int {
 		}
 		rows := r.parts(t, id)
 		for _, p := range rows {
-			if p.State == mysql.PartRerouted {
+			if p.State == disbursement.Rerouted {
 				rerouted++
 			}
 		}
-		cur := mysql.CurrentParts(rows)
+		cur := disbursement.Current(rows)
 		for _, p := range cur {
 			if p.State != wxpay.TransferSuccess {
 				t.Errorf("part %+v", p)
@@ -457,7 +458,7 @@ func TestSweeperFinishesADisbursementKilledAfterCreate(t *testing.T) {
 	if _, err := r.d.Pay.CreateTransfer(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if p := r.parts(t, loanID)[0]; p.State != mysql.PartCreating {
+	if p := r.parts(t, loanID)[0]; p.State != disbursement.Creating {
 		t.Fatalf("state %s", p.State)
 	}
 	if err := Disburse(ctx, r.d, loanID); err != nil {

@@ -55,7 +55,7 @@ func loanIDOf(r *http.Request) (int64, error) {
 }
 
 // repayableLoan is the borrower's own loan if it is active or overdue.
-func repayableLoan(ctx context.Context, d Deps, id, userID int64) (mysql.Loan, error) {
+func repayableLoan(ctx context.Context, d Deps, id, userID int64) (loan.Loan, error) {
 	l, err := mysql.Loans{DB: d.DB}.Get(ctx, id, userID)
 	if err != nil {
 		return l, err
@@ -64,7 +64,7 @@ func repayableLoan(ctx context.Context, d Deps, id, userID int64) (mysql.Loan, e
 }
 
 // repayable refuses a loan that is not active or overdue.
-func repayable(l mysql.Loan) error {
+func repayable(l loan.Loan) error {
 	if l.Status != loan.Active && l.Status != loan.Overdue {
 		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_repayable", Message: "the loan is not being repaid"}
 	}
@@ -73,7 +73,7 @@ func repayable(l mysql.Loan) error {
 
 // servicingOf is the loan's servicing state as of now's business date and
 // the product version it was signed under.
-func servicingOf(ctx context.Context, d Deps, l mysql.Loan, now time.Time) (mysql.Servicing, lending.Product, error) {
+func servicingOf(ctx context.Context, d Deps, l loan.Loan, now time.Time) (mysql.Servicing, lending.Product, error) {
 	sv, err := mysql.Loans{DB: d.DB}.Servicing(ctx, l.ID, l.Quote.Schedule)
 	if err != nil {
 		return sv, lending.Product{}, err

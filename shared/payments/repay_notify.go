@@ -102,7 +102,7 @@ func applyPayment(ctx context.Context, d Deps, ev wxpay.TransactionEvent, notifi
 }
 
 // settlePaymentTx does everything a paid repayment changes, inside tx.
-func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayment, l mysql.Loan, p lending.Product,
+func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayment, l loan.Loan, p lending.Product,
 	transactionID string) (*mysql.Refund, error) {
 	locked, err := tx.LockLoan(ctx, rp.LoanID)
 	if err != nil {

@@ -93,7 +93,7 @@ func (r *repayRig) activeLoan(t *testing.T, userID int64, amount money.Fen) (int
 	}
 	var loanID int64
 	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
-		if err := tx.UpsertCreditLine(ctx, mysql.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
+		if err := tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
 			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
 			return err
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
@@ -57,7 +58,7 @@ func TestNotEnoughBalanceFailsOverToTheNextMerchant(t *testing.T) {
 		t.Fatalf("status %s", s)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartRerouted, "NOT_ENOUGH"},
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Rerouted, "NOT_ENOUGH"},
 		{OutBillNo(loanID, 1, 2), routeMchIDs[1], wxpay.TransferSuccess, ""}})
 	if a, b := r.fakes[0].Stats().TransfersCreated, r.fakes[1].Stats().TransfersCreated; a != 0 || b != 1 {
 		t.Fatalf("bills created: %d on the empty account, %d on the second", a, b)
@@ -102,9 +103,9 @@ func TestMerchantDayLimitFailsOverPartByPart(t *testing.T) {
 	}
 	r.wantAttempts(t, loanID, []attempt{
 		{OutBillNo(loanID, 1, 1), routeMchIDs[0], wxpay.TransferSuccess, ""},
-		{OutBillNo(loanID, 2, 1), routeMchIDs[0], mysql.PartRerouted, "INVALID_REQUEST"},
+		{OutBillNo(loanID, 2, 1), routeMchIDs[0], disbursement.Rerouted, "INVALID_REQUEST"},
 		{OutBillNo(loanID, 2, 2), routeMchIDs[1], wxpay.TransferSuccess, ""},
-		{OutBillNo(loanID, 3, 1), routeMchIDs[0], mysql.PartRerouted, "INVALID_REQUEST"},
+		{OutBillNo(loanID, 3, 1), routeMchIDs[0], disbursement.Rerouted, "INVALID_REQUEST"},
 		{OutBillNo(loanID, 3, 2), routeMchIDs[1], wxpay.TransferSuccess, ""},
 	})
 	if a, b := r.clearing(t, 0), r.clearing(t, 1); a != -40_000 || b != -80_000 {
@@ -123,7 +124,7 @@ func TestSingleMerchantNotEnoughRetriesTheSameNumber(t *testing.T) {
 		t.Fatal(err)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartUnknown, ""}})
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Unknown, ""}})
 	if n := r.sweep(t, 0); n != 1 {
 		t.Fatalf("swept %d", n)
 	}
@@ -149,13 +150,13 @@ func TestSingleMerchantDayLimitWaitsForTomorrow(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := r.parts(t, loanID)[0]
-	if p.State != mysql.PartUnknown || !p.NotBefore.Valid || !p.NotBefore.Time.After(r.env.Clock.Now()) {
+	if p.State != disbursement.Unknown || !p.NotBefore.After(r.env.Clock.Now()) {
 		t.Fatalf("part %+v", p)
 	}
 	if n := r.sweep(t, 0); n != 0 {
 		t.Fatalf("a held part was swept (%d)", n)
 	}
-	r.env.Clock.Advance(p.NotBefore.Time.Sub(r.env.Clock.Now()) + time.Second)
+	r.env.Clock.Advance(p.NotBefore.Sub(r.env.Clock.Now()) + time.Second)
 	r.fake.SetDayQuota(0) // the fake's own day is the real one; lift the limit instead
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
@@ -203,7 +204,7 @@ func TestBorrowerDailyLimitRetriesTomorrow(t *testing.T) {
 		t.Fatalf("retried before tomorrow (%d)", n)
 	}
 	rows := r.parts(t, loanID)
-	r.env.Clock.Advance(rows[1].NotBefore.Time.Sub(r.env.Clock.Now()) + time.Second)
+	r.env.Clock.Advance(rows[1].NotBefore.Sub(r.env.Clock.Now()) + time.Second)
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
 		t.Fatalf("status %s", s)
@@ -222,7 +223,7 @@ func TestUnknownOutcomeIsNeverRerouted(t *testing.T) {
 		t.Fatal(err)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartUnknown, ""}})
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Unknown, ""}})
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
 		t.Fatalf("status %s", s)
@@ -261,7 +262,7 @@ func TestConcurrentFailoverPaysEachPartOnce(t *testing.T) {
 		t.Fatalf("bills created %d + %d, want 0 + 3", a, b)
 	}
 	var paid money.Fen
-	for _, p := range mysql.CurrentParts(r.parts(t, loanID)) {
+	for _, p := range disbursement.Current(r.parts(t, loanID)) {
 		paid += p.AmountFen
 		if p.State != wxpay.TransferSuccess || p.MchID != routeMchIDs[1] {
 			t.Fatalf("part %+v", p)
@@ -306,7 +307,7 @@ func TestRouteRestCommitsAndRollsBackWithItsTransaction(t *testing.T) {
 	if n, refusals := rests(); n != 0 {
 		t.Fatalf("rolled-back attempts left %d route rests (%d refusals)", n, refusals)
 	}
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartCreating, ""}})
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Creating, ""}})
 
 	faults.FailCommits(1)
 	if err := apply(ctx, d, failed); err != nil {
@@ -325,6 +326,6 @@ func TestRouteRestCommitsAndRollsBackWithItsTransaction(t *testing.T) {
 	}
 	r.wantAttempts(t, loanID, []attempt{
 		{no, routeMchIDs[0], wxpay.TransferFail, "PAYER_ACCOUNT_ABNORMAL"},
-		{OutBillNo(loanID, 1, 2), routeMchIDs[1], mysql.PartCreating, ""},
+		{OutBillNo(loanID, 1, 2), routeMchIDs[1], disbursement.Creating, ""},
 	})
 }

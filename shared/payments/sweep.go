@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
@@ -47,7 +48,7 @@ func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (
 // sweepPart claims p, then queries it and applies the answer; a number
 // never sent (a new attempt, or a process that died before the call) is
 // sent, as is one WeChat Pay does not know or whose package_info was lost.
-func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+func sweepPart(ctx context.Context, d Deps, p disbursement.Part) error {
 	neverSent := p.Attempts == 0
 	ok, err := claim(ctx, d, &p)
 	if !ok {
@@ -67,7 +68,7 @@ func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 			return resend(ctx, d, p)
 		}
 		return apply(ctx, d, billUpdate(p.OutBillNo, bill, false))
-	case errors.Is(err, wxpay.ErrNotFound) && (p.State == mysql.PartCreating || p.State == mysql.PartUnknown):
+	case errors.Is(err, wxpay.ErrNotFound) && (p.State == disbursement.Creating || p.State == disbursement.Unknown):
 		return resend(ctx, d, p)
 	case errors.Is(err, wxpay.ErrNotFound):
 		d.Log.Error("transfer vanished at WeChat Pay; manual review", "out_bill_no", p.OutBillNo, "state", p.State)
@@ -78,7 +79,7 @@ func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 }
 
 // resend sends a part the caller has claimed.
-func resend(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+func resend(ctx context.Context, d Deps, p disbursement.Part) error {
 	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, p.LoanID)
 	if err != nil {
 		return err
