@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os/exec"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,6 +16,14 @@ var domain = map[string]bool{
 	"shared/apierr": true, "shared/auth": true, "shared/clock": true, "shared/invoke": true,
 	"shared/money": true, "shared/lending": true, "shared/loan": true, "shared/disbursement": true, "shared/ledger": true,
 	"shared/consent": true, "shared/kyc": true,
+}
+
+// never lists imports a package must not have beyond the domain rule: the
+// borrower's HTTP layer (api) calls the services, never the reverse.
+var never = map[string][]string{
+	"shared/payments":     {"shared/api", "shared/scf"},
+	"shared/underwriting": {"shared/api"},
+	"shared/mysql":        {"shared/payments", "shared/api"},
 }
 
 type pkg struct {
@@ -46,6 +55,11 @@ func TestLayering(t *testing.T) {
 		switch path.Base(rel) {
 		case "utils", "util", "common", "types", "models", "helpers", "misc":
 			t.Errorf("%s: packages are named for what they hold", rel)
+		}
+		for _, imp := range p.Imports {
+			if slices.Contains(never[rel], strings.TrimPrefix(imp, module+"/")) {
+				t.Errorf("%s imports %s: it is called by it, not the reverse", rel, imp)
+			}
 		}
 		if !domain[rel] {
 			continue

@@ -2,56 +2,30 @@ package payments
 
 import (
 	"context"
-	"net/http"
-	"strconv"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/apierr"
-	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
-	"github.com/wxlend/wxlend/shared/scf"
 )
 
-// LoanPayoffQuote is loan-payoff-quote (GET /v1/loans/{id}/payoff): what
-// settling the borrower's own active or overdue loan costs today
-// (lending.Payoff; in the cooling-off window the principal only). Errors:
-// not_found (not the borrower's loan), failed_precondition (not repaying).
-func LoanPayoffQuote(a *app.App, d Deps) http.Handler {
+// PayoffQuote is what settling the borrower's own active or overdue loan
+// costs today (lending.Payoff; in the cooling-off window the principal
+// only). Errors: not_found (not the borrower's loan), failed_precondition
+// (not repaying).
+func PayoffQuote(ctx context.Context, d Deps, loanID, userID int64) (lending.PayoffQuote, error) {
 	d = d.withDefaults()
-	return api.Route("GET /v1/loans/{id}/payoff", api.Borrower(a, api.Func(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := loanIDOf(r)
-		if err != nil {
-			return err
-		}
-		l, err := repayableLoan(r.Context(), d, id, api.SessionFrom(r.Context()).UserID)
-		if err != nil {
-			return err
-		}
-		sv, p, err := servicingOf(r.Context(), d, l, d.Clock.Now())
-		if err != nil {
-			return err
-		}
-		q, err := lending.Payoff(sv.State, p)
-		if err != nil {
-			return err
-		}
-		scf.WriteJSON(w, http.StatusOK, map[string]any{"loan_id": l.ID, "payoff_fen": q.PayoffFen, "principal_fen": q.PrincipalFen,
-			"interest_fen": q.InterestFen, "penalty_fen": q.PenaltyFen, "fee_fen": q.FeeFen, "credit_fen": q.CreditFen,
-			"cooling_off": q.CoolingOff, "as_of": q.AsOf})
-		return nil
-	})))
-}
-
-func loanIDOf(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, apierr.New(apierr.NotFound, "loan not found")
+	l, err := repayableLoan(ctx, d, loanID, userID)
+	if err != nil {
+		return lending.PayoffQuote{}, err
 	}
-	return id, nil
+	sv, p, err := servicingOf(ctx, d, l, d.Clock.Now())
+	if err != nil {
+		return lending.PayoffQuote{}, err
+	}
+	return lending.Payoff(sv.State, p)
 }
 
 // repayableLoan is the borrower's own loan if it is active or overdue.

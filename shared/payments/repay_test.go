@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -11,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/api"
-	"github.com/wxlend/wxlend/shared/api/apitest"
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app/apptest"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
@@ -24,8 +24,9 @@ import (
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
-// repayRig serves the borrower endpoints and every WeChat Pay callback
-// against the wxpay fake (disbursements auto-confirmed).
+// repayRig serves every WeChat Pay callback against the wxpay fake
+// (disbursements auto-confirmed); borrowers ask for repayments through
+// CreateRepayment (shared/api serves it over HTTP).
 type repayRig struct {
 	*rig
 	url string
@@ -48,9 +49,6 @@ func newRepayRig(t *testing.T) *repayRig {
 	}
 	a := env.App
 	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d Deps) http.Handler { return RepayCreate(a, d) })},
-		scftest.Route{Pattern: "GET /v1/loans/{id}/payoff", Handler: late(func(d Deps) http.Handler { return LoanPayoffQuote(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransaction, Handler: late(TransactionNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathRefund, Handler: late(RefundNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(TransferNotify)},
@@ -67,14 +65,16 @@ func newRepayRig(t *testing.T) *repayRig {
 	return r
 }
 
-func (r *repayRig) borrower(t *testing.T, name string) *apitest.Client {
+// borrower is a signed-up borrower.
+type borrower struct{ UserID int64 }
+
+func (r *repayRig) borrower(t *testing.T, name string) *borrower {
 	t.Helper()
-	c := apitest.New(r.url)
-	c.Now = r.env.Clock.Now
-	if resp, err := c.Login(context.Background(), name+"."+apitest.NewNonce()); err != nil || resp.Status != http.StatusOK {
-		t.Fatalf("login: %v %+v", err, resp)
+	u, _, err := mysql.Users{DB: r.env.App.DB}.FindOrCreate(context.Background(), "openid-"+name+"-"+randHex(4), "", r.env.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	return &borrower{UserID: u.ID}
 }
 
 // activeLoan gives userID a credit line and a 6-month loan of amount,
@@ -120,24 +120,32 @@ func (r *repayRig) activeLoan(t *testing.T, userID int64, amount money.Fen) (int
 	return loanID, res
 }
 
-type repayAnswer struct {
-	RepaymentID int64            `json:"repayment_id"`
-	OutTradeNo  string           `json:"out_trade_no"`
-	AmountFen   money.Fen        `json:"amount_fen"`
-	PayParams   *wxpay.PayParams `json:"pay_params"`
-}
-
-func (r *repayRig) repay(t *testing.T, c *apitest.Client, loanID int64, key string, body map[string]any, status int) repayAnswer {
+// repay asks for a repayment of body's kind and amount_fen under key and
+// wants status: 200, or the HTTP status of the refusal's code.
+func (r *repayRig) repay(t *testing.T, c *borrower, loanID int64, key string, body map[string]any, status int) RepaymentOrder {
 	t.Helper()
-	resp, err := c.SendWith(context.Background(), http.MethodPost, "/v1/loans/"+itoa(loanID)+"/repayments", body,
-		map[string]string{"Idempotency-Key": key})
-	if err != nil || resp.Status != status {
-		t.Fatalf("repay %v: %v %d %s", body, err, resp.Status, resp.Body)
+	kind, _ := body["kind"].(string)
+	var amount money.Fen
+	switch a := body["amount_fen"].(type) {
+	case int:
+		amount = money.Fen(a)
+	case money.Fen:
+		amount = a
 	}
-	var out repayAnswer
-	_ = resp.Decode(&out)
-	if status == http.StatusOK && (out.PayParams == nil || out.PayParams.Package == "" || out.PayParams.PaySign == "" || out.OutTradeNo == "") {
-		t.Fatalf("no pay_params: %s", resp.Body)
+	out, err := CreateRepayment(context.Background(), r.d, RepaymentRequest{UserID: c.UserID, LoanID: loanID, Kind: kind, AmountFen: amount,
+		Key: key, Hash: fmt.Sprint(loanID, body)})
+	if got := http.StatusOK; err != nil {
+		got = apierr.CodeOf(err).Status()
+		if got != status {
+			t.Fatalf("repay %v: %v (%d), want %d", body, err, got, status)
+		}
+		return out
+	}
+	if status != http.StatusOK {
+		t.Fatalf("repay %v: %+v, want %d", body, out, status)
+	}
+	if out.PayParams == nil || out.PayParams.Package == "" || out.PayParams.PaySign == "" || out.OutTradeNo == "" {
+		t.Fatalf("no pay_params: %+v", out)
 	}
 	return out
 }
@@ -218,18 +226,9 @@ func TestPayAnInstallmentThenPayOff(t *testing.T) {
 	}
 	r.repay(t, c, loanID, "key-due-0002", map[string]any{"kind": "due"}, http.StatusConflict)
 
-	resp, err := c.Get(context.Background(), "/v1/loans/"+itoa(loanID)+"/payoff")
-	if err != nil || resp.Status != 200 {
-		t.Fatalf("payoff quote %v %+v", err, resp)
-	}
-	var pq struct {
-		PayoffFen    money.Fen `json:"payoff_fen"`
-		PrincipalFen money.Fen `json:"principal_fen"`
-		AsOf         string    `json:"as_of"`
-	}
-	_ = json.Unmarshal(resp.Body, &pq)
-	if pq.PayoffFen <= 0 || pq.AsOf != lending.ShanghaiDate(r.env.Clock.Now()).String() {
-		t.Fatalf("payoff %s", resp.Body)
+	pq, err := PayoffQuote(context.Background(), r.d, loanID, c.UserID)
+	if err != nil || pq.PayoffFen <= 0 || pq.AsOf != lending.ShanghaiDate(r.env.Clock.Now()) {
+		t.Fatalf("payoff %+v %v", pq, err)
 	}
 	off := r.repay(t, c, loanID, "key-payoff-01", map[string]any{"kind": "payoff"}, 200)
 	if off.AmountFen != pq.PayoffFen {
@@ -495,7 +494,7 @@ func TestRepayIdempotencyAndValidation(t *testing.T) {
 		t.Fatalf("%d repayments", n)
 	}
 	cases := []struct {
-		c      *apitest.Client
+		c      *borrower
 		loan   int64
 		key    string
 		body   map[string]any
@@ -504,7 +503,6 @@ func TestRepayIdempotencyAndValidation(t *testing.T) {
 		{c, loanID, "idem-key-001", map[string]any{"kind": "amount", "amount_fen": 999}, http.StatusConflict},
 		{other, loanID, "idem-key-002", body, http.StatusNotFound},
 		{c, loanID + 1000, "idem-key-003", body, http.StatusNotFound},
-		{c, loanID, "short", body, http.StatusBadRequest},
 		{c, loanID, "idem-key-004", map[string]any{"kind": "everything"}, http.StatusBadRequest},
 		{c, loanID, "idem-key-005", map[string]any{"kind": "amount"}, http.StatusBadRequest},
 		{c, loanID, "idem-key-006", map[string]any{"kind": "amount", "amount_fen": -1}, http.StatusBadRequest},
