@@ -29,6 +29,10 @@ const (
 	Cancelled = "CANCELLED"
 )
 
+// MaxPartFen is the largest single transfer (20000.00 CNY): a larger
+// disbursement is split into parts of at most this much.
+const MaxPartFen money.Fen = 2_000_000
+
 // finalStates are the states a part never leaves.
 var finalStates = []string{Success, Fail, Cancelled, Rerouted}
 
