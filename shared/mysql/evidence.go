@@ -33,14 +33,17 @@ func (tx *Tx) AppendEvidence(ctx context.Context, kind evidence.Kind, subject, c
 	return r, err
 }
 
-// VerifyEvidence reads the whole chain in pages of 1000 (ORDER BY seq) and
-// returns the first break, if any; a chain whose last record is not the
-// head (records deleted from the end) is a break too.
+// evidencePage is how many records VerifyEvidence reads per query.
+const evidencePage = 1000
+
+// VerifyEvidence reads the whole chain in pages of evidencePage (ORDER BY
+// seq) and returns the first break, if any; a chain whose last record is
+// not the head (records deleted from the end) is a break too.
 func VerifyEvidence(ctx context.Context, db *sql.DB) (*evidence.Break, error) {
 	var v evidence.Verifier
 	after := int64(-1 << 62)
 	for page := 0; page < 1_000_000; page++ {
-		rows, err := db.QueryContext(ctx, `SELECT seq, kind, subject_id, content_hash, prev_hash, hash, created_at FROM evidence WHERE seq > ? ORDER BY seq LIMIT 1000`, after)
+		rows, err := db.QueryContext(ctx, `SELECT seq, kind, subject_id, content_hash, prev_hash, hash, created_at FROM evidence WHERE seq > ? ORDER BY seq LIMIT ?`, after, evidencePage)
 		if err != nil {
 			return nil, err
 		}
@@ -58,7 +61,7 @@ func VerifyEvidence(ctx context.Context, db *sql.DB) (*evidence.Break, error) {
 			}
 		}
 		rows.Close()
-		if n < 1000 {
+		if n < evidencePage {
 			break
 		}
 	}

@@ -244,21 +244,25 @@ type Violation struct {
 	Detail string
 }
 
+// verifyLimit bounds the violations Verify reports of each kind.
+const verifyLimit = 50
+
 // Verify checks the whole book: every transaction has two or more entries
 // summing to zero, every account's balance equals the sum of its entries,
-// and all balances together sum to zero. It returns at most 100 violations.
+// and all balances together sum to zero. It returns at most verifyLimit
+// violations of each of the first two kinds, and the third.
 func (l Ledger) Verify(ctx context.Context) ([]Violation, error) {
 	var out []Violation
 	checks := []struct{ kind, sql string }{
 		{"unbalanced_tx", `SELECT t.idem_key, COUNT(e.id), COALESCE(SUM(e.amount_fen), 0) FROM ledger_transactions t
 			LEFT JOIN ledger_entries e ON e.tx_id = t.id GROUP BY t.id, t.idem_key
-			HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount_fen), 0) <> 0 LIMIT 50`},
+			HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount_fen), 0) <> 0 LIMIT ?`},
 		{"balance_mismatch", `SELECT a.code, a.balance_fen, COALESCE(SUM(e.amount_fen), 0) FROM ledger_accounts a
 			LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.code, a.balance_fen
-			HAVING a.balance_fen <> COALESCE(SUM(e.amount_fen), 0) LIMIT 50`},
+			HAVING a.balance_fen <> COALESCE(SUM(e.amount_fen), 0) LIMIT ?`},
 	}
 	for _, c := range checks {
-		rows, err := l.DB.QueryContext(ctx, c.sql)
+		rows, err := l.DB.QueryContext(ctx, c.sql, verifyLimit)
 		if err != nil {
 			return nil, err
 		}

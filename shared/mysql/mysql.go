@@ -51,14 +51,22 @@ func NewConnector(dsn string) (sqldriver.Connector, error) {
 	return driver.NewConnector(cfg)
 }
 
+// Pool bounds: a connection is replaced after connLifetime (server-side
+// idle timeouts and failovers), and a cold start waits pingTimeout for
+// MySQL before it fails.
+const (
+	connLifetime = 5 * time.Minute
+	pingTimeout  = 5 * time.Second
+)
+
 // OpenConnector makes a pool on connector and pings it (Open; tests wrap
 // the connector to inject faults).
 func OpenConnector(ctx context.Context, connector sqldriver.Connector, maxOpen int) (*sql.DB, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
-	db.SetConnMaxLifetime(5 * time.Minute)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	db.SetConnMaxLifetime(connLifetime)
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()

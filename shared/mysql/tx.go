@@ -40,8 +40,12 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.tx.QueryRowContext(ctx, query, args...)
 }
 
-// MaxTxAttempts bounds InTx's retries of deadlocked transactions.
-const MaxTxAttempts = 5
+// MaxTxAttempts bounds InTx's retries of deadlocked transactions; the
+// rerun after attempt n waits n² × txBackoff plus up to txBackoff of jitter.
+const (
+	MaxTxAttempts = 5
+	txBackoff     = 5 * time.Millisecond
+)
 
 // InTx runs fn in a transaction whose business instant is now, committing
 // when fn returns nil. A deadlock or lock wait timeout reruns the whole of
@@ -55,7 +59,7 @@ func InTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) er
 		if err == nil || !IsRetryable(err) {
 			return err
 		}
-		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(5*time.Millisecond)
+		backoff := time.Duration(attempt*attempt)*txBackoff + rand.N(txBackoff)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -219,6 +219,10 @@ func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p disburs
 	}
 }
 
+// realNameFromFen is the transfer amount (2000.00 CNY) from which WeChat
+// Pay checks the receiver's real name, so the request carries it.
+const realNameFromFen money.Fen = 200_000
+
 func transferRequest(ctx context.Context, d Deps, userID int64, p disbursement.Part) (wxpay.TransferRequest, error) {
 	u, err := mysql.Users{DB: d.DB}.ByID(ctx, userID)
 	if err != nil {
@@ -226,7 +230,7 @@ func transferRequest(ctx context.Context, d Deps, userID int64, p disbursement.P
 	}
 	req := wxpay.TransferRequest{OutBillNo: p.OutBillNo, OpenID: u.OpenID, AmountFen: p.AmountFen, Remark: d.Remark,
 		SceneID: d.SceneID, SceneReportInfos: d.SceneReports, UserRecvPerception: ""}
-	if d.NameOf != nil && p.AmountFen >= 200_000 {
+	if d.NameOf != nil && p.AmountFen >= realNameFromFen {
 		if req.UserName, err = d.NameOf(ctx, userID); err != nil {
 			return req, fmt.Errorf("borrower %d name: %w", userID, err)
 		}

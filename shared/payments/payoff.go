@@ -69,11 +69,14 @@ func asOf(s lending.Schedule, now time.Time) lending.Date {
 	return d
 }
 
+// unboundedFen is a payment larger than anything a loan can owe.
+const unboundedFen = 10 * lending.MaxLoanFen
+
 // dueFen is what is past due plus the whole current installment (kind
 // due): the regular allocation of an unbounded payment, less what would
 // reach later installments.
 func dueFen(st lending.LoanState, p lending.Product) (money.Fen, error) {
-	a, err := lending.Allocate(st, p, 10*lending.MaxLoanFen, lending.AllocateRegular)
+	a, err := lending.Allocate(st, p, unboundedFen, lending.AllocateRegular)
 	if err != nil {
 		return 0, err
 	}

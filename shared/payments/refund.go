@@ -116,10 +116,7 @@ func sendRefund(ctx context.Context, d Deps, rf mysql.Refund) error {
 // looked at and the first failure.
 func SweepRefunds(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
 	d = d.withDefaults()
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
-	open, err := mysql.Refunds{DB: d.DB}.Open(ctx, d.Clock.Now().Add(-age), limit)
+	open, err := mysql.Refunds{DB: d.DB}.Open(ctx, d.Clock.Now().Add(-age), sweepBatch(limit))
 	if err != nil {
 		return 0, fmt.Errorf("sweep refunds: %w", err)
 	}

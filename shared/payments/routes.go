@@ -123,7 +123,7 @@ func rerouteTx(ctx context.Context, d Deps, p disbursement.Part, code string, ne
 	var moved bool
 	err := mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
 		var err error
-		moved, err = tx.Reroute(ctx, p, truncate(code, 64), next)
+		moved, err = tx.Reroute(ctx, p, truncate(code, reasonLen), next)
 		return err
 	})
 	return moved, err
@@ -150,7 +150,7 @@ func retryAfterFail(ctx context.Context, tx *mysql.Tx, d Deps, rows []disburseme
 // replaces p on an untried route (nextAttempt), in tx: the rest commits
 // with the refusal it answers, once however often tx is rerun.
 func restAndPickNext(ctx context.Context, tx *mysql.Tx, d Deps, rows []disbursement.Part, p disbursement.Part, reason string) (disbursement.Part, bool, error) {
-	if err := tx.RestRoute(ctx, p.MchID, truncate(reason, 64), tx.Now().Add(d.RouteRest)); err != nil {
+	if err := tx.RestRoute(ctx, p.MchID, truncate(reason, reasonLen), tx.Now().Add(d.RouteRest)); err != nil {
 		return p, false, err
 	}
 	resting, err := tx.RestingRoutes(ctx)
@@ -161,11 +161,14 @@ func restAndPickNext(ctx context.Context, tx *mysql.Tx, d Deps, rows []disbursem
 	return next, ok, nil
 }
 
-// nextBusinessDay is 00:05 of the next day in China, when daily limits
-// have reset.
+// dailyLimitReset is how long after midnight in China a number held for
+// a daily limit is sent again, once the limits have surely reset.
+const dailyLimitReset = 5 * time.Minute
+
+// nextBusinessDay is 00:05 (dailyLimitReset) of the next day in China.
 func nextBusinessDay(now time.Time) time.Time {
 	day := lending.ShanghaiDate(now).AddDays(1)
-	return time.Date(day.Year, day.Month, day.Day, 0, 5, 0, 0, lending.Shanghai)
+	return time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, lending.Shanghai).Add(dailyLimitReset)
 }
 
 func errorCode(err error) string {

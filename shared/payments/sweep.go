@@ -11,9 +11,36 @@ import (
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
-// DefaultSweepAge is how long a transfer may stay open before the sweeper
-// asks WeChat Pay about it.
+// DefaultSweepAge is how long a transfer, order or refund may stay open
+// before the sweeper asks WeChat Pay about it.
 const DefaultSweepAge = 60 * time.Second
+
+// Sweep bounds: job-sweeper runs every minute and takes at most SweepBatch
+// transfers, orders and refunds each per run; no caller takes more than
+// maxSweepBatch.
+const (
+	SweepBatch    = 100
+	maxSweepBatch = 500
+)
+
+// Sweep is the payments share of job-sweeper: SweepTransfers, SweepOrders
+// and SweepRefunds over what is open for DefaultSweepAge, SweepBatch of
+// each. Every sweep runs whatever the others did; their failures come
+// back joined.
+func Sweep(ctx context.Context, d Deps) error {
+	_, errTransfers := SweepTransfers(ctx, d, DefaultSweepAge, SweepBatch)
+	_, errOrders := SweepOrders(ctx, d, DefaultSweepAge, SweepBatch)
+	_, errRefunds := SweepRefunds(ctx, d, DefaultSweepAge, SweepBatch)
+	return errors.Join(errTransfers, errOrders, errRefunds)
+}
+
+// sweepBatch is limit within 1..maxSweepBatch (maxSweepBatch when unset).
+func sweepBatch(limit int) int {
+	if limit <= 0 || limit > maxSweepBatch {
+		return maxSweepBatch
+	}
+	return limit
+}
 
 // SweepTransfers finishes open transfers untouched for at least age, at
 // most limit per run: it queries each by its number and applies the
@@ -25,11 +52,8 @@ const DefaultSweepAge = 60 * time.Second
 // (the others are retried next run).
 func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
 	d = d.withDefaults()
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
 	now := d.Clock.Now()
-	parts, err := d.store().Stale(ctx, now.Add(-age), now, limit)
+	parts, err := d.store().Stale(ctx, now.Add(-age), now, sweepBatch(limit))
 	if err != nil {
 		return 0, fmt.Errorf("sweep transfers: %w", err)
 	}
