@@ -2,8 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -35,25 +33,17 @@ var (
 // another body, quote used), failed_precondition (expired quote, credit).
 func LoanCreate(a *app.App) http.Handler {
 	return Route("POST /v1/loans", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
-		key := r.Header.Get("Idempotency-Key")
-		if !idemKeyFormat.MatchString(key) {
-			return apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
-		}
-		body, err := scf.ReadBody(r)
-		if err != nil {
-			return err
-		}
 		var in struct {
 			QuoteID string `json:"quote_id"`
 		}
-		if err := scf.DecodeBytes(body, &in); err != nil {
+		key, body, err := idempotentRequest(r, &in)
+		if err != nil {
 			return err
 		}
 		if !quoteIDFormat.MatchString(in.QuoteID) {
 			return apierr.Invalid("quote_id", "format", "quote_id is not a quote id")
 		}
-		sum := sha256.Sum256(body)
-		resp, err := createLoan(r.Context(), a, SessionFrom(r.Context()).UserID, key, hex.EncodeToString(sum[:]), in.QuoteID)
+		resp, err := createLoan(r.Context(), a, SessionFrom(r.Context()).UserID, key, requestHash("", body), in.QuoteID)
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,8 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 
-	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/payments"
@@ -26,24 +23,16 @@ func RepayCreate(a *app.App, d payments.Deps) http.Handler {
 		if err != nil {
 			return err
 		}
-		key := r.Header.Get("Idempotency-Key")
-		if !idemKeyFormat.MatchString(key) {
-			return apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
-		}
-		body, err := scf.ReadBody(r)
-		if err != nil {
-			return err
-		}
 		var in struct {
 			Kind      string    `json:"kind"`
 			AmountFen money.Fen `json:"amount_fen"`
 		}
-		if err := scf.DecodeBytes(body, &in); err != nil {
+		key, body, err := idempotentRequest(r, &in)
+		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(append([]byte(r.URL.Path+"\n"), body...))
 		order, err := payments.CreateRepayment(r.Context(), d, payments.RepaymentRequest{UserID: SessionFrom(r.Context()).UserID, LoanID: id,
-			Kind: in.Kind, AmountFen: in.AmountFen, Key: key, Hash: hex.EncodeToString(sum[:])})
+			Kind: in.Kind, AmountFen: in.AmountFen, Key: key, Hash: requestHash(r.URL.Path+"\n", body)})
 		if err != nil {
 			return err
 		}

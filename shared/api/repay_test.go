@@ -18,6 +18,7 @@ import (
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/payments"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 	"github.com/wxlend/wxlend/shared/wxpay"
@@ -64,32 +65,8 @@ func newRepayStack(t *testing.T) *repayStack {
 // activeLoan disburses a signed 6-month loan of amount to the borrower.
 func (s *repayStack) activeLoan(t *testing.T, c *apitest.Client, amount money.Fen) int64 {
 	t.Helper()
-	grantCredit(t, s.env, c.UserID, 10_000_000)
-	ctx, db, now := context.Background(), s.env.App.DB, s.env.Clock.Now()
-	pv, err := mysql.Products{DB: db}.Active(ctx, "standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lending.Quote(pv.Product, lending.QuoteRequest{AmountFen: amount, TermMonths: 6, Method: lending.EqualInstallment,
-		AnnualRateBP: 1800}, lending.ShanghaiDate(now), 2400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
-		if err := tx.ReserveCredit(ctx, c.UserID, amount); err != nil {
-			return err
-		}
-		id, err = tx.CreateLoan(ctx, c.UserID, mysql.StoredQuote{ID: "q" + strconv.FormatInt(c.UserID, 10), UserID: c.UserID,
-			ProductVersion: pv.Version, Result: res})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (mysql.Loans{DB: db}).Transition(ctx, mysql.Transition{LoanID: id, From: loan.Applied, To: loan.Signed, Reason: "signed"}, now); err != nil {
-		t.Fatal(err)
-	}
+	ctx, db := context.Background(), s.env.App.DB
+	id, _ := mysqltest.SignedLoan(t, db, c.UserID, 10_000_000, amount, s.env.Clock.Now())
 	if err := payments.Disburse(ctx, s.d, id); err != nil {
 		t.Fatal(err)
 	}

@@ -17,10 +17,10 @@ import (
 	"github.com/wxlend/wxlend/shared/app/apptest"
 	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/ledger"
-	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 	"github.com/wxlend/wxlend/shared/wxpay"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
@@ -94,38 +94,12 @@ func (r *rig) balance(t *testing.T, a ledger.Account) int64 {
 // amount (as loan-create and contract-sign would).
 func (r *rig) signedLoan(t *testing.T, amount money.Fen) (loanID, userID int64) {
 	t.Helper()
-	ctx, db, now := context.Background(), r.env.App.DB, r.env.Clock.Now()
-	u, _, err := mysql.Users{DB: db}.FindOrCreate(ctx, "openid-"+randHex(8), "", now)
+	db, now := r.env.App.DB, r.env.Clock.Now()
+	u, _, err := mysql.Users{DB: db}.FindOrCreate(context.Background(), "openid-"+randHex(8), "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv, err := mysql.Products{DB: db}.Active(ctx, "standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lending.Quote(pv.Product, lending.QuoteRequest{AmountFen: amount, TermMonths: 6, Method: lending.EqualInstallment,
-		AnnualRateBP: 1800}, lending.ShanghaiDate(now), 2400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := mysql.StoredQuote{ID: randHex(16), UserID: u.ID, ProductVersion: pv.Version, Result: res}
-	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
-		if err := tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
-			return err
-		}
-		if err := tx.ReserveCredit(ctx, u.ID, amount); err != nil {
-			return err
-		}
-		loanID, err = tx.CreateLoan(ctx, u.ID, q)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (mysql.Loans{DB: db}).Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Applied, To: loan.Signed, Reason: "signed"}, now); err != nil {
-		t.Fatal(err)
-	}
+	loanID, _ = mysqltest.SignedLoan(t, db, u.ID, amount*2, amount, now)
 	return loanID, u.ID
 }
 

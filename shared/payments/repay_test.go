@@ -19,6 +19,7 @@ import (
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 	"github.com/wxlend/wxlend/shared/wxpay"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
@@ -81,41 +82,13 @@ func (r *repayRig) borrower(t *testing.T, name string) *borrower {
 // signed, disbursed and confirmed (active).
 func (r *repayRig) activeLoan(t *testing.T, userID int64, amount money.Fen) (int64, lending.QuoteResult) {
 	t.Helper()
-	ctx, db, now := context.Background(), r.env.App.DB, r.env.Clock.Now()
-	pv, err := mysql.Products{DB: db}.Active(ctx, "standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lending.Quote(pv.Product, lending.QuoteRequest{AmountFen: amount, TermMonths: 6, Method: lending.EqualInstallment,
-		AnnualRateBP: 1800}, lending.ShanghaiDate(now), 2400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var loanID int64
-	err = mysql.InTx(ctx, db, now, func(tx *mysql.Tx) error {
-		if err := tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0); err != nil {
-			return err
-		}
-		if err := tx.ReserveCredit(ctx, userID, amount); err != nil {
-			return err
-		}
-		loanID, err = tx.CreateLoan(ctx, userID, mysql.StoredQuote{ID: randHex(16), UserID: userID, ProductVersion: pv.Version, Result: res})
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (mysql.Loans{DB: db}).Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Applied, To: loan.Signed, Reason: "signed"}, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := Disburse(ctx, r.d, loanID); err != nil {
+	loanID, res := mysqltest.SignedLoan(t, r.env.App.DB, userID, 10_000_000, amount, r.env.Clock.Now())
+	if err := Disburse(context.Background(), r.d, loanID); err != nil {
 		t.Fatal(err)
 	}
 	r.flush(t)
 	if s := r.status(t, loanID); s != loan.Active {
-		l, _ := mysql.Loans{DB: db}.ByID(ctx, loanID)
-		t.Fatalf("loan %d is %s (%s), not active", loanID, s, l.StatusReason)
+		t.Fatalf("loan %d is %s, not active", loanID, s)
 	}
 	return loanID, res
 }
