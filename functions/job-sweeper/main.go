@@ -22,9 +22,6 @@ func main() {
 	outbox := jobs.Sweeper(a)
 	scf.Start(scf.Timer(a.Log, func(ctx context.Context, ev events.TimerEvent) error {
 		errOutbox := outbox(ctx, ev)
-		_, errTransfers := payments.SweepTransfers(ctx, d, payments.DefaultSweepAge, 100)
-		_, errOrders := payments.SweepOrders(ctx, d, payments.DefaultSweepAge, 100)
-		_, errRefunds := payments.SweepRefunds(ctx, d, payments.DefaultSweepAge, 100)
-		return errors.Join(errOutbox, errTransfers, errOrders, errRefunds)
+		return errors.Join(errOutbox, payments.Sweep(ctx, d))
 	}))
 }

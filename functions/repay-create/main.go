@@ -1,8 +1,10 @@
 // Command repay-create is an SCF function (POST /v1/loans/{id}/repayments);
-// see serverless.yml for its trigger and shared/payments for its behaviour.
+// see serverless.yml for its trigger, shared/api for its HTTP contract and
+// shared/payments for its behaviour.
 package main
 
 import (
+	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/payments"
 	"github.com/wxlend/wxlend/shared/scf"
@@ -11,5 +13,5 @@ import (
 func main() {
 	a := app.MustLoad()
 	d := payments.MustFromApp(a)
-	scf.Start(scf.APIGateway(payments.RepayCreate(a, d), a.Log))
+	scf.Start(scf.APIGateway(api.RepayCreate(a, d), a.Log))
 }

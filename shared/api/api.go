@@ -5,6 +5,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"github.com/wxlend/wxlend/shared/apierr"
 	"net"
 	"net/http"
 	"strconv"
@@ -90,4 +93,26 @@ func ClientIP(r *http.Request) string {
 		return "unknown"
 	}
 	return ip
+}
+
+// idempotentRequest reads a POST that carries an Idempotency-Key (8-64
+// characters of A-Z a-z 0-9 _ . : -): the key, and the body as sent,
+// decoded into in. Errors: invalid_argument.
+func idempotentRequest(r *http.Request, in any) (key string, body []byte, err error) {
+	key = r.Header.Get("Idempotency-Key")
+	if !idemKeyFormat.MatchString(key) {
+		return "", nil, apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
+	}
+	if body, err = scf.ReadBody(r); err != nil {
+		return "", nil, err
+	}
+	return key, body, scf.DecodeBytes(body, in)
+}
+
+// requestHash identifies an idempotent request: the hex SHA-256 of prefix
+// and the body as sent. An endpoint never changes what it hashes, or keys
+// stored before would answer conflict.
+func requestHash(prefix string, body []byte) string {
+	sum := sha256.Sum256(append([]byte(prefix), body...))
+	return hex.EncodeToString(sum[:])
 }

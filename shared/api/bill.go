@@ -18,7 +18,7 @@ import (
 // re-amortized after prepayments). A cancelled loan has none (nil): nothing
 // was lent and nothing will be owed. A stored state or product lending
 // cannot read is internal, never the client's invalid_argument.
-func billOf(ctx context.Context, a *app.App, l mysql.Loan) (*lending.Bill, error) {
+func billOf(ctx context.Context, a *app.App, l loan.Loan) (*lending.Bill, error) {
 	standing, ok := standingOf(l.Status)
 	if !ok {
 		return nil, nil
@@ -32,7 +32,7 @@ func billOf(ctx context.Context, a *app.App, l mysql.Loan) (*lending.Bill, error
 	}
 	st := lending.LoanState{Schedule: l.Quote.Schedule}
 	if standing != lending.StandingPending {
-		sv, err := mysql.ServicingTx(ctx, a.DB, l.ID, l.Quote.Schedule, false)
+		sv, err := mysql.Loans{DB: a.DB}.Servicing(ctx, l.ID, l.Quote.Schedule)
 		if err != nil {
 			return fail(err)
 		}

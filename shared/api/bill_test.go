@@ -49,7 +49,7 @@ func newBillRig(t *testing.T) *billRig {
 	}
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
-		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d payments.Deps) http.Handler { return payments.RepayCreate(a, d) })},
+		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d payments.Deps) http.Handler { return api.RepayCreate(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransaction, Handler: late(payments.TransactionNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathRefund, Handler: late(payments.RefundNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(payments.TransferNotify)},

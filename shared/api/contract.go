@@ -21,7 +21,7 @@ import (
 // the quoted terms (re-dated to today when the quote's start date has
 // passed: the same terms, due dates from the signing day), with masked
 // party data only. The first stored render is the contract.
-func ensureContract(ctx context.Context, a *app.App, l mysql.Loan) (mysql.Contract, error) {
+func ensureContract(ctx context.Context, a *app.App, l loan.Loan) (mysql.Contract, error) {
 	store := mysql.Contracts{DB: a.DB}
 	if c, ok, err := store.ByLoan(ctx, l.ID); err != nil || ok {
 		return c, err
@@ -109,7 +109,7 @@ func ContractSign(a *app.App) http.Handler {
 // startSigning starts the e-sign flow with the borrower's verified name,
 // ID number and phone: the phone is the one operator three-factor checked
 // with that identity (mysql.KYC keeps it from changing once verified).
-func startSigning(ctx context.Context, a *app.App, l mysql.Loan, c mysql.Contract) (mysql.Contract, error) {
+func startSigning(ctx context.Context, a *app.App, l loan.Loan, c mysql.Contract) (mysql.Contract, error) {
 	k := mysql.KYC{DB: a.DB}
 	id, err := k.Identity(ctx, l.UserID)
 	if err != nil {
@@ -143,10 +143,10 @@ func startSigning(ctx context.Context, a *app.App, l mysql.Loan, c mysql.Contrac
 	return c, err
 }
 
-func ownLoan(r *http.Request, a *app.App) (mysql.Loan, error) {
+func ownLoan(r *http.Request, a *app.App) (loan.Loan, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return mysql.Loan{}, err
+		return loan.Loan{}, err
 	}
 	return mysql.Loans{DB: a.DB}.Get(r.Context(), id, SessionFrom(r.Context()).UserID)
 }

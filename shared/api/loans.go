@@ -2,9 +2,6 @@ package api
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"regexp"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
@@ -35,25 +33,17 @@ var (
 // another body, quote used), failed_precondition (expired quote, credit).
 func LoanCreate(a *app.App) http.Handler {
 	return Route("POST /v1/loans", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
-		key := r.Header.Get("Idempotency-Key")
-		if !idemKeyFormat.MatchString(key) {
-			return apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
-		}
-		body, err := scf.ReadBody(r)
-		if err != nil {
-			return err
-		}
 		var in struct {
 			QuoteID string `json:"quote_id"`
 		}
-		if err := scf.DecodeBytes(body, &in); err != nil {
+		key, body, err := idempotentRequest(r, &in)
+		if err != nil {
 			return err
 		}
 		if !quoteIDFormat.MatchString(in.QuoteID) {
 			return apierr.Invalid("quote_id", "format", "quote_id is not a quote id")
 		}
-		sum := sha256.Sum256(body)
-		resp, err := createLoan(r.Context(), a, SessionFrom(r.Context()).UserID, key, hex.EncodeToString(sum[:]), in.QuoteID)
+		resp, err := createLoan(r.Context(), a, SessionFrom(r.Context()).UserID, key, requestHash("", body), in.QuoteID)
 		if err != nil {
 			return err
 		}
@@ -66,35 +56,34 @@ func LoanCreate(a *app.App) http.Handler {
 
 func createLoan(ctx context.Context, a *app.App, userID int64, key, hash, quoteID string) (mysql.StoredResponse, error) {
 	var resp mysql.StoredResponse
-	now := a.Clock.Now()
-	err := mysql.InTx(ctx, a.DB, func(tx *sql.Tx) error {
-		prior, err := mysql.ClaimIdempotencyTx(ctx, tx, userID, key, "loan-create", hash, now)
+	err := mysql.InTx(ctx, a.DB, a.Clock.Now(), func(tx *mysql.Tx) error {
+		prior, err := tx.ClaimIdempotency(ctx, userID, key, "loan-create", hash)
 		if err != nil || prior != nil {
 			if prior != nil {
 				resp = *prior
 			}
 			return err
 		}
-		if ok, err := mysql.DrawAllowedTx(ctx, tx, userID); err != nil || !ok {
+		if ok, err := tx.DrawAllowed(ctx, userID); err != nil || !ok {
 			if err == nil {
 				err = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "draw_refused", Message: "a loan cannot be granted at this time"}
 			}
 			return err
 		}
-		q, err := mysql.UseQuoteTx(ctx, tx, quoteID, userID, now)
+		q, err := tx.UseQuote(ctx, quoteID, userID)
 		if err != nil {
 			return err
 		}
-		if err := mysql.ReserveCreditTx(ctx, tx, userID, q.Result.AmountFen, now); err != nil {
+		if err := tx.ReserveCredit(ctx, userID, q.Result.AmountFen); err != nil {
 			return err
 		}
-		id, err := mysql.CreateLoanTx(ctx, tx, userID, q, now)
+		id, err := tx.CreateLoan(ctx, userID, q)
 		if err != nil {
 			return err
 		}
 		body, _ := json.Marshal(map[string]any{"loan_id": id, "status": loan.Applied})
 		resp = mysql.StoredResponse{Status: http.StatusCreated, Body: body}
-		return mysql.FinishIdempotencyTx(ctx, tx, userID, key, resp)
+		return tx.FinishIdempotency(ctx, userID, key, resp)
 	})
 	return resp, err
 }
@@ -116,7 +105,7 @@ type loanView struct {
 	Bill         *lending.Bill        `json:"bill,omitempty"`
 }
 
-func view(l mysql.Loan, full bool) loanView {
+func view(l loan.Loan, full bool) loanView {
 	v := loanView{LoanID: l.ID, Status: l.Status, AmountFen: int64(l.Quote.AmountFen), TermMonths: l.Quote.TermMonths,
 		Method: l.Quote.Method, AnnualRateBP: int64(l.Quote.AnnualRateBP), APRBP: int64(l.Quote.APRBP), CreatedAt: l.CreatedAt}
 	if full {
@@ -190,9 +179,8 @@ func LoanCancel(a *app.App) http.Handler {
 		if l.Status != loan.Applied && l.Status != loan.Signed {
 			return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_cancellable", Message: "the loan can no longer be cancelled"}
 		}
-		now := a.Clock.Now()
 		err = mysql.Loans{DB: a.DB}.Transition(ctx, mysql.Transition{LoanID: id, From: l.Status, To: loan.Cancelled, Reason: "borrower_cancelled",
-			Also: func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, userID, l.Quote.AmountFen, now) }}, now)
+			Also: func(tx *mysql.Tx) error { return tx.ReleaseCredit(ctx, userID, l.Quote.AmountFen) }}, a.Clock.Now())
 		if err != nil {
 			return err
 		}
@@ -224,7 +212,7 @@ func disbursementView(ctx context.Context, a *app.App, loanID int64) (any, error
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
-	parts := mysql.CurrentParts(rows) // a rerouted number is history
+	parts := disbursement.Current(rows) // a rerouted number is history
 	var total money.Fen
 	state := "SUCCESS"
 	transfers := make([]map[string]any, 0, len(parts))

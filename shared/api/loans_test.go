@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"sync"
@@ -40,9 +39,9 @@ func ledgerVerified(t *testing.T, env *apptest.Env) {
 
 func grantCredit(t *testing.T, env *apptest.Env, userID int64, limit money.Fen) {
 	t.Helper()
-	err := mysql.InTx(context.Background(), env.DB.DB, func(tx *sql.Tx) error {
-		return mysql.UpsertCreditLineTx(context.Background(), tx, mysql.CreditLine{UserID: userID, LimitFen: limit, AnnualRateBP: 1800,
-			Status: "active", ExpiresAt: env.Clock.Now().Add(365 * 24 * time.Hour)}, 0, env.Clock.Now())
+	err := mysql.InTx(context.Background(), env.DB.DB, env.Clock.Now(), func(tx *mysql.Tx) error {
+		return tx.UpsertCreditLine(context.Background(), loan.CreditLine{UserID: userID, LimitFen: limit, AnnualRateBP: 1800,
+			Status: "active", ExpiresAt: env.Clock.Now().Add(365 * 24 * time.Hour)}, 0)
 	})
 	if err != nil {
 		t.Fatal(err)

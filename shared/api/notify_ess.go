@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"strings"
@@ -85,16 +84,16 @@ func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) erro
 	}
 	now := a.Clock.Now()
 	handover := fmt.Sprintf("disburse:loan:%d", c.LoanID)
-	err = mysql.InTx(ctx, a.DB, func(tx *sql.Tx) error {
-		won, err := mysql.SetContractStatusTx(ctx, tx, c.ID, string(ev.Status), now)
+	err = mysql.InTx(ctx, a.DB, now, func(tx *mysql.Tx) error {
+		won, err := tx.SetContractStatus(ctx, c.ID, string(ev.Status))
 		if err != nil || !won || ev.Status != contract.SignSigned {
 			return err
 		}
-		if _, err := mysql.AppendEvidenceTx(ctx, tx, evidence.Signature, fmt.Sprintf("flow:%s", ev.FlowID), c.SHA256, now); err != nil {
+		if _, err := tx.AppendEvidence(ctx, evidence.Signature, fmt.Sprintf("flow:%s", ev.FlowID), c.SHA256); err != nil {
 			return err
 		}
-		err = mysql.TransitionTx(ctx, tx, mysql.Ledger{DB: a.DB}, mysql.Transition{LoanID: c.LoanID, From: loan.Applied, To: loan.Signed,
-			Reason: "contract_signed", Outbox: []mysql.Message{{Function: "disburse", Payload: map[string]int64{"loan_id": c.LoanID}, DedupeKey: handover}}}, now)
+		err = tx.Transition(ctx, mysql.Transition{LoanID: c.LoanID, From: loan.Applied, To: loan.Signed,
+			Reason: "contract_signed", Outbox: []mysql.Message{{Function: "disburse", Payload: map[string]int64{"loan_id": c.LoanID}, DedupeKey: handover}}})
 		if apierr.CodeOf(err) == apierr.FailedPrecondition {
 			// The loan left "applied" (cancelled) while the borrower signed:
 			// the signature is recorded, nothing is disbursed.

@@ -13,6 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/lending"
+	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
@@ -162,7 +163,7 @@ func borrowerRate(ctx context.Context, a *app.App, userID int64, p lending.Produ
 	if err != nil {
 		return 0, err
 	}
-	if line.Status == "active" && amount > line.AvailableFen() {
+	if line.Status == loan.LineActive && amount > line.AvailableFen() {
 		return 0, &apierr.Error{Code: apierr.FailedPrecondition, Field: "amount_fen", Reason: "insufficient_credit", Message: "the amount exceeds the available credit"}
 	}
 	return min(max(line.AnnualRateBP, p.MinAnnualRateBP), p.MaxAnnualRateBP), nil

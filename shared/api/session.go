@@ -6,6 +6,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 )
@@ -91,7 +92,7 @@ func nilIfEmpty(s string) any {
 }
 
 // lineView is api.md's credit line.
-func lineView(c mysql.CreditLine) map[string]any {
+func lineView(c loan.CreditLine) map[string]any {
 	return map[string]any{"limit_fen": c.LimitFen, "used_fen": c.UsedFen, "available_fen": c.AvailableFen(),
 		"annual_rate_bp": c.AnnualRateBP, "status": c.Status, "expires_at": c.ExpiresAt.Format(time.RFC3339)}
 }

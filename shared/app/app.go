@@ -90,17 +90,19 @@ func MustLoad() *App {
 	log := scf.NewLogger(os.Stdout, slog.LevelInfo)
 	cfg, err := Load(os.Getenv)
 	if err != nil {
-		fail(log, "configuration", err)
+		Fail(log, "configuration", err)
 	}
 	log = scf.NewLogger(os.Stdout, cfg.LogLevel)
 	a, err := New(context.Background(), cfg, log, clock.System{})
 	if err != nil {
-		fail(log, "start", err)
+		Fail(log, "start", err)
 	}
 	return a
 }
 
-func fail(log *slog.Logger, stage string, err error) {
+// Fail stops a cold start: the stage and the error go to the log and to
+// stderr (SCF shows both), and the process exits with status 2.
+func Fail(log *slog.Logger, stage string, err error) {
 	log.Error("cold start failed", "stage", stage, "error", err.Error())
 	fmt.Fprintf(os.Stderr, "wxlend: %s: %v\n", stage, err)
 	os.Exit(2)
@@ -121,9 +123,9 @@ var devDataProvider risk.DataProvider
 func DataProvider(a *App) risk.DataProvider {
 	switch {
 	case a.Cfg.Env == "prod":
-		fail(a.Log, "configuration", errors.New("no third-party risk data provider is configured for production"))
+		Fail(a.Log, "configuration", errors.New("no third-party risk data provider is configured for production"))
 	case devDataProvider == nil:
-		fail(a.Log, "configuration", errors.New("no risk data provider is linked: local binaries are built with -tags "+LocalTag))
+		Fail(a.Log, "configuration", errors.New("no risk data provider is linked: local binaries are built with -tags "+LocalTag))
 	}
 	return devDataProvider
 }

@@ -27,7 +27,7 @@ const (
 
 var kinds = map[string]kind{
 	"shared/apierr": domain, "shared/auth": domain, "shared/clock": domain, "shared/invoke": domain,
-	"shared/money": domain, "shared/lending": domain, "shared/loan": domain, "shared/ledger": domain,
+	"shared/money": domain, "shared/lending": domain, "shared/loan": domain, "shared/disbursement": domain, "shared/ledger": domain,
 	"shared/consent": domain, "shared/kyc": domain, "shared/risk": domain, "shared/risk/ruleexpr": domain, "shared/risk/feature": domain,
 	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain,
 
@@ -154,6 +154,8 @@ func importRule(k kind, imp string) string {
 		return "unclassified package"
 	case ik == helper:
 		return "production code imports no test package"
+	case k == service && ir == "shared/scf":
+		return "HTTP requests and answers belong to the edge (api)"
 	case !slices.Contains(allowed[k], ik):
 		return fmt.Sprintf("a %s package may import only %v", k, allowed[k])
 	}
@@ -211,6 +213,8 @@ func TestLayeringCatchesPlantedViolations(t *testing.T) {
 		want string
 	}{
 		{"service imports api", pkg{ImportPath: m("shared/payments"), Imports: []string{m("shared/api")}}, "may import only"},
+		{"service speaks HTTP", pkg{ImportPath: m("shared/payments"), Imports: []string{m("shared/scf")}}, "belong to the edge"},
+		{"adapter imports service", pkg{ImportPath: m("shared/mysql"), Imports: []string{m("shared/payments")}}, "may import only"},
 		{"domain imports adapter", pkg{ImportPath: m("shared/loan"), Imports: []string{m("shared/mysql")}}, "may import only"},
 		{"domain imports I/O library", pkg{ImportPath: m("shared/risk"), Imports: []string{"github.com/redis/go-redis/v9"}}, "free of I/O"},
 		{"adapter imports adapter", pkg{ImportPath: m("shared/wxpay"), Imports: []string{m("shared/mysql")}}, "may import only"},

@@ -19,11 +19,15 @@ import (
 // SessionSweepBatch bounds one run of SessionSweep.
 const SessionSweepBatch = 5000
 
-// SessionSweep deletes sessions expired over 7 days ago (kept that long for
-// support questions), in chunks of 500, at most SessionSweepBatch per run.
+// SessionRetention is how long an expired session is kept (support
+// questions) before SessionSweep deletes it.
+const SessionRetention = 7 * 24 * time.Hour
+
+// SessionSweep deletes sessions expired over SessionRetention ago, in
+// chunks (mysql.SessionDeleteChunk), at most SessionSweepBatch per run.
 func SessionSweep(a *app.App) func(context.Context, events.TimerEvent) error {
 	return func(ctx context.Context, _ events.TimerEvent) error {
-		cutoff := a.Clock.Now().Add(-7 * 24 * time.Hour)
+		cutoff := a.Clock.Now().Add(-SessionRetention)
 		n, err := mysql.Sessions{DB: a.DB}.DeleteExpired(ctx, cutoff, SessionSweepBatch)
 		a.Log.InfoContext(ctx, "session sweep", "deleted", n)
 		return err

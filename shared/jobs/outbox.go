@@ -14,6 +14,10 @@ import (
 // OutboxBatch bounds one sweep of the outbox.
 const OutboxBatch = 200
 
+// OutboxGrace is how long a message may wait for the fast path
+// (DispatchNow) before the sweeper dispatches it.
+const OutboxGrace = 30 * time.Second
+
 // Dispatch hands each message to its function (SCF Invoke, Event) and
 // marks it dispatched. A failure leaves it pending for the next sweep; the
 // receiving functions are idempotent, so a message delivered twice (the
@@ -47,12 +51,12 @@ func DispatchNow(ctx context.Context, a *app.App, dedupeKey string) {
 }
 
 // Sweeper is job-sweeper: every minute it re-drives outbox messages not
-// dispatched within 30 s (a function that died between commit and invoke),
+// dispatched within OutboxGrace (a function that died between commit and invoke),
 // at most OutboxBatch per run. Later capabilities add their own sweeps
 // (transfers, orders, risk steps) here.
 func Sweeper(a *app.App) func(context.Context, events.TimerEvent) error {
 	return func(ctx context.Context, _ events.TimerEvent) error {
-		msgs, err := mysql.Outbox{DB: a.DB}.Pending(ctx, a.Clock.Now().Add(-30*time.Second), OutboxBatch)
+		msgs, err := mysql.Outbox{DB: a.DB}.Pending(ctx, a.Clock.Now().Add(-OutboxGrace), OutboxBatch)
 		if err != nil {
 			return err
 		}

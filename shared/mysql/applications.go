@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 )
 
@@ -38,8 +39,8 @@ type Applications struct{ DB *sql.DB }
 // its outbox message, in one transaction.
 func (s Applications) Create(ctx context.Context, a Application, first Message, now time.Time) (int64, error) {
 	var id int64
-	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO credit_applications (user_id, product_code, status, step, device, client_ip, created_at, updated_at)
+	err := InTx(ctx, s.DB, now, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `INSERT INTO credit_applications (user_id, product_code, status, step, device, client_ip, created_at, updated_at)
 			VALUES (?, ?, 'pending', 'antifraud', ?, ?, ?, ?)`, a.UserID, a.ProductCode, string(a.Device), clip(a.ClientIP, 64), now, now)
 		if err != nil {
 			return fmt.Errorf("insert application: %w", err)
@@ -47,7 +48,7 @@ func (s Applications) Create(ctx context.Context, a Application, first Message, 
 		id, _ = res.LastInsertId()
 		first.Payload = map[string]int64{"application_id": id}
 		first.DedupeKey = fmt.Sprintf("risk:%d:%s", id, first.Function)
-		return EnqueueTx(ctx, tx, first, now)
+		return tx.Enqueue(ctx, first)
 	})
 	return id, err
 }
@@ -103,8 +104,8 @@ func (s Applications) FinishStep(ctx context.Context, id int64, step, next strin
 		return false, err
 	}
 	done := false
-	err = InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO risk_steps (application_id, step, output, latency_us, created_at) VALUES (?, ?, ?, ?, ?)`,
+	err = InTx(ctx, s.DB, now, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO risk_steps (application_id, step, output, latency_us, created_at) VALUES (?, ?, ?, ?, ?)`,
 			id, step, string(b), latency.Microseconds(), now)
 		if IsDuplicate(err) {
 			return nil
@@ -112,7 +113,7 @@ func (s Applications) FinishStep(ctx context.Context, id int64, step, next strin
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE credit_applications SET step = ?, updated_at = ? WHERE id = ? AND step = ? AND status = 'pending'`, next, now, id, step)
+		res, err := tx.exec(ctx, `UPDATE credit_applications SET step = ?, updated_at = ? WHERE id = ? AND step = ? AND status = 'pending'`, next, now, id, step)
 		if err != nil {
 			return err
 		}
@@ -123,7 +124,7 @@ func (s Applications) FinishStep(ctx context.Context, id int64, step, next strin
 		if msg != nil {
 			msg.Payload = map[string]int64{"application_id": id}
 			msg.DedupeKey = fmt.Sprintf("risk:%d:%s", id, msg.Function)
-			return EnqueueTx(ctx, tx, *msg, now)
+			return tx.Enqueue(ctx, *msg)
 		}
 		return nil
 	})
@@ -155,8 +156,8 @@ func (s Applications) Decide(ctx context.Context, d Decided, now time.Time) (boo
 	}
 	reasons, _ := json.Marshal(d.Reasons)
 	done := false
-	err = InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE credit_applications SET status = ?, step = 'done', limit_fen = ?, annual_rate_bp = ?, reasons = ?,
+	err = InTx(ctx, s.DB, now, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE credit_applications SET status = ?, step = 'done', limit_fen = ?, annual_rate_bp = ?, reasons = ?,
 			arm = ?, rule_set_version = ?, model_version = ?, decided_at = ?, updated_at = ? WHERE id = ? AND status = 'pending'`,
 			d.Outcome, d.LimitFen, d.AnnualRateBP, string(reasons), d.Arm, d.RuleSetVersion, d.ModelVersion, now, now, d.ApplicationID)
 		if err != nil {
@@ -166,15 +167,15 @@ func (s Applications) Decide(ctx context.Context, d Decided, now time.Time) (boo
 			return nil
 		}
 		done = true
-		if _, err := tx.ExecContext(ctx, `INSERT INTO risk_decisions (application_id, outcome, decision, created_at) VALUES (?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO risk_decisions (application_id, outcome, decision, created_at) VALUES (?, ?, ?, ?)`,
 			d.ApplicationID, d.Outcome, string(rec), now); err != nil {
 			return err
 		}
 		if d.Outcome != "approved" {
 			return nil
 		}
-		return UpsertCreditLineTx(ctx, tx, CreditLine{UserID: d.UserID, LimitFen: d.LimitFen, AnnualRateBP: d.AnnualRateBP,
-			Status: "active", ExpiresAt: d.ExpiresAt}, d.ApplicationID, now)
+		return tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: d.UserID, LimitFen: d.LimitFen, AnnualRateBP: d.AnnualRateBP,
+			Status: loan.LineActive, ExpiresAt: d.ExpiresAt}, d.ApplicationID)
 	})
 	return done, err
 }

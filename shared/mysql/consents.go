@@ -40,18 +40,18 @@ type Consents struct{ DB *sql.DB }
 // Accept stores the record once per user, code and version, and appends
 // its hash to the evidence chain in the same transaction.
 func (s Consents) Accept(ctx context.Context, r consent.Record) (consent.Record, error) {
-	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO consents (user_id, agreement_code, agreement_version, text_sha256, accepted_at, client_ip, user_agent, request_id)
+	err := InTx(ctx, s.DB, r.AcceptedAt, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `INSERT INTO consents (user_id, agreement_code, agreement_version, text_sha256, accepted_at, client_ip, user_agent, request_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.UserID, r.Code, r.Version, r.SHA256, r.AcceptedAt, clip(r.ClientIP, 64), clip(r.UserAgent, 512), clip(r.RequestID, 64))
 		if IsDuplicate(err) {
-			return tx.QueryRowContext(ctx, `SELECT id, accepted_at FROM consents WHERE user_id = ? AND agreement_code = ? AND agreement_version = ?`,
+			return tx.queryRow(ctx, `SELECT id, accepted_at FROM consents WHERE user_id = ? AND agreement_code = ? AND agreement_version = ?`,
 				r.UserID, r.Code, r.Version).Scan(&r.ID, &r.AcceptedAt)
 		}
 		if err != nil {
 			return fmt.Errorf("insert consent: %w", err)
 		}
 		r.ID, _ = res.LastInsertId()
-		_, err = AppendEvidenceTx(ctx, tx, evidence.Consent, fmt.Sprintf("consent:%d", r.ID), consentHash(r), r.AcceptedAt)
+		_, err = tx.AppendEvidence(ctx, evidence.Consent, fmt.Sprintf("consent:%d", r.ID), consentHash(r))
 		return err
 	})
 	return r, err

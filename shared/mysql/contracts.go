@@ -30,8 +30,8 @@ type Contracts struct{ DB *sql.DB }
 // Save stores the rendered document of loanID once (the first render wins)
 // with its hash in the evidence chain, and returns the stored contract.
 func (s Contracts) Save(ctx context.Context, loanID int64, doc contract.Document, now time.Time) (Contract, error) {
-	err := InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO contracts (loan_id, template_version, document, sha256, sm3, status, created_at)
+	err := InTx(ctx, s.DB, now, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `INSERT IGNORE INTO contracts (loan_id, template_version, document, sha256, sm3, status, created_at)
 			VALUES (?, ?, ?, ?, ?, 'rendered', ?)`, loanID, doc.TemplateVersion, doc.Text, doc.SHA256, doc.SM3, now)
 		if err != nil {
 			return fmt.Errorf("insert contract: %w", err)
@@ -39,7 +39,7 @@ func (s Contracts) Save(ctx context.Context, loanID int64, doc contract.Document
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		_, err = AppendEvidenceTx(ctx, tx, evidence.Contract, fmt.Sprintf("loan:%d", loanID), doc.SHA256, now)
+		_, err = tx.AppendEvidence(ctx, evidence.Contract, fmt.Sprintf("loan:%d", loanID), doc.SHA256)
 		return err
 	})
 	if err != nil {
@@ -91,11 +91,11 @@ func (s Contracts) StartSigning(ctx context.Context, id int64, flowID, signURL s
 	return n == 1, nil
 }
 
-// SetContractStatusTx moves a signing contract to a final e-sign status
-// (conditional: once).
-func SetContractStatusTx(ctx context.Context, tx *sql.Tx, id int64, status string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE contracts SET status = ?, signed_at = IF(? = 'signed', ?, signed_at) WHERE id = ? AND status = 'signing'`,
-		status, status, now, id)
+// SetContractStatus moves a signing contract to a final e-sign status
+// (conditional: once), signed at tx's instant.
+func (tx *Tx) SetContractStatus(ctx context.Context, id int64, status string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE contracts SET status = ?, signed_at = IF(? = 'signed', ?, signed_at) WHERE id = ? AND status = 'signing'`,
+		status, status, tx.now, id)
 	if err != nil {
 		return false, err
 	}

@@ -2,7 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"testing"
@@ -20,9 +19,8 @@ func chain(t *testing.T, n int) *mysqltest.DB {
 		wg.Add(1)
 		go func(i int) { // concurrent appenders still make one gapless chain
 			defer wg.Done()
-			err := mysql.InTx(context.Background(), db.DB, func(tx *sql.Tx) error {
-				_, err := mysql.AppendEvidenceTx(context.Background(), tx, evidence.Contract, fmt.Sprintf("contract:%d", i),
-					fmt.Sprintf("%064x", i+1), time.Now())
+			err := mysql.InTx(context.Background(), db.DB, time.Now(), func(tx *mysql.Tx) error {
+				_, err := tx.AppendEvidence(context.Background(), evidence.Contract, fmt.Sprintf("contract:%d", i), fmt.Sprintf("%064x", i+1))
 				return err
 			})
 			if err != nil {

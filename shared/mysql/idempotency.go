@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 )
@@ -15,14 +14,14 @@ type StoredResponse struct {
 	Body   []byte
 }
 
-// ClaimIdempotencyTx claims (userID, key) for a request whose body hashes
+// ClaimIdempotency claims (userID, key) for a request whose body hashes
 // to hash, inside the transaction that will create the object. If a
 // finished request already holds the key, its response is returned (same
 // body) or `conflict` (other body). A racing request with the same key
 // blocks on the row until the first commits, then gets the stored answer.
-func ClaimIdempotencyTx(ctx context.Context, tx *sql.Tx, userID int64, key, endpoint, hash string, now time.Time) (*StoredResponse, error) {
-	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, endpoint, request_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
-		userID, key, endpoint, hash, now)
+func (tx *Tx) ClaimIdempotency(ctx context.Context, userID int64, key, endpoint, hash string) (*StoredResponse, error) {
+	_, err := tx.exec(ctx, `INSERT INTO idempotency_keys (user_id, idem_key, endpoint, request_hash, created_at) VALUES (?, ?, ?, ?, ?)`,
+		userID, key, endpoint, hash, tx.now)
 	if err == nil {
 		return nil, nil
 	}
@@ -32,7 +31,7 @@ func ClaimIdempotencyTx(ctx context.Context, tx *sql.Tx, userID int64, key, endp
 	var got, ep string
 	var status int
 	var body sql.NullString
-	if err := tx.QueryRowContext(ctx, `SELECT endpoint, request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
+	if err := tx.queryRow(ctx, `SELECT endpoint, request_hash, status_code, response FROM idempotency_keys WHERE user_id = ? AND idem_key = ?`,
 		userID, key).Scan(&ep, &got, &status, &body); err != nil {
 		return nil, fmt.Errorf("idempotency key: %w", err)
 	}
@@ -42,9 +41,9 @@ func ClaimIdempotencyTx(ctx context.Context, tx *sql.Tx, userID int64, key, endp
 	return &StoredResponse{Status: status, Body: []byte(body.String)}, nil
 }
 
-// FinishIdempotencyTx stores the response given to the claimed key.
-func FinishIdempotencyTx(ctx context.Context, tx *sql.Tx, userID int64, key string, r StoredResponse) error {
-	_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status_code = ?, response = ? WHERE user_id = ? AND idem_key = ?`,
+// FinishIdempotency stores the response given to the claimed key.
+func (tx *Tx) FinishIdempotency(ctx context.Context, userID int64, key string, r StoredResponse) error {
+	_, err := tx.exec(ctx, `UPDATE idempotency_keys SET status_code = ?, response = ? WHERE user_id = ? AND idem_key = ?`,
 		r.Status, string(r.Body), userID, key)
 	return err
 }

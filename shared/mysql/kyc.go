@@ -103,8 +103,8 @@ func (s KYC) Identity(ctx context.Context, userID int64) (Identity, error) {
 // saved). The unique blind index makes a second account for the same
 // person a `conflict`, even when two verifications race.
 func (s KYC) SaveIdentity(ctx context.Context, userID int64, phoneIndex []byte, name, idNumber Sealed, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO identities (user_id, name_enc, id_number_enc, id_number_bidx, name_masked, id_number_masked, verified_at)
+	return InTx(ctx, s.DB, now, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO identities (user_id, name_enc, id_number_enc, id_number_bidx, name_masked, id_number_masked, verified_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, name.Enc, idNumber.Enc, idNumber.Index, name.Masked, idNumber.Masked, now)
 		if IsDuplicate(err) {
 			return ErrIdentityTaken
@@ -112,7 +112,7 @@ func (s KYC) SaveIdentity(ctx context.Context, userID int64, phoneIndex []byte, 
 		if err != nil {
 			return fmt.Errorf("insert identity: %w", err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE users SET kyc_identity = 'verified', updated_at = ? WHERE id = ? AND phone_bidx = ?`, now, userID, phoneIndex)
+		res, err := tx.exec(ctx, `UPDATE users SET kyc_identity = 'verified', updated_at = ? WHERE id = ? AND phone_bidx = ?`, now, userID, phoneIndex)
 		if err != nil {
 			return err
 		}
@@ -145,12 +145,12 @@ func (s KYC) ChecksSince(ctx context.Context, userID int64, step string, t time.
 
 // StartLiveness records a liveness session and marks the level pending.
 func (s KYC) StartLiveness(ctx context.Context, userID int64, bizToken string, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO liveness_sessions (biz_token, user_id, status, created_at) VALUES (?, ?, 'pending', ?)`,
+	return InTx(ctx, s.DB, now, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO liveness_sessions (biz_token, user_id, status, created_at) VALUES (?, ?, 'pending', ?)`,
 			bizToken, userID, now); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE users SET kyc_liveness = 'pending', updated_at = ? WHERE id = ? AND kyc_liveness <> 'verified'`, now, userID)
+		_, err := tx.exec(ctx, `UPDATE users SET kyc_liveness = 'pending', updated_at = ? WHERE id = ? AND kyc_liveness <> 'verified'`, now, userID)
 		return err
 	})
 }
@@ -168,8 +168,8 @@ func (s KYC) LivenessStatus(ctx context.Context, userID int64, bizToken string) 
 // FinishLiveness settles a pending session (conditional: once) and sets the
 // user's level when it passed.
 func (s KYC) FinishLiveness(ctx context.Context, userID int64, bizToken, status, code string, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE liveness_sessions SET status = ?, provider_code = ?, finished_at = ? WHERE biz_token = ? AND user_id = ? AND status = 'pending'`,
+	return InTx(ctx, s.DB, now, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE liveness_sessions SET status = ?, provider_code = ?, finished_at = ? WHERE biz_token = ? AND user_id = ? AND status = 'pending'`,
 			status, clip(code, 16), now, bizToken, userID)
 		if err != nil {
 			return err
@@ -177,20 +177,20 @@ func (s KYC) FinishLiveness(ctx context.Context, userID int64, bizToken, status,
 		if n, _ := res.RowsAffected(); n != 1 {
 			return nil
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET kyc_liveness = ?, updated_at = ? WHERE id = ? AND kyc_liveness <> 'verified'`, status, now, userID)
+		_, err = tx.exec(ctx, `UPDATE users SET kyc_liveness = ?, updated_at = ? WHERE id = ? AND kyc_liveness <> 'verified'`, status, now, userID)
 		return err
 	})
 }
 
 // SaveBankCard records a four-factor-verified card and raises the level.
 func (s KYC) SaveBankCard(ctx context.Context, userID int64, card, reservedPhone Sealed, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO bank_cards (user_id, card_enc, card_bidx, card_masked, reserved_phone_enc, verified_at) VALUES (?, ?, ?, ?, ?, ?)
+	return InTx(ctx, s.DB, now, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO bank_cards (user_id, card_enc, card_bidx, card_masked, reserved_phone_enc, verified_at) VALUES (?, ?, ?, ?, ?, ?)
 			ON DUPLICATE KEY UPDATE verified_at = VALUES(verified_at)`, userID, card.Enc, card.Index, card.Masked, reservedPhone.Enc, now)
 		if err != nil {
 			return fmt.Errorf("insert bank card: %w", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET kyc_bank_card = 'verified', updated_at = ? WHERE id = ?`, now, userID)
+		_, err = tx.exec(ctx, `UPDATE users SET kyc_bank_card = 'verified', updated_at = ? WHERE id = ?`, now, userID)
 		return err
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -30,47 +30,47 @@ func (l Ledger) Post(ctx context.Context, t ledger.Transaction, now time.Time) (
 		return Posted{}, err
 	}
 	var p Posted
-	err := InTx(ctx, l.DB, func(tx *sql.Tx) error {
+	err := InTx(ctx, l.DB, now, func(tx *Tx) error {
 		var err error
-		p, err = l.PostTx(ctx, tx, t, now)
+		p, err = tx.Post(ctx, t)
 		return err
 	})
 	return p, err
 }
 
-// PostTx posts t inside tx, so a state change, its ledger transaction and
+// Post posts t inside tx, so a state change, its ledger transaction and
 // its outbox record commit together. The same key with the same content is
 // an idempotent hit (Existing, nothing written); with other content it is
 // `conflict`. Balances move in one statement that locks the accounts in id
 // order, so concurrent posts never deadlock on each other.
-func (l Ledger) PostTx(ctx context.Context, tx *sql.Tx, t ledger.Transaction, now time.Time) (Posted, error) {
+func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 	if err := t.Validate(); err != nil {
 		return Posted{}, err
 	}
-	ids, err := l.accountIDs(ctx, t.Entries, now)
+	ids, err := tx.accountIDs(ctx, t.Entries)
 	if err != nil {
 		return Posted{}, err
 	}
 	hash := t.Hash()
-	res, err := tx.ExecContext(ctx, `INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.Key, t.Kind, hash, nullString(t.Reverses), now)
+	res, err := tx.exec(ctx, `INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.Key, t.Kind, hash, nullString(t.Reverses), tx.now)
 	if IsDuplicate(err) {
-		return existing(ctx, tx, t.Key, hash)
+		return tx.existing(ctx, t.Key, hash)
 	}
 	if err != nil {
 		return Posted{}, fmt.Errorf("ledger post %s: %w", t.Key, err)
 	}
 	txID, _ := res.LastInsertId()
-	if err := applyEntries(ctx, tx, txID, t.Entries, ids, now); err != nil {
+	if err := tx.applyEntries(ctx, txID, t.Entries, ids); err != nil {
 		return Posted{}, err
 	}
 	return Posted{TxID: txID}, nil
 }
 
-func existing(ctx context.Context, tx *sql.Tx, key, hash string) (Posted, error) {
+func (tx *Tx) existing(ctx context.Context, key, hash string) (Posted, error) {
 	var p Posted
 	var got string
-	if err := tx.QueryRowContext(ctx, `SELECT id, input_hash FROM ledger_transactions WHERE idem_key = ?`, key).Scan(&p.TxID, &got); err != nil {
+	if err := tx.queryRow(ctx, `SELECT id, input_hash FROM ledger_transactions WHERE idem_key = ?`, key).Scan(&p.TxID, &got); err != nil {
 		return p, fmt.Errorf("ledger post %s: %w", key, err)
 	}
 	if got != hash {
@@ -80,25 +80,27 @@ func existing(ctx context.Context, tx *sql.Tx, key, hash string) (Posted, error)
 	return p, nil
 }
 
-// accountCache maps account names to ids per database. Accounts are never
-// deleted, and are created outside the posting transaction (an empty
-// account is harmless if the post then rolls back), so a cached id is
-// always valid.
+// accountCache maps account names to ids per pool. Accounts are never
+// deleted, and an id enters the cache only once the transaction that
+// found or created the account committed, so a cached id is always valid.
 var accountCache sync.Map // *sql.DB -> *sync.Map[ledger.Account]int64
 
-// accountIDs returns every entry account's id, creating missing accounts.
-// Known accounts cost no round trip.
-func (l Ledger) accountIDs(ctx context.Context, entries []ledger.Entry, now time.Time) (map[ledger.Account]int64, error) {
-	c, _ := accountCache.LoadOrStore(l.DB, &sync.Map{})
-	cache := c.(*sync.Map)
+func accountCacheOf(db *sql.DB) *sync.Map {
+	c, _ := accountCache.LoadOrStore(db, &sync.Map{})
+	return c.(*sync.Map)
+}
+
+// accountIDs returns every entry account's id, creating missing accounts
+// in tx. Known accounts cost no round trip.
+func (tx *Tx) accountIDs(ctx context.Context, entries []ledger.Entry) (map[ledger.Account]int64, error) {
 	ids := map[ledger.Account]int64{}
 	var missing []ledger.Account
 	for _, e := range entries {
 		if _, seen := ids[e.Account]; seen {
 			continue
 		}
-		if id, ok := cache.Load(e.Account); ok {
-			ids[e.Account] = id.(int64)
+		if id, ok := tx.knownAccount(e.Account); ok {
+			ids[e.Account] = id
 			continue
 		}
 		ids[e.Account] = 0
@@ -107,30 +109,69 @@ func (l Ledger) accountIDs(ctx context.Context, entries []ledger.Entry, now time
 	if len(missing) == 0 {
 		return ids, nil
 	}
-	if err := l.createAccounts(ctx, missing, now, ids); err != nil {
+	if err := tx.createAccounts(ctx, missing, ids); err != nil {
 		return nil, err
-	}
-	for _, a := range missing {
-		cache.Store(a, ids[a])
 	}
 	return ids, nil
 }
 
-func (l Ledger) createAccounts(ctx context.Context, names []ledger.Account, now time.Time, ids map[ledger.Account]int64) error {
-	var args, q []any
+func (tx *Tx) knownAccount(a ledger.Account) (int64, bool) {
+	if id, ok := tx.created[a]; ok {
+		return id, true
+	}
+	if id, ok := tx.accounts.Load(a); ok {
+		return id.(int64), true
+	}
+	return 0, false
+}
+
+// createAccounts finds the accounts names, inserting those that do not
+// exist yet (in name order: one lock order for concurrent creators), and
+// records their ids in ids and tx.created. An account made here is rolled
+// back with tx.
+func (tx *Tx) createAccounts(ctx context.Context, names []ledger.Account, ids map[ledger.Account]int64) error {
+	slices.Sort(names)
+	if err := tx.readAccounts(ctx, names, ids); err != nil {
+		return err
+	}
+	var args []any
 	var marks []string
 	for _, a := range names {
-		typ, _ := ledger.Classify(a)
-		marks = append(marks, "(?, ?, 0, ?)")
-		args = append(args, string(a), string(typ), now)
-		q = append(q, string(a))
+		if ids[a] == 0 {
+			typ, _ := ledger.Classify(a)
+			marks = append(marks, "(?, ?, 0, ?)")
+			args = append(args, string(a), string(typ), tx.now)
+		}
 	}
-	if _, err := l.DB.ExecContext(ctx, `INSERT IGNORE INTO ledger_accounts (code, type, balance_fen, created_at) VALUES `+strings.Join(marks, ", "), args...); err != nil {
-		return fmt.Errorf("ledger accounts: %w", err)
+	if len(marks) > 0 {
+		if _, err := tx.exec(ctx, `INSERT IGNORE INTO ledger_accounts (code, type, balance_fen, created_at) VALUES `+strings.Join(marks, ", "), args...); err != nil {
+			return fmt.Errorf("ledger accounts: %w", err)
+		}
+		if err := tx.readAccounts(ctx, names, ids); err != nil {
+			return err
+		}
 	}
-	rows, err := l.DB.QueryContext(ctx, `SELECT id, code FROM ledger_accounts WHERE code IN (?`+strings.Repeat(", ?", len(q)-1)+`)`, q...)
+	if tx.created == nil {
+		tx.created = map[ledger.Account]int64{}
+	}
+	for _, a := range names {
+		if ids[a] == 0 {
+			return fmt.Errorf("ledger account %s was not created", a)
+		}
+		tx.created[a] = ids[a]
+	}
+	return nil
+}
+
+// readAccounts sets the ids of the stored accounts among names.
+func (tx *Tx) readAccounts(ctx context.Context, names []ledger.Account, ids map[ledger.Account]int64) error {
+	q := make([]any, len(names))
+	for i, a := range names {
+		q[i] = string(a)
+	}
+	rows, err := tx.query(ctx, `SELECT id, code FROM ledger_accounts WHERE code IN (?`+strings.Repeat(", ?", len(q)-1)+`)`, q...)
 	if err != nil {
-		return err
+		return fmt.Errorf("ledger accounts: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -146,7 +187,7 @@ func (l Ledger) createAccounts(ctx context.Context, names []ledger.Account, now 
 
 // applyEntries moves every balance in one statement (InnoDB locks the rows
 // in primary-key order: a fixed lock order) and inserts the entries.
-func applyEntries(ctx context.Context, tx *sql.Tx, txID int64, entries []ledger.Entry, ids map[ledger.Account]int64, now time.Time) error {
+func (tx *Tx) applyEntries(ctx context.Context, txID int64, entries []ledger.Entry, ids map[ledger.Account]int64) error {
 	delta := map[int64]int64{}
 	for _, e := range entries {
 		delta[ids[e.Account]] += int64(e.AmountFen)
@@ -157,7 +198,7 @@ func applyEntries(ctx context.Context, tx *sql.Tx, txID int64, entries []ledger.
 			accts = append(accts, id)
 		}
 	}
-	sort.Slice(accts, func(i, j int) bool { return accts[i] < accts[j] })
+	slices.Sort(accts)
 	if len(accts) > 0 {
 		var cases strings.Builder
 		args := make([]any, 0, 3*len(accts))
@@ -168,7 +209,7 @@ func applyEntries(ctx context.Context, tx *sql.Tx, txID int64, entries []ledger.
 		for _, id := range accts {
 			args = append(args, id)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id`+cases.String()+
+		res, err := tx.exec(ctx, `UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id`+cases.String()+
 			` END WHERE id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("ledger balances: %w", err)
@@ -181,9 +222,9 @@ func applyEntries(ctx context.Context, tx *sql.Tx, txID int64, entries []ledger.
 	args := make([]any, 0, 4*len(entries))
 	for _, e := range entries {
 		marks = append(marks, "(?, ?, ?, ?)")
-		args = append(args, txID, ids[e.Account], int64(e.AmountFen), now)
+		args = append(args, txID, ids[e.Account], int64(e.AmountFen), tx.now)
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...)
+	_, err := tx.exec(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...)
 	return err
 }
 
@@ -203,21 +244,25 @@ type Violation struct {
 	Detail string
 }
 
+// verifyLimit bounds the violations Verify reports of each kind.
+const verifyLimit = 50
+
 // Verify checks the whole book: every transaction has two or more entries
 // summing to zero, every account's balance equals the sum of its entries,
-// and all balances together sum to zero. It returns at most 100 violations.
+// and all balances together sum to zero. It returns at most verifyLimit
+// violations of each of the first two kinds, and the third.
 func (l Ledger) Verify(ctx context.Context) ([]Violation, error) {
 	var out []Violation
 	checks := []struct{ kind, sql string }{
 		{"unbalanced_tx", `SELECT t.idem_key, COUNT(e.id), COALESCE(SUM(e.amount_fen), 0) FROM ledger_transactions t
 			LEFT JOIN ledger_entries e ON e.tx_id = t.id GROUP BY t.id, t.idem_key
-			HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount_fen), 0) <> 0 LIMIT 50`},
+			HAVING COUNT(e.id) < 2 OR COALESCE(SUM(e.amount_fen), 0) <> 0 LIMIT ?`},
 		{"balance_mismatch", `SELECT a.code, a.balance_fen, COALESCE(SUM(e.amount_fen), 0) FROM ledger_accounts a
 			LEFT JOIN ledger_entries e ON e.account_id = a.id GROUP BY a.id, a.code, a.balance_fen
-			HAVING a.balance_fen <> COALESCE(SUM(e.amount_fen), 0) LIMIT 50`},
+			HAVING a.balance_fen <> COALESCE(SUM(e.amount_fen), 0) LIMIT ?`},
 	}
 	for _, c := range checks {
-		rows, err := l.DB.QueryContext(ctx, c.sql)
+		rows, err := l.DB.QueryContext(ctx, c.sql, verifyLimit)
 		if err != nil {
 			return nil, err
 		}

@@ -15,7 +15,7 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 )
 
-func disbursement(key string, loanID int64, amount money.Fen) ledger.Transaction {
+func disbursementPost(key string, loanID int64, amount money.Fen) ledger.Transaction {
 	return ledger.Transaction{Key: key, Kind: "disbursement", Entries: []ledger.Entry{
 		{Account: ledger.LoanAccount(loanID, ledger.Principal), AmountFen: amount},
 		{Account: ledger.Clearing("1900000001"), AmountFen: -amount},
@@ -43,15 +43,15 @@ func TestLedgerPostIdempotentAndBalanced(t *testing.T) {
 	db := mysqltest.New(t)
 	l := mysql.Ledger{DB: db.DB}
 	ctx, now := context.Background(), time.Now().UTC()
-	p, err := l.Post(ctx, disbursement("disb:1:1", 1, 100000), now)
+	p, err := l.Post(ctx, disbursementPost("disb:1:1", 1, 100000), now)
 	if err != nil || p.Existing {
 		t.Fatal(p, err)
 	}
-	again, err := l.Post(ctx, disbursement("disb:1:1", 1, 100000), now)
+	again, err := l.Post(ctx, disbursementPost("disb:1:1", 1, 100000), now)
 	if err != nil || !again.Existing || again.TxID != p.TxID {
 		t.Fatalf("replay: %+v %v", again, err)
 	}
-	if _, err := l.Post(ctx, disbursement("disb:1:1", 1, 99999), now); apierr.CodeOf(err) != apierr.Conflict {
+	if _, err := l.Post(ctx, disbursementPost("disb:1:1", 1, 99999), now); apierr.CodeOf(err) != apierr.Conflict {
 		t.Fatalf("same key, other content: %v", err)
 	}
 	if b := balance(t, l, ledger.LoanAccount(1, ledger.Principal)); b != 100000 {
@@ -61,7 +61,7 @@ func TestLedgerPostIdempotentAndBalanced(t *testing.T) {
 		t.Fatalf("clearing %d", b)
 	}
 	verified(t, l)
-	if _, err := l.Post(ctx, ledger.Reversal(disbursement("disb:1:1", 1, 100000), "rev:disb:1:1"), now); err != nil {
+	if _, err := l.Post(ctx, ledger.Reversal(disbursementPost("disb:1:1", 1, 100000), "rev:disb:1:1"), now); err != nil {
 		t.Fatal(err)
 	}
 	if b := balance(t, l, ledger.LoanAccount(1, ledger.Principal)); b != 0 {
@@ -104,7 +104,7 @@ func TestLedgerRefusesBadTransactions(t *testing.T) {
 func TestLedgerEntriesAreImmutableAndTamperingIsFound(t *testing.T) {
 	db := mysqltest.New(t)
 	l := mysql.Ledger{DB: db.DB}
-	if _, err := l.Post(context.Background(), disbursement("d", 3, 5000), time.Now().UTC()); err != nil {
+	if _, err := l.Post(context.Background(), disbursementPost("d", 3, 5000), time.Now().UTC()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec("UPDATE ledger_entries SET amount_fen = 1"); err == nil {
@@ -159,6 +159,30 @@ func TestLedgerConcurrentPosts(t *testing.T) {
 	}
 	if b := balance(t, l, ledger.InterestIncome); b != -16*25*100 {
 		t.Fatalf("interest income %d", b)
+	}
+	verified(t, l)
+}
+
+// An account a rolled-back post created is gone with it, and never
+// cached: the next post creates it again.
+func TestLedgerAccountsRollBackWithTheirPost(t *testing.T) {
+	db := mysqltest.New(t)
+	faulty, faults := db.WithFaults(t)
+	ctx, now := context.Background(), time.Now().UTC()
+	faults.FailCommits(mysql.MaxTxAttempts)
+	if _, err := (mysql.Ledger{DB: faulty}).Post(ctx, disbursementPost("disb:9:1", 9, 500), now); apierr.CodeOf(err) != apierr.Unavailable {
+		t.Fatalf("post with every commit failing: %v", err)
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM ledger_accounts`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d accounts left by rolled-back posts (%v)", n, err)
+	}
+	l := mysql.Ledger{DB: faulty}
+	if _, err := l.Post(ctx, disbursementPost("disb:9:1", 9, 500), now); err != nil {
+		t.Fatal(err)
+	}
+	if b := balance(t, l, ledger.LoanAccount(9, ledger.Principal)); b != 500 {
+		t.Fatalf("principal receivable %d", b)
 	}
 	verified(t, l)
 }

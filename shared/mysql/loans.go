@@ -15,25 +15,12 @@ import (
 	"github.com/wxlend/wxlend/shared/money"
 )
 
-// CreditLine is a borrower's revolving limit.
-type CreditLine struct {
-	UserID       int64
-	LimitFen     money.Fen
-	UsedFen      money.Fen
-	AnnualRateBP money.BP
-	Status       string // active | frozen | expired
-	ExpiresAt    time.Time
-}
-
-// AvailableFen is what may still be drawn.
-func (c CreditLine) AvailableFen() money.Fen { return c.LimitFen - c.UsedFen }
-
-// CreditLines stores credit lines.
+// CreditLines stores credit lines (loan.CreditLine).
 type CreditLines struct{ DB *sql.DB }
 
 // Get returns userID's line; not_found if there is none.
-func (s CreditLines) Get(ctx context.Context, userID int64) (CreditLine, error) {
-	c := CreditLine{UserID: userID}
+func (s CreditLines) Get(ctx context.Context, userID int64) (loan.CreditLine, error) {
+	c := loan.CreditLine{UserID: userID}
 	err := s.DB.QueryRowContext(ctx, `SELECT limit_fen, used_fen, annual_rate_bp, status, expires_at FROM credit_lines WHERE user_id = ?`, userID).
 		Scan(&c.LimitFen, &c.UsedFen, &c.AnnualRateBP, &c.Status, &c.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -42,22 +29,22 @@ func (s CreditLines) Get(ctx context.Context, userID int64) (CreditLine, error) 
 	return c, err
 }
 
-// UpsertCreditLineTx sets the limit, rate and expiry of userID's line (a decision),
-// keeping what is used.
-func UpsertCreditLineTx(ctx context.Context, tx *sql.Tx, c CreditLine, applicationID int64, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO credit_lines (user_id, limit_fen, used_fen, annual_rate_bp, status, expires_at, application_id, updated_at)
+// UpsertCreditLine sets the limit, rate and expiry of c.UserID's line (a
+// decision), keeping what is used.
+func (tx *Tx) UpsertCreditLine(ctx context.Context, c loan.CreditLine, applicationID int64) error {
+	_, err := tx.exec(ctx, `INSERT INTO credit_lines (user_id, limit_fen, used_fen, annual_rate_bp, status, expires_at, application_id, updated_at)
 		VALUES (?, ?, 0, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE limit_fen = VALUES(limit_fen), annual_rate_bp = VALUES(annual_rate_bp),
 		status = VALUES(status), expires_at = VALUES(expires_at), application_id = VALUES(application_id), updated_at = VALUES(updated_at)`,
-		c.UserID, c.LimitFen, c.AnnualRateBP, c.Status, c.ExpiresAt, applicationID, now)
+		c.UserID, c.LimitFen, c.AnnualRateBP, c.Status, c.ExpiresAt, applicationID, tx.now)
 	return err
 }
 
-// ReserveCreditTx draws amount from userID's line if it is active,
+// ReserveCredit draws amount from userID's line if it is active,
 // unexpired and has that much available: one conditional update, so racing
 // draws can never exceed the limit. Errors: failed_precondition.
-func ReserveCreditTx(ctx context.Context, tx *sql.Tx, userID int64, amount money.Fen, now time.Time) error {
-	res, err := tx.ExecContext(ctx, `UPDATE credit_lines SET used_fen = used_fen + ?, updated_at = ?
-		WHERE user_id = ? AND status = 'active' AND expires_at > ? AND limit_fen - used_fen >= ?`, amount, now, userID, now, amount)
+func (tx *Tx) ReserveCredit(ctx context.Context, userID int64, amount money.Fen) error {
+	res, err := tx.exec(ctx, `UPDATE credit_lines SET used_fen = used_fen + ?, updated_at = ?
+		WHERE user_id = ? AND status = ? AND expires_at > ? AND limit_fen - used_fen >= ?`, amount, tx.now, userID, loan.LineActive, tx.now, amount)
 	if err != nil {
 		return fmt.Errorf("reserve credit: %w", err)
 	}
@@ -67,10 +54,10 @@ func ReserveCreditTx(ctx context.Context, tx *sql.Tx, userID int64, amount money
 	return nil
 }
 
-// ReleaseCreditTx gives back amount (a cancelled loan, or principal repaid).
-func ReleaseCreditTx(ctx context.Context, tx *sql.Tx, userID int64, amount money.Fen, now time.Time) error {
-	res, err := tx.ExecContext(ctx, `UPDATE credit_lines SET used_fen = used_fen - ?, updated_at = ? WHERE user_id = ? AND used_fen >= ?`,
-		amount, now, userID, amount)
+// ReleaseCredit gives back amount (a cancelled loan, or principal repaid).
+func (tx *Tx) ReleaseCredit(ctx context.Context, userID int64, amount money.Fen) error {
+	res, err := tx.exec(ctx, `UPDATE credit_lines SET used_fen = used_fen - ?, updated_at = ? WHERE user_id = ? AND used_fen >= ?`,
+		amount, tx.now, userID, amount)
 	if err != nil {
 		return fmt.Errorf("release credit: %w", err)
 	}
@@ -80,34 +67,20 @@ func ReleaseCreditTx(ctx context.Context, tx *sql.Tx, userID int64, amount money
 	return nil
 }
 
-// Loan is a stored loan.
-type Loan struct {
-	ID             int64               `json:"loan_id"`
-	UserID         int64               `json:"-"`
-	QuoteID        string              `json:"quote_id"`
-	ProductCode    string              `json:"product_code"`
-	ProductVersion int                 `json:"product_version"`
-	Status         loan.Status         `json:"status"`
-	StatusReason   string              `json:"status_reason,omitempty"`
-	Quote          lending.QuoteResult `json:"-"`
-	CreatedAt      time.Time           `json:"created_at"`
-	UpdatedAt      time.Time           `json:"updated_at"`
-}
-
-// Loans stores loans and applies their transitions.
+// Loans stores loans (loan.Loan) and applies their transitions.
 type Loans struct{ DB *sql.DB }
 
-// CreateLoanTx inserts an applied loan from a stored quote.
-func CreateLoanTx(ctx context.Context, tx *sql.Tx, userID int64, q StoredQuote, now time.Time) (int64, error) {
+// CreateLoan inserts an applied loan from a stored quote.
+func (tx *Tx) CreateLoan(ctx context.Context, userID int64, q StoredQuote) (int64, error) {
 	sched, err := json.Marshal(q.Result)
 	if err != nil {
 		return 0, err
 	}
 	r := q.Result
-	res, err := tx.ExecContext(ctx, `INSERT INTO loans (user_id, quote_id, product_code, product_version, amount_fen, term_months, method,
+	res, err := tx.exec(ctx, `INSERT INTO loans (user_id, quote_id, product_code, product_version, amount_fen, term_months, method,
 		annual_rate_bp, apr_bp, status, schedule, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		userID, q.ID, r.ProductCode, q.ProductVersion, r.AmountFen, r.TermMonths, string(r.Method), r.AnnualRateBP, r.APRBP,
-		string(loan.Applied), string(sched), now, now)
+		string(loan.Applied), string(sched), tx.now, tx.now)
 	if IsDuplicate(err) {
 		return 0, &apierr.Error{Code: apierr.Conflict, Reason: "quote_used", Message: "this quote has already been used"}
 	}
@@ -119,8 +92,8 @@ func CreateLoanTx(ctx context.Context, tx *sql.Tx, userID int64, q StoredQuote, 
 
 const loanColumns = `id, user_id, quote_id, product_code, product_version, status, status_reason, schedule, created_at, updated_at`
 
-func scanLoan(row interface{ Scan(...any) error }) (Loan, error) {
-	var l Loan
+func scanLoan(row interface{ Scan(...any) error }) (loan.Loan, error) {
+	var l loan.Loan
 	var sched string
 	if err := row.Scan(&l.ID, &l.UserID, &l.QuoteID, &l.ProductCode, &l.ProductVersion, &l.Status, &l.StatusReason, &sched, &l.CreatedAt, &l.UpdatedAt); err != nil {
 		return l, err
@@ -129,7 +102,7 @@ func scanLoan(row interface{ Scan(...any) error }) (Loan, error) {
 }
 
 // Get loads a borrower's own loan; another user's is not_found.
-func (s Loans) Get(ctx context.Context, id, userID int64) (Loan, error) {
+func (s Loans) Get(ctx context.Context, id, userID int64) (loan.Loan, error) {
 	l, err := scanLoan(s.DB.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? AND user_id = ?`, id, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -138,7 +111,7 @@ func (s Loans) Get(ctx context.Context, id, userID int64) (Loan, error) {
 }
 
 // ByID loads any loan (internal steps).
-func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
+func (s Loans) ByID(ctx context.Context, id int64) (loan.Loan, error) {
 	l, err := scanLoan(s.DB.QueryRowContext(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return l, apierr.New(apierr.NotFound, "loan not found")
@@ -146,8 +119,27 @@ func (s Loans) ByID(ctx context.Context, id int64) (Loan, error) {
 	return l, err
 }
 
+// LockLoan locks and loads any loan in tx; not_found if unknown.
+func (tx *Tx) LockLoan(ctx context.Context, id int64) (loan.Loan, error) {
+	l, err := scanLoan(tx.queryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? FOR UPDATE`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return l, err
+}
+
+// LockOwnLoan locks and loads a borrower's own loan in tx; another user's
+// is not_found.
+func (tx *Tx) LockOwnLoan(ctx context.Context, id, userID int64) (loan.Loan, error) {
+	l, err := scanLoan(tx.queryRow(ctx, `SELECT `+loanColumns+` FROM loans WHERE id = ? AND user_id = ? FOR UPDATE`, id, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return l, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return l, err
+}
+
 // List returns the borrower's newest loans, at most limit.
-func (s Loans) List(ctx context.Context, userID int64, limit int) ([]Loan, error) {
+func (s Loans) List(ctx context.Context, userID int64, limit int) ([]loan.Loan, error) {
 	return queryList(ctx, s.DB, scanLoan, `SELECT `+loanColumns+` FROM loans WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 }
 
@@ -178,34 +170,34 @@ type Transition struct {
 	Outbox   []Message           // next asynchronous steps
 	// Also runs inside the transaction after the status moved (credit
 	// line release, installment updates...).
-	Also func(tx *sql.Tx) error
+	Also func(tx *Tx) error
 }
 
-// TransitionTx applies t inside tx: the conditional update decides; a
-// loan not in t.From is failed_precondition and nothing else is written.
-func TransitionTx(ctx context.Context, tx *sql.Tx, led Ledger, t Transition, now time.Time) error {
+// Transition applies t inside tx: the conditional update decides; a loan
+// not in t.From is failed_precondition and nothing else is written.
+func (tx *Tx) Transition(ctx context.Context, t Transition) error {
 	if err := loan.Check(t.From, t.To); err != nil {
 		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "illegal_transition", Message: "the loan cannot move to " + string(t.To)}
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE loans SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
-		string(t.To), t.Reason, now, t.LoanID, string(t.From))
+	res, err := tx.exec(ctx, `UPDATE loans SET status = ?, status_reason = ?, updated_at = ? WHERE id = ? AND status = ?`,
+		string(t.To), t.Reason, tx.now, t.LoanID, string(t.From))
 	if err != nil {
 		return fmt.Errorf("loan %d %s->%s: %w", t.LoanID, t.From, t.To, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "status_changed", Message: "the loan is no longer " + string(t.From)}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO loan_events (loan_id, from_status, to_status, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
-		t.LoanID, string(t.From), string(t.To), t.Reason, now); err != nil {
+	if _, err := tx.exec(ctx, `INSERT INTO loan_events (loan_id, from_status, to_status, reason, created_at) VALUES (?, ?, ?, ?, ?)`,
+		t.LoanID, string(t.From), string(t.To), t.Reason, tx.now); err != nil {
 		return err
 	}
 	if t.Ledger != nil {
-		if _, err := led.PostTx(ctx, tx, *t.Ledger, now); err != nil {
+		if _, err := tx.Post(ctx, *t.Ledger); err != nil {
 			return err
 		}
 	}
 	for _, m := range t.Outbox {
-		if err := EnqueueTx(ctx, tx, m, now); err != nil {
+		if err := tx.Enqueue(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -217,5 +209,16 @@ func TransitionTx(ctx context.Context, tx *sql.Tx, led Ledger, t Transition, now
 
 // Transition applies t in its own transaction (retried on deadlock).
 func (s Loans) Transition(ctx context.Context, t Transition, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error { return TransitionTx(ctx, tx, Ledger{DB: s.DB}, t, now) })
+	return InTx(ctx, s.DB, now, func(tx *Tx) error { return tx.Transition(ctx, t) })
+}
+
+// SetSchedule replaces a loan's schedule (its due dates once the money
+// arrived; the amounts stay as signed).
+func (tx *Tx) SetSchedule(ctx context.Context, loanID int64, q lending.QuoteResult) error {
+	b, err := json.Marshal(q)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE loans SET schedule = ? WHERE id = ?`, string(b), loanID)
+	return err
 }

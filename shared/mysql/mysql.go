@@ -1,24 +1,43 @@
 // Package mysql is wxlend's MySQL adapter: connection pool, embedded
 // forward-only migrations, error classification (1062 -> conflict,
 // 1213/1205/3572 -> bounded retry) and the repositories of the domain types.
+//
+// Pool and transaction show in the types. The repositories (Loans,
+// Disbursements, Ledger, ...) hold the pool (*sql.DB): each of their
+// methods is one statement, or one transaction of its own. InTx hands its
+// closure a *Tx, the transaction with its business instant (Tx.Now), and
+// everything that must commit together is a method of Tx (Transition,
+// Post, Enqueue, AppendEvidence, ...), stamped with that instant. A Tx
+// holds no pool, so code inside a transaction cannot write around it, and
+// a deadlock rerun repeats only what rolled back.
+//
 // SQL stays in the subset both MySQL 8 and MariaDB 10.11 accept (refs/mysql.md).
 package mysql
 
 import (
 	"context"
 	"database/sql"
+	sqldriver "database/sql/driver"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"strings"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
-
-	"github.com/wxlend/wxlend/shared/apierr"
 )
 
 // Open makes a pool for dsn (one per cold start) and pings it.
 func Open(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
+	connector, err := NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return OpenConnector(ctx, connector, maxOpen)
+}
+
+// NewConnector is the driver connector for dsn with what every pool
+// forces: UTC, parseTime and the session time zone.
+func NewConnector(dsn string) (sqldriver.Connector, error) {
 	cfg, err := driver.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("parse MYSQL_DSN: %w", err)
@@ -29,15 +48,25 @@ func Open(ctx context.Context, dsn string, maxOpen int) (*sql.DB, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	connector, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
+	return driver.NewConnector(cfg)
+}
+
+// Pool bounds: a connection is replaced after connLifetime (server-side
+// idle timeouts and failovers), and a cold start waits pingTimeout for
+// MySQL before it fails.
+const (
+	connLifetime = 5 * time.Minute
+	pingTimeout  = 5 * time.Second
+)
+
+// OpenConnector makes a pool on connector and pings it (Open; tests wrap
+// the connector to inject faults).
+func OpenConnector(ctx context.Context, connector sqldriver.Connector, maxOpen int) (*sql.DB, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(maxOpen)
 	db.SetMaxIdleConns(maxOpen)
-	db.SetConnMaxLifetime(5 * time.Minute)
-	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	db.SetConnMaxLifetime(connLifetime)
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
 	if err := db.PingContext(pctx); err != nil {
 		db.Close()
@@ -67,37 +96,25 @@ func errNumber(err error) uint16 {
 	return 0
 }
 
-// MaxTxAttempts bounds InTx's retries of deadlocked transactions.
-const MaxTxAttempts = 5
-
-// InTx runs fn in a transaction, committing when it returns nil. A deadlock
-// or lock wait timeout reruns the whole of fn, at most MaxTxAttempts times
-// with jittered backoff; fn must therefore have no effect outside tx.
-func InTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	var err error
-	for attempt := 1; attempt <= MaxTxAttempts; attempt++ {
-		err = runTx(ctx, db, fn)
-		if err == nil || !IsRetryable(err) {
-			return err
-		}
-		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + rand.N(5*time.Millisecond)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff):
-		}
-	}
-	return apierr.Wrap(apierr.Unavailable, err, "the service is busy, try again")
+// querier is what a pool and a transaction both do: repository code that
+// runs on either takes one.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-func runTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
-	if err != nil {
-		return err
+// sqlList is values as an SQL list of string literals, "('A', 'B')", for
+// lists of states that come from the domain's constants; a value that
+// would need quoting is a programmer error.
+func sqlList(values []string) string {
+	for _, v := range values {
+		if v == "" || strings.ContainsAny(v, `'"\`) {
+			panic(fmt.Sprintf("mysql: %q in an SQL list", v))
+		}
 	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return "('" + strings.Join(values, "', '") + "')"
 }
+
+// nullTime stores the zero time as NULL.
+func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: !t.IsZero()} }

@@ -2,7 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -88,7 +87,7 @@ func TestInTxRetriesDeadlocks(t *testing.T) {
 	barrier := make(chan struct{})
 	var once sync.Once
 	run := func(first, second int) error {
-		return mysql.InTx(ctx, db.DB, func(tx *sql.Tx) error {
+		return mysql.InTx(ctx, db.DB, time.Now(), func(tx *mysql.Tx) error {
 			attempts.Add(1)
 			if _, err := tx.Exec("UPDATE counters SET n = n + 1 WHERE id = ?", first); err != nil {
 				return err
@@ -126,8 +125,32 @@ func TestInTxDoesNotRetryOtherErrors(t *testing.T) {
 	db := mysqltest.New(t)
 	calls := 0
 	boom := errors.New("business rule")
-	err := mysql.InTx(context.Background(), db.DB, func(*sql.Tx) error { calls++; return boom })
+	err := mysql.InTx(context.Background(), db.DB, time.Now(), func(*mysql.Tx) error { calls++; return boom })
 	if !errors.Is(err, boom) || calls != 1 {
 		t.Fatalf("err %v after %d calls", err, calls)
+	}
+}
+
+// A commit that fails as a deadlock victim's does reruns the whole
+// closure; only the attempt that commits leaves its writes.
+func TestInTxRerunsAfterAFailedCommit(t *testing.T) {
+	db := mysqltest.New(t)
+	if _, err := db.Exec("CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL) ENGINE=InnoDB"); err != nil {
+		t.Fatal(err)
+	}
+	faulty, faults := db.WithFaults(t)
+	faults.FailCommits(2)
+	calls := 0
+	err := mysql.InTx(context.Background(), faulty, time.Now(), func(tx *mysql.Tx) error {
+		calls++
+		_, err := tx.Exec("INSERT INTO counters VALUES (1, 1) ON DUPLICATE KEY UPDATE n = n + 1")
+		return err
+	})
+	var n int
+	if err := db.QueryRow("SELECT n FROM counters WHERE id = 1").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || calls != 3 || faults.FailedCommits() != 2 || n != 1 {
+		t.Fatalf("err %v, %d calls, %d failed commits, counter %d", err, calls, faults.FailedCommits(), n)
 	}
 }

@@ -24,15 +24,15 @@ type PendingMessage struct {
 	Attempts int
 }
 
-// EnqueueTx writes m in tx; a message with the same dedupe key already
+// Enqueue writes m in tx; a message with the same dedupe key already
 // stored is not written again.
-func EnqueueTx(ctx context.Context, tx *sql.Tx, m Message, now time.Time) error {
+func (tx *Tx) Enqueue(ctx context.Context, m Message) error {
 	b, err := json.Marshal(m.Payload)
 	if err != nil {
 		return fmt.Errorf("outbox %s: %w", m.Function, err)
 	}
-	_, err = tx.ExecContext(ctx, `INSERT IGNORE INTO outbox (function_name, payload, dedupe_key, created_at) VALUES (?, ?, ?, ?)`,
-		m.Function, string(b), m.DedupeKey, now)
+	_, err = tx.exec(ctx, `INSERT IGNORE INTO outbox (function_name, payload, dedupe_key, created_at) VALUES (?, ?, ?, ?)`,
+		m.Function, string(b), m.DedupeKey, tx.now)
 	return err
 }
 

@@ -8,56 +8,24 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/money"
 )
 
-// Disbursement part states: WeChat Pay's transfer states plus CREATING
-// (stored, not yet sent), UNKNOWN (sent, outcome unknown: query, never a
-// new number) and REROUTED (WeChat Pay refused to create it and a query
-// proved it does not exist; a later attempt on another merchant replaces
-// it, and this number is never sent again).
-const (
-	PartCreating = "CREATING"
-	PartUnknown  = "UNKNOWN"
-	PartRerouted = "REROUTED"
-)
+// finalStates is disbursement.FinalStates as SQL, for conditional updates
+// that never touch a final part.
+var finalStates = sqlList(disbursement.FinalStates())
 
-// finalStates is PartFinal as SQL.
-const finalStates = `('SUCCESS', 'FAIL', 'CANCELLED', 'REROUTED')`
-
-// PartFinal reports whether a disbursement part state can no longer change.
-func PartFinal(state string) bool {
-	return state == "SUCCESS" || state == "FAIL" || state == "CANCELLED" || state == PartRerouted
-}
-
-// DisbursementPart is one transfer of a loan's disbursement.
-type DisbursementPart struct {
-	LoanID         int64
-	PartNo         int
-	AttemptNo      int // 1 for the first number of a part
-	OutBillNo      string
-	MchID          string
-	AmountFen      money.Fen
-	State          string
-	TransferBillNo string
-	PackageInfo    string
-	FailReason     string
-	Attempts       int          // calls made with this number
-	NotBefore      sql.NullTime // not sent before this time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-}
-
-// Disbursements stores disbursement parts.
+// Disbursements stores disbursement parts (disbursement.Part).
 type Disbursements struct{ DB *sql.DB }
 
-// InsertDisbursementPartsTx stores parts in state CREATING; a part already
+// InsertDisbursementParts stores parts in state CREATING; a part already
 // stored (the unique out_bill_no) is a conflict.
-func InsertDisbursementPartsTx(ctx context.Context, tx *sql.Tx, parts []DisbursementPart, now time.Time) error {
+func (tx *Tx) InsertDisbursementParts(ctx context.Context, parts []disbursement.Part) error {
 	for _, p := range parts {
 		attempt := max(p.AttemptNo, 1)
-		_, err := tx.ExecContext(ctx, `INSERT INTO disbursements (loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, not_before, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, attempt, p.OutBillNo, p.MchID, p.AmountFen, PartCreating, p.NotBefore, now, now)
+		_, err := tx.exec(ctx, `INSERT INTO disbursements (loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, not_before, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.LoanID, p.PartNo, attempt, p.OutBillNo, p.MchID, p.AmountFen, disbursement.Creating, nullTime(p.NotBefore), tx.now, tx.now)
 		if IsDuplicate(err) {
 			return apierr.New(apierr.Conflict, "disbursement already stored")
 		}
@@ -70,22 +38,22 @@ func InsertDisbursementPartsTx(ctx context.Context, tx *sql.Tx, parts []Disburse
 
 const partColumns = `loan_id, part_no, attempt_no, out_bill_no, mch_id, amount_fen, state, transfer_bill_no, package_info, fail_reason, attempts, not_before, created_at, updated_at`
 
-func scanPart(row interface{ Scan(...any) error }) (DisbursementPart, error) {
-	var p DisbursementPart
+func scanPart(row interface{ Scan(...any) error }) (disbursement.Part, error) {
+	var p disbursement.Part
+	var notBefore sql.NullTime
 	err := row.Scan(&p.LoanID, &p.PartNo, &p.AttemptNo, &p.OutBillNo, &p.MchID, &p.AmountFen, &p.State, &p.TransferBillNo, &p.PackageInfo,
-		&p.FailReason, &p.Attempts, &p.NotBefore, &p.CreatedAt, &p.UpdatedAt)
+		&p.FailReason, &p.Attempts, &notBefore, &p.CreatedAt, &p.UpdatedAt)
+	p.NotBefore = notBefore.Time
 	return p, err
 }
 
-func queryParts(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, query string, args ...any) ([]DisbursementPart, error) {
+func queryParts(ctx context.Context, q querier, query string, args ...any) ([]disbursement.Part, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []DisbursementPart
+	var out []disbursement.Part
 	for rows.Next() {
 		p, err := scanPart(rows)
 		if err != nil {
@@ -97,30 +65,17 @@ func queryParts(ctx context.Context, q interface {
 }
 
 // ForLoan returns every attempt of a loan's parts, by part and attempt.
-func (s Disbursements) ForLoan(ctx context.Context, loanID int64) ([]DisbursementPart, error) {
+func (s Disbursements) ForLoan(ctx context.Context, loanID int64) ([]disbursement.Part, error) {
 	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no`, loanID)
 }
 
-// ForLoanTx is ForLoan with the rows locked for update.
-func ForLoanTx(ctx context.Context, tx *sql.Tx, loanID int64) ([]DisbursementPart, error) {
-	return queryParts(ctx, tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no FOR UPDATE`, loanID)
-}
-
-// CurrentParts keeps the last attempt of each part from rows ordered as
-// ForLoan returns them: the attempts that decide the disbursement.
-func CurrentParts(rows []DisbursementPart) []DisbursementPart {
-	var out []DisbursementPart
-	for i, p := range rows {
-		if i+1 < len(rows) && rows[i+1].PartNo == p.PartNo {
-			continue
-		}
-		out = append(out, p)
-	}
-	return out
+// LockParts is ForLoan in tx, the rows locked for update.
+func (tx *Tx) LockParts(ctx context.Context, loanID int64) ([]disbursement.Part, error) {
+	return queryParts(ctx, tx.tx, `SELECT `+partColumns+` FROM disbursements WHERE loan_id = ? ORDER BY part_no, attempt_no FOR UPDATE`, loanID)
 }
 
 // ByBillNo returns one part; not_found if unknown.
-func (s Disbursements) ByBillNo(ctx context.Context, outBillNo string) (DisbursementPart, error) {
+func (s Disbursements) ByBillNo(ctx context.Context, outBillNo string) (disbursement.Part, error) {
 	p, err := scanPart(s.DB.QueryRowContext(ctx, `SELECT `+partColumns+` FROM disbursements WHERE out_bill_no = ?`, outBillNo))
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, apierr.New(apierr.NotFound, "disbursement not found")
@@ -128,21 +83,12 @@ func (s Disbursements) ByBillNo(ctx context.Context, outBillNo string) (Disburse
 	return p, err
 }
 
-// PartForUpdateTx locks one part; not_found if unknown.
-func PartForUpdateTx(ctx context.Context, tx *sql.Tx, outBillNo string) (DisbursementPart, error) {
-	p, err := scanPart(tx.QueryRowContext(ctx, `SELECT `+partColumns+` FROM disbursements WHERE out_bill_no = ? FOR UPDATE`, outBillNo))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, apierr.New(apierr.NotFound, "disbursement not found")
-	}
-	return p, err
-}
-
-// UpdatePartTx writes a part's state, bill number, package and reason,
+// UpdatePart writes a part's state, bill number, package and reason,
 // unless it is already final (monotonic). It reports whether it wrote.
-func UpdatePartTx(ctx context.Context, tx *sql.Tx, p DisbursementPart, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, transfer_bill_no = ?, package_info = ?, fail_reason = ?, updated_at = ?
+func (tx *Tx) UpdatePart(ctx context.Context, p disbursement.Part) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE disbursements SET state = ?, transfer_bill_no = ?, package_info = ?, fail_reason = ?, updated_at = ?
 		WHERE out_bill_no = ? AND state NOT IN `+finalStates,
-		p.State, p.TransferBillNo, p.PackageInfo, p.FailReason, now, p.OutBillNo)
+		p.State, p.TransferBillNo, p.PackageInfo, p.FailReason, tx.now, p.OutBillNo)
 	if err != nil {
 		return false, fmt.Errorf("update disbursement %s: %w", p.OutBillNo, err)
 	}
@@ -170,41 +116,52 @@ func (s Disbursements) ClaimAttempt(ctx context.Context, outBillNo string, seen 
 // Stale returns parts to look at: not final, due (not_before passed), and
 // either untouched since before or never sent; oldest first, at most limit
 // (one sweep's batch).
-func (s Disbursements) Stale(ctx context.Context, before, now time.Time, limit int) ([]DisbursementPart, error) {
+func (s Disbursements) Stale(ctx context.Context, before, now time.Time, limit int) ([]disbursement.Part, error) {
 	return queryParts(ctx, s.DB, `SELECT `+partColumns+` FROM disbursements
 		WHERE state NOT IN `+finalStates+` AND (updated_at <= ? OR attempts = 0) AND (not_before IS NULL OR not_before <= ?)
 		ORDER BY updated_at, id LIMIT ?`, before, now, limit)
 }
 
-// RerouteTx retires a part's number that WeChat Pay proved it never
+// Reroute retires a part's number that WeChat Pay proved it never
 // created (REROUTED, with the refusal as reason) and stores the next
 // attempt, in tx. The update is conditional on the claim the caller made
 // (attempts) and on the number still being open, so a part that moved
 // meanwhile is left alone: it reports false and writes nothing.
-func RerouteTx(ctx context.Context, tx *sql.Tx, old DisbursementPart, reason string, next DisbursementPart, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE disbursements SET state = ?, fail_reason = ?, updated_at = ?
-		WHERE out_bill_no = ? AND attempts = ? AND state IN (?, ?)`, PartRerouted, reason, now, old.OutBillNo, old.Attempts, PartCreating, PartUnknown)
+func (tx *Tx) Reroute(ctx context.Context, old disbursement.Part, reason string, next disbursement.Part) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE disbursements SET state = ?, fail_reason = ?, updated_at = ?
+		WHERE out_bill_no = ? AND attempts = ? AND state IN (?, ?)`, disbursement.Rerouted, reason, tx.now, old.OutBillNo, old.Attempts, disbursement.Creating, disbursement.Unknown)
 	if err != nil {
 		return false, fmt.Errorf("reroute disbursement %s: %w", old.OutBillNo, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return false, nil
 	}
-	return true, InsertDisbursementPartsTx(ctx, tx, []DisbursementPart{next}, now)
+	return true, tx.InsertDisbursementParts(ctx, []disbursement.Part{next})
 }
 
-// RestRoute records that a merchant account refused a transfer for lack
-// of balance or limits: new disbursements avoid it until until.
-func (s Disbursements) RestRoute(ctx context.Context, mchID, reason string, until, now time.Time) error {
-	_, err := s.DB.ExecContext(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
+// RestRoute records in tx that a merchant account refused a transfer for
+// lack of balance or limits: new disbursements avoid it until until. It
+// commits or rolls back with the refusal it answers.
+func (tx *Tx) RestRoute(ctx context.Context, mchID, reason string, until time.Time) error {
+	_, err := tx.exec(ctx, `INSERT INTO merchant_routes (mch_id, resting_until, reason, refusals, updated_at) VALUES (?, ?, ?, 1, ?)
 		ON DUPLICATE KEY UPDATE resting_until = GREATEST(resting_until, VALUES(resting_until)), reason = VALUES(reason),
-		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, now)
+		refusals = refusals + 1, updated_at = VALUES(updated_at)`, mchID, until, reason, tx.now)
 	return err
 }
 
 // RestingRoutes returns the merchant accounts resting at now.
 func (s Disbursements) RestingRoutes(ctx context.Context, now time.Time) (map[string]bool, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT mch_id FROM merchant_routes WHERE resting_until > ?`, now)
+	return restingRoutes(ctx, s.DB, now)
+}
+
+// RestingRoutes is Disbursements.RestingRoutes at tx's instant, seeing
+// tx's own rests.
+func (tx *Tx) RestingRoutes(ctx context.Context) (map[string]bool, error) {
+	return restingRoutes(ctx, tx.tx, tx.now)
+}
+
+func restingRoutes(ctx context.Context, q querier, now time.Time) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT mch_id FROM merchant_routes WHERE resting_until > ?`, now)
 	if err != nil {
 		return nil, err
 	}
@@ -220,11 +177,11 @@ func (s Disbursements) RestingRoutes(ctx context.Context, now time.Time) (map[st
 	return out, rows.Err()
 }
 
-// RecordNotificationTx stores a WeChat Pay notification id; false when it
+// RecordNotification stores a WeChat Pay notification id; false when it
 // was stored before (a duplicate already applied).
-func RecordNotificationTx(ctx context.Context, tx *sql.Tx, id, eventType, businessNo string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT IGNORE INTO notifications (notification_id, event_type, business_no, created_at) VALUES (?, ?, ?, ?)`,
-		id, eventType, businessNo, now)
+func (tx *Tx) RecordNotification(ctx context.Context, id, eventType, businessNo string) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT IGNORE INTO notifications (notification_id, event_type, business_no, created_at) VALUES (?, ?, ?, ?)`,
+		id, eventType, businessNo, tx.now)
 	if err != nil {
 		return false, fmt.Errorf("record notification: %w", err)
 	}

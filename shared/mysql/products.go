@@ -33,6 +33,11 @@ func (s Products) Version(ctx context.Context, code string, version int) (Produc
 	return s.scan(s.DB.QueryRowContext(ctx, `SELECT version, definition FROM products WHERE code = ? AND version = ?`, code, version))
 }
 
+// ProductVersion is Products.Version read in tx.
+func (tx *Tx) ProductVersion(ctx context.Context, code string, version int) (ProductVersion, error) {
+	return Products{}.scan(tx.queryRow(ctx, `SELECT version, definition FROM products WHERE code = ? AND version = ?`, code, version))
+}
+
 func (s Products) scan(row *sql.Row) (ProductVersion, error) {
 	var pv ProductVersion
 	var def string
@@ -62,15 +67,15 @@ func (s Products) Publish(ctx context.Context, p lending.Product, capBP money.BP
 		return 0, err
 	}
 	var version int
-	err = InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM products WHERE code = ? FOR UPDATE`, p.Code).Scan(&version); err != nil {
+	err = InTx(ctx, s.DB, now, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM products WHERE code = ? FOR UPDATE`, p.Code).Scan(&version); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE products SET status = 'retired' WHERE code = ? AND status = 'active'`, p.Code); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE products SET status = 'retired' WHERE code = ? AND status = 'active'`, p.Code); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO products (code, version, status, definition, created_at) VALUES (?, ?, 'active', ?, ?)`,
-			p.Code, version, string(def), now)
+		_, err := tx.exec(ctx, `INSERT INTO products (code, version, status, definition, created_at) VALUES (?, ?, 'active', ?, ?)`,
+			p.Code, version, string(def), tx.now)
 		return err
 	})
 	return version, err

@@ -62,14 +62,14 @@ func (s Quotes) Get(ctx context.Context, id string, userID int64) (StoredQuote, 
 	return q, json.Unmarshal([]byte(sched), &q.Result)
 }
 
-// UseQuoteTx locks the borrower's quote and marks it used. Errors:
+// UseQuote locks the borrower's quote and marks it used. Errors:
 // not_found (unknown or another user's), failed_precondition (expired),
 // conflict (already turned into a loan).
-func UseQuoteTx(ctx context.Context, tx *sql.Tx, id string, userID int64, now time.Time) (StoredQuote, error) {
+func (tx *Tx) UseQuote(ctx context.Context, id string, userID int64) (StoredQuote, error) {
 	q := StoredQuote{ID: id, UserID: userID}
 	var sched string
 	var used sql.NullTime
-	err := tx.QueryRowContext(ctx, `SELECT product_version, schedule, created_at, expires_at, used_at FROM quotes
+	err := tx.queryRow(ctx, `SELECT product_version, schedule, created_at, expires_at, used_at FROM quotes
 		WHERE quote_id = ? AND user_id = ? FOR UPDATE`, id, userID).Scan(&q.ProductVersion, &sched, &q.CreatedAt, &q.ExpiresAt, &used)
 	if errors.Is(err, sql.ErrNoRows) {
 		return q, apierr.New(apierr.NotFound, "quote not found")
@@ -80,10 +80,10 @@ func UseQuoteTx(ctx context.Context, tx *sql.Tx, id string, userID int64, now ti
 	switch {
 	case used.Valid:
 		return q, &apierr.Error{Code: apierr.Conflict, Reason: "quote_used", Message: "this quote has already been used"}
-	case !now.Before(q.ExpiresAt):
+	case !tx.now.Before(q.ExpiresAt):
 		return q, &apierr.Error{Code: apierr.FailedPrecondition, Reason: "quote_expired", Message: "the quote has expired, ask for a new one"}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE quotes SET used_at = ? WHERE quote_id = ?`, now, id); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE quotes SET used_at = ? WHERE quote_id = ?`, tx.now, id); err != nil {
 		return q, err
 	}
 	return q, json.Unmarshal([]byte(sched), &q.Result)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
@@ -28,10 +29,15 @@ const (
 	RefundCreated = "CREATED"
 )
 
+// refundFinal lists the refund states that can no longer change;
+// refundFinalSQL is the same list in the conditional updates.
+var (
+	refundFinal    = []string{"SUCCESS", "CLOSED", "ABNORMAL"}
+	refundFinalSQL = sqlList(refundFinal)
+)
+
 // RefundFinal reports whether a refund state can no longer change.
-func RefundFinal(state string) bool {
-	return state == "SUCCESS" || state == "CLOSED" || state == "ABNORMAL"
-}
+func RefundFinal(state string) bool { return slices.Contains(refundFinal, state) }
 
 // Repayment is one JSAPI order paying a loan.
 type Repayment struct {
@@ -53,12 +59,13 @@ func RepaymentTradeNo(loanID, repaymentID int64) string {
 	return fmt.Sprintf("R%06dT%06d", loanID, repaymentID)
 }
 
-// InsertRepaymentTx stores r as CREATED and gives it its out_trade_no
+// InsertRepayment stores r as CREATED and gives it its out_trade_no
 // (derived from the row id, so it exists before WeChat Pay is called).
-func InsertRepaymentTx(ctx context.Context, tx *sql.Tx, r Repayment, now time.Time) (Repayment, error) {
+func (tx *Tx) InsertRepayment(ctx context.Context, r Repayment) (Repayment, error) {
+	now := tx.now
 	tmp := make([]byte, 15)
 	_, _ = rand.Read(tmp)
-	res, err := tx.ExecContext(ctx, `INSERT INTO repayments (loan_id, user_id, out_trade_no, kind, amount_fen, state, created_at, updated_at)
+	res, err := tx.exec(ctx, `INSERT INTO repayments (loan_id, user_id, out_trade_no, kind, amount_fen, state, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, r.LoanID, r.UserID, "P"+hex.EncodeToString(tmp), r.Kind, r.AmountFen, RepaymentCreated, now, now)
 	if err != nil {
 		return r, fmt.Errorf("insert repayment: %w", err)
@@ -67,7 +74,7 @@ func InsertRepaymentTx(ctx context.Context, tx *sql.Tx, r Repayment, now time.Ti
 		return r, err
 	}
 	r.OutTradeNo, r.State, r.CreatedAt, r.UpdatedAt = RepaymentTradeNo(r.LoanID, r.ID), RepaymentCreated, now, now
-	if _, err := tx.ExecContext(ctx, `UPDATE repayments SET out_trade_no = ? WHERE id = ?`, r.OutTradeNo, r.ID); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE repayments SET out_trade_no = ? WHERE id = ?`, r.OutTradeNo, r.ID); err != nil {
 		return r, fmt.Errorf("number repayment: %w", err)
 	}
 	return r, nil
@@ -97,20 +104,20 @@ func (s Repayments) ByTradeNo(ctx context.Context, outTradeNo string) (Repayment
 	return scanRepayment(s.DB.QueryRowContext(ctx, `SELECT `+repaymentColumns+` FROM repayments WHERE out_trade_no = ?`, outTradeNo))
 }
 
-// RepaymentForUpdateTx locks one repayment; not_found if unknown.
-func RepaymentForUpdateTx(ctx context.Context, tx *sql.Tx, outTradeNo string) (Repayment, error) {
-	return scanRepayment(tx.QueryRowContext(ctx, `SELECT `+repaymentColumns+` FROM repayments WHERE out_trade_no = ? FOR UPDATE`, outTradeNo))
+// LockRepayment locks one repayment; not_found if unknown.
+func (tx *Tx) LockRepayment(ctx context.Context, outTradeNo string) (Repayment, error) {
+	return scanRepayment(tx.queryRow(ctx, `SELECT `+repaymentColumns+` FROM repayments WHERE out_trade_no = ? FOR UPDATE`, outTradeNo))
 }
 
-// MarkRepaymentPaidTx moves a repayment to PAID with its transaction id and
+// MarkRepaymentPaid moves a repayment to PAID with its transaction id and
 // allocation, unless it is PAID already; it reports whether it wrote.
-func MarkRepaymentPaidTx(ctx context.Context, tx *sql.Tx, outTradeNo, transactionID string, allocation any, now time.Time) (bool, error) {
+func (tx *Tx) MarkRepaymentPaid(ctx context.Context, outTradeNo, transactionID string, allocation any) (bool, error) {
 	b, err := json.Marshal(allocation)
 	if err != nil {
 		return false, err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE repayments SET state = ?, transaction_id = ?, allocation = ?, paid_at = ?, updated_at = ?
-		WHERE out_trade_no = ? AND state <> ?`, RepaymentPaid, transactionID, string(b), now, now, outTradeNo, RepaymentPaid)
+	res, err := tx.exec(ctx, `UPDATE repayments SET state = ?, transaction_id = ?, allocation = ?, paid_at = ?, updated_at = ?
+		WHERE out_trade_no = ? AND state <> ?`, RepaymentPaid, transactionID, string(b), tx.now, tx.now, outTradeNo, RepaymentPaid)
 	if err != nil {
 		return false, fmt.Errorf("mark repayment %s paid: %w", outTradeNo, err)
 	}
@@ -125,15 +132,18 @@ type Servicing struct {
 	Stored  bool
 }
 
-// ServicingTx reads a loan's servicing row, locked when lock is set; a loan
-// without one starts from its signed schedule with nothing paid.
-func ServicingTx(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}, loanID int64, schedule lending.Schedule, lock bool) (Servicing, error) {
-	query := `SELECT state, version FROM loan_servicing WHERE loan_id = ?`
-	if lock {
-		query += ` FOR UPDATE`
-	}
+// Servicing reads a loan's servicing state; a loan without one starts
+// from its signed schedule with nothing paid.
+func (s Loans) Servicing(ctx context.Context, loanID int64, schedule lending.Schedule) (Servicing, error) {
+	return servicing(ctx, s.DB, `SELECT state, version FROM loan_servicing WHERE loan_id = ?`, loanID, schedule)
+}
+
+// Servicing is Loans.Servicing in tx, the row locked for update.
+func (tx *Tx) Servicing(ctx context.Context, loanID int64, schedule lending.Schedule) (Servicing, error) {
+	return servicing(ctx, tx.tx, `SELECT state, version FROM loan_servicing WHERE loan_id = ? FOR UPDATE`, loanID, schedule)
+}
+
+func servicing(ctx context.Context, q querier, query string, loanID int64, schedule lending.Schedule) (Servicing, error) {
 	var raw string
 	var s Servicing
 	err := q.QueryRowContext(ctx, query, loanID).Scan(&raw, &s.Version)
@@ -150,22 +160,23 @@ func ServicingTx(ctx context.Context, q interface {
 	return s, nil
 }
 
-// SaveServicingTx writes next as the state following prev: an insert when
+// SaveServicing writes next as the state following prev: an insert when
 // prev was not stored, else a conditional update on prev's version. A lost
 // race is conflict; nothing is written.
-func SaveServicingTx(ctx context.Context, tx *sql.Tx, loanID int64, prev Servicing, next lending.LoanState, now time.Time) error {
+func (tx *Tx) SaveServicing(ctx context.Context, loanID int64, prev Servicing, next lending.LoanState) error {
+	now := tx.now
 	b, err := json.Marshal(next)
 	if err != nil {
 		return err
 	}
 	if !prev.Stored {
-		_, err := tx.ExecContext(ctx, `INSERT INTO loan_servicing (loan_id, state, version, updated_at) VALUES (?, ?, 1, ?)`, loanID, string(b), now)
+		_, err := tx.exec(ctx, `INSERT INTO loan_servicing (loan_id, state, version, updated_at) VALUES (?, ?, 1, ?)`, loanID, string(b), now)
 		if IsDuplicate(err) {
 			return apierr.New(apierr.Conflict, "servicing changed concurrently")
 		}
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE loan_servicing SET state = ?, version = version + 1, updated_at = ? WHERE loan_id = ? AND version = ?`,
+	res, err := tx.exec(ctx, `UPDATE loan_servicing SET state = ?, version = version + 1, updated_at = ? WHERE loan_id = ? AND version = ?`,
 		string(b), now, loanID, prev.Version)
 	if err != nil {
 		return fmt.Errorf("servicing of loan %d: %w", loanID, err)
@@ -189,11 +200,11 @@ type Refund struct {
 // RefundNo is the out_refund_no of a repayment's overpayment refund.
 func RefundNo(outTradeNo string) string { return "F" + outTradeNo }
 
-// InsertRefundTx stores a refund as CREATED; a number stored before is a
+// InsertRefund stores a refund as CREATED; a number stored before is a
 // conflict.
-func InsertRefundTx(ctx context.Context, tx *sql.Tx, r Refund, now time.Time) (Refund, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO refunds (out_refund_no, repayment_id, amount_fen, state, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, r.OutRefundNo, r.RepaymentID, r.AmountFen, RefundCreated, now, now)
+func (tx *Tx) InsertRefund(ctx context.Context, r Refund) (Refund, error) {
+	res, err := tx.exec(ctx, `INSERT INTO refunds (out_refund_no, repayment_id, amount_fen, state, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, r.OutRefundNo, r.RepaymentID, r.AmountFen, RefundCreated, tx.now, tx.now)
 	if IsDuplicate(err) {
 		return r, apierr.New(apierr.Conflict, "refund already stored")
 	}
@@ -228,7 +239,7 @@ func (s Refunds) ByNo(ctx context.Context, outRefundNo string) (Refund, error) {
 // at most limit (one sweep's batch).
 func (s Refunds) Open(ctx context.Context, before time.Time, limit int) ([]Refund, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+refundColumns+` FROM refunds
-		WHERE state NOT IN ('SUCCESS', 'CLOSED', 'ABNORMAL') AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, before, limit)
+		WHERE state NOT IN `+refundFinalSQL+` AND updated_at <= ? ORDER BY updated_at, id LIMIT ?`, before, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -244,16 +255,16 @@ func (s Refunds) Open(ctx context.Context, before time.Time, limit int) ([]Refun
 	return out, rows.Err()
 }
 
-// RefundForUpdateTx locks one refund; not_found if unknown.
-func RefundForUpdateTx(ctx context.Context, tx *sql.Tx, outRefundNo string) (Refund, error) {
-	return scanRefund(tx.QueryRowContext(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = ? FOR UPDATE`, outRefundNo))
+// LockRefund locks one refund; not_found if unknown.
+func (tx *Tx) LockRefund(ctx context.Context, outRefundNo string) (Refund, error) {
+	return scanRefund(tx.queryRow(ctx, `SELECT `+refundColumns+` FROM refunds WHERE out_refund_no = ? FOR UPDATE`, outRefundNo))
 }
 
-// UpdateRefundTx writes a refund's state and WeChat Pay id unless it is
+// UpdateRefund writes a refund's state and WeChat Pay id unless it is
 // final already (monotonic); it reports whether it wrote.
-func UpdateRefundTx(ctx context.Context, tx *sql.Tx, outRefundNo, state, refundID string, now time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE refunds SET state = ?, refund_id = IF(? = '', refund_id, ?), updated_at = ?
-		WHERE out_refund_no = ? AND state NOT IN ('SUCCESS', 'CLOSED', 'ABNORMAL')`, state, refundID, refundID, now, outRefundNo)
+func (tx *Tx) UpdateRefund(ctx context.Context, outRefundNo, state, refundID string) (bool, error) {
+	res, err := tx.exec(ctx, `UPDATE refunds SET state = ?, refund_id = IF(? = '', refund_id, ?), updated_at = ?
+		WHERE out_refund_no = ? AND state NOT IN `+refundFinalSQL, state, refundID, refundID, tx.now, outRefundNo)
 	if err != nil {
 		return false, fmt.Errorf("update refund %s: %w", outRefundNo, err)
 	}

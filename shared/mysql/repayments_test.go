@@ -2,7 +2,6 @@ package mysql_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 	"time"
 
@@ -15,10 +14,10 @@ import (
 func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 	db := mysqltest.New(t)
 	ctx, now := context.Background(), time.Now().UTC().Truncate(time.Microsecond)
-	in := func(fn func(tx *sql.Tx) error) error { return mysql.InTx(ctx, db.DB, fn) }
+	in := func(fn func(tx *mysql.Tx) error) error { return mysql.InTx(ctx, db.DB, now, fn) }
 	var rp mysql.Repayment
-	if err := in(func(tx *sql.Tx) (err error) {
-		rp, err = mysql.InsertRepaymentTx(ctx, tx, mysql.Repayment{LoanID: 7, UserID: 3, Kind: "due", AmountFen: 500}, now)
+	if err := in(func(tx *mysql.Tx) (err error) {
+		rp, err = tx.InsertRepayment(ctx, mysql.Repayment{LoanID: 7, UserID: 3, Kind: "due", AmountFen: 500})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -28,8 +27,8 @@ func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 	}
 	mark := func() bool {
 		var wrote bool
-		if err := in(func(tx *sql.Tx) (err error) {
-			wrote, err = mysql.MarkRepaymentPaidTx(ctx, tx, rp.OutTradeNo, "4200", map[string]int{"a": 1}, now)
+		if err := in(func(tx *mysql.Tx) (err error) {
+			wrote, err = tx.MarkRepaymentPaid(ctx, rp.OutTradeNo, "4200", map[string]int{"a": 1})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -44,12 +43,12 @@ func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 	}
 
 	sched := lending.Schedule{AmountFen: 100}
-	sv, err := mysql.ServicingTx(ctx, db.DB, 7, sched, false)
+	sv, err := mysql.Loans{DB: db.DB}.Servicing(ctx, 7, sched)
 	if err != nil || sv.Stored || sv.State.Schedule.AmountFen != 100 {
 		t.Fatalf("%+v %v", sv, err)
 	}
 	save := func(prev mysql.Servicing) error {
-		return in(func(tx *sql.Tx) error { return mysql.SaveServicingTx(ctx, tx, 7, prev, sv.State, now) })
+		return in(func(tx *mysql.Tx) error { return tx.SaveServicing(ctx, 7, prev, sv.State) })
 	}
 	if err := save(sv); err != nil {
 		t.Fatal(err)
@@ -57,7 +56,7 @@ func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 	if err := save(sv); apierr.CodeOf(err) != apierr.Conflict {
 		t.Fatalf("second insert: %v", err)
 	}
-	sv2, _ := mysql.ServicingTx(ctx, db.DB, 7, sched, false)
+	sv2, _ := mysql.Loans{DB: db.DB}.Servicing(ctx, 7, sched)
 	if err := save(sv2); err != nil {
 		t.Fatal(err)
 	}
@@ -66,8 +65,8 @@ func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 	}
 
 	no := mysql.RefundNo(rp.OutTradeNo)
-	if err := in(func(tx *sql.Tx) error {
-		_, err := mysql.InsertRefundTx(ctx, tx, mysql.Refund{OutRefundNo: no, RepaymentID: rp.ID, AmountFen: 9}, now)
+	if err := in(func(tx *mysql.Tx) error {
+		_, err := tx.InsertRefund(ctx, mysql.Refund{OutRefundNo: no, RepaymentID: rp.ID, AmountFen: 9})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -77,8 +76,8 @@ func TestRepaymentsServicingAndRefundsChangeOnce(t *testing.T) {
 		wrote bool
 	}{{"PROCESSING", true}, {"SUCCESS", true}, {"CLOSED", false}, {"PROCESSING", false}} {
 		var wrote bool
-		if err := in(func(tx *sql.Tx) (err error) {
-			wrote, err = mysql.UpdateRefundTx(ctx, tx, no, c.state, "50x", now)
+		if err := in(func(tx *mysql.Tx) (err error) {
+			wrote, err = tx.UpdateRefund(ctx, no, c.state, "50x")
 			return err
 		}); err != nil || wrote != c.wrote {
 			t.Fatalf("%s: wrote %v %v", c.state, wrote, err)

@@ -50,11 +50,11 @@ func (s RiskEvents) Blacklisted(ctx context.Context, idIndex, deviceHash []byte)
 	return n > 0, err
 }
 
-// DrawAllowedTx is the fast re-check at draw time: the account is active and
+// DrawAllowed is the fast re-check at draw time: the account is active and
 // the person (by ID-number blind index) is not on the internal blacklist.
-func DrawAllowedTx(ctx context.Context, tx *sql.Tx, userID int64) (bool, error) {
+func (tx *Tx) DrawAllowed(ctx context.Context, userID int64) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT
+	err := tx.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM users WHERE id = ? AND status <> 'active') +
 		(SELECT COUNT(*) FROM blacklist b JOIN identities i ON b.kind = 'id_number' AND b.value_hash = i.id_number_bidx WHERE i.user_id = ?)`,
 		userID, userID).Scan(&n)

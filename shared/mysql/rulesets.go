@@ -63,11 +63,11 @@ func (s RuleSets) SaveDraft(ctx context.Context, rs risk.RuleSet, now time.Time)
 
 // Activate makes version v of strategy the active one.
 func (s RuleSets) Activate(ctx context.Context, strategy string, v int, now time.Time) error {
-	return InTx(ctx, s.DB, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE rule_sets SET status = 'retired' WHERE strategy = ? AND status = 'active'`, strategy); err != nil {
+	return InTx(ctx, s.DB, now, func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'retired' WHERE strategy = ? AND status = 'active'`, strategy); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE rule_sets SET status = 'active', activated_at = ? WHERE strategy = ? AND version = ? AND status = 'draft'`, now, strategy, v)
+		res, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'active', activated_at = ? WHERE strategy = ? AND version = ? AND status = 'draft'`, tx.now, strategy, v)
 		if err != nil {
 			return err
 		}

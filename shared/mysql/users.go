@@ -101,18 +101,23 @@ func (s Sessions) Revoke(ctx context.Context, id int64, now time.Time) error {
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
+// SessionDeleteChunk is how many sessions one DELETE of DeleteExpired
+// removes (short statements, short locks).
+const SessionDeleteChunk = 500
+
 // DeleteExpired deletes sessions that expired before cutoff, in chunks of
-// 500, stopping after max rows; it returns how many it deleted.
+// SessionDeleteChunk, stopping after max rows; it returns how many it
+// deleted.
 func (s Sessions) DeleteExpired(ctx context.Context, cutoff time.Time, max int) (int64, error) {
 	var total int64
 	for total < int64(max) {
-		res, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? ORDER BY id LIMIT 500`, cutoff)
+		res, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < ? ORDER BY id LIMIT ?`, cutoff, SessionDeleteChunk)
 		if err != nil {
 			return total, fmt.Errorf("delete expired sessions: %w", err)
 		}
 		n, _ := res.RowsAffected()
 		total += n
-		if n < 500 {
+		if n < SessionDeleteChunk {
 			break
 		}
 	}

@@ -3,15 +3,15 @@ package payments
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
-	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/evidence"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
@@ -50,7 +50,7 @@ func billUpdate(no string, b wxpay.TransferBill, _ bool) update {
 // apply records u once: the loan's parts are locked in order, a final
 // part never changes again, and the part that completes the set moves the
 // loan (active, or cancelled when every part failed) in the same
-// transaction.
+// transaction. What is worth a log line is logged once it committed.
 func apply(ctx context.Context, d Deps, u update) error {
 	if u.OutBillNo == "" || u.State == "" {
 		return ErrUnknownBill
@@ -59,78 +59,134 @@ func apply(ctx context.Context, d Deps, u update) error {
 	if err != nil {
 		return ErrUnknownBill
 	}
-	now := d.Clock.Now()
-	return mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		parts, err := mysql.ForLoanTx(ctx, tx, p0.LoanID)
-		if err != nil {
-			return err
-		}
-		i := indexOf(parts, u.OutBillNo)
-		if i < 0 {
-			return ErrUnknownBill
-		}
-		p := &parts[i]
-		switch {
-		case u.AmountFen != 0 && u.AmountFen != p.AmountFen:
-			return ErrAmountMismatch
-		case u.MchID != "" && u.MchID != p.MchID:
-			return ErrWrongMerchant
-		}
-		if u.NotificationID != "" {
-			fresh, err := mysql.RecordNotificationTx(ctx, tx, u.NotificationID, u.EventType, u.OutBillNo, now)
-			if err != nil || !fresh {
-				return err
-			}
-		}
-		if mysql.PartFinal(p.State) {
-			if u.State != p.State && wxpay.TransferFinal(u.State) {
-				d.Log.Error("transfer: conflicting final states; manual review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
-			}
-			return nil
-		}
-		next := *p
-		next.State = u.State
-		if u.TransferBillNo != "" {
-			next.TransferBillNo = u.TransferBillNo
-		}
-		if u.PackageInfo != "" {
-			next.PackageInfo = u.PackageInfo
-		}
-		next.FailReason = truncate(u.FailReason, 64)
-		if next == *p {
-			return nil
-		}
-		if _, err := mysql.UpdatePartTx(ctx, tx, next, now); err != nil {
-			return err
-		}
-		*p = next
-		if !mysql.PartFinal(next.State) {
-			return nil
-		}
-		switch next.State {
-		case wxpay.TransferSuccess:
-			if err := postPartTx(ctx, tx, d, next); err != nil {
-				return err
-			}
-		case wxpay.TransferFail:
-			retry, ok, err := retryAfterFail(ctx, d, parts, next)
-			if err != nil {
-				return err
-			}
-			if ok {
-				if err := mysql.InsertDisbursementPartsTx(ctx, tx, []mysql.DisbursementPart{retry}, now); err != nil {
-					return err
-				}
-				d.Log.Warn("disburse: failed transfer retried under a new number", "from", next.OutBillNo, "to", retry.OutBillNo,
-					"reason", next.FailReason, "mch_id", retry.MchID)
-				parts = slices.Insert(parts, i+1, retry)
-			}
-		}
-		return finishLoanTx(ctx, tx, d, p0.LoanID, mysql.CurrentParts(parts))
+	var out outcome
+	err = mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		var err error
+		out, err = applyTx(ctx, tx, d, p0.LoanID, u)
+		return err
 	})
+	if err == nil {
+		out.log(d.Log, u)
+	}
+	return err
 }
 
-func indexOf(parts []mysql.DisbursementPart, no string) int {
+// outcome is what applying an update did that a person should hear of.
+type outcome struct {
+	conflict   *disbursement.Part // final already, and u says another final state
+	retry      *disbursement.Part // the attempt that follows a failed bill
+	partlyPaid *settled           // the last part ended a disbursement paid in part
+}
+
+func (o outcome) log(l *slog.Logger, u update) {
+	if p := o.conflict; p != nil {
+		l.Error("transfer: conflicting final states; manual review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
+	}
+	if r := o.retry; r != nil {
+		l.Warn("disburse: failed transfer retried under a new number", "from", u.OutBillNo, "to", r.OutBillNo,
+			"reason", truncate(u.FailReason, reasonLen), "mch_id", r.MchID)
+	}
+	if m := o.partlyPaid; m != nil {
+		l.Error("disbursement partly paid; manual review", "loan_id", m.loanID, "succeeded", m.succeeded, "parts", m.parts)
+	}
+}
+
+// applyTx is apply's transaction: find and check the part, record the
+// notification, update the part, then settle it if it became final.
+func applyTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, u update) (outcome, error) {
+	parts, i, err := lockPart(ctx, tx, loanID, u)
+	if err != nil {
+		return outcome{}, err
+	}
+	if u.NotificationID != "" {
+		fresh, err := tx.RecordNotification(ctx, u.NotificationID, u.EventType, u.OutBillNo)
+		if err != nil || !fresh {
+			return outcome{}, err
+		}
+	}
+	p := parts[i]
+	if disbursement.Final(p.State) {
+		if u.State != p.State && wxpay.TransferFinal(u.State) {
+			return outcome{conflict: &p}, nil
+		}
+		return outcome{}, nil
+	}
+	next := updated(p, u)
+	if next == p {
+		return outcome{}, nil
+	}
+	if _, err := tx.UpdatePart(ctx, next); err != nil {
+		return outcome{}, err
+	}
+	parts[i] = next
+	if !disbursement.Final(next.State) {
+		return outcome{}, nil
+	}
+	return settlePart(ctx, tx, d, parts, i)
+}
+
+// lockPart locks the loan's parts and finds u's among them; an update
+// whose amount or merchant is not the part's changes nothing.
+func lockPart(ctx context.Context, tx *mysql.Tx, loanID int64, u update) ([]disbursement.Part, int, error) {
+	parts, err := tx.LockParts(ctx, loanID)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := indexOf(parts, u.OutBillNo)
+	switch {
+	case i < 0:
+		return nil, 0, ErrUnknownBill
+	case u.AmountFen != 0 && u.AmountFen != parts[i].AmountFen:
+		return nil, 0, ErrAmountMismatch
+	case u.MchID != "" && u.MchID != parts[i].MchID:
+		return nil, 0, ErrWrongMerchant
+	}
+	return parts, i, nil
+}
+
+// updated is p as u describes it; what u does not carry stays.
+func updated(p disbursement.Part, u update) disbursement.Part {
+	p.State = u.State
+	if u.TransferBillNo != "" {
+		p.TransferBillNo = u.TransferBillNo
+	}
+	if u.PackageInfo != "" {
+		p.PackageInfo = u.PackageInfo
+	}
+	p.FailReason = truncate(u.FailReason, reasonLen)
+	return p
+}
+
+// settlePart books parts[i], which just became final: SUCCESS is posted;
+// FAIL may be followed by a new attempt (retryAfterFail), stored now; then
+// the loan moves if every part is final.
+func settlePart(ctx context.Context, tx *mysql.Tx, d Deps, parts []disbursement.Part, i int) (outcome, error) {
+	p := parts[i]
+	var out outcome
+	switch p.State {
+	case disbursement.Success:
+		if err := postPartTx(ctx, tx, p); err != nil {
+			return out, err
+		}
+	case disbursement.Fail:
+		retry, ok, err := retryAfterFail(ctx, tx, d, parts, p)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			if err := tx.InsertDisbursementParts(ctx, []disbursement.Part{retry}); err != nil {
+				return out, err
+			}
+			out.retry = &retry
+			parts = slices.Insert(parts, i+1, retry)
+		}
+	}
+	var err error
+	out.partlyPaid, err = finishLoanTx(ctx, tx, p.LoanID, disbursement.Current(parts))
+	return out, err
+}
+
+func indexOf(parts []disbursement.Part, no string) int {
 	for i, p := range parts {
 		if p.OutBillNo == no {
 			return i
@@ -138,6 +194,10 @@ func indexOf(parts []mysql.DisbursementPart, no string) int {
 	}
 	return -1
 }
+
+// reasonLen is the width of the fail_reason, status_reason and
+// merchant_routes.reason columns.
+const reasonLen = 64
 
 func truncate(s string, n int) string {
 	if len(s) > n {
@@ -148,68 +208,76 @@ func truncate(s string, n int) string {
 
 // postPartTx books money sent: Debit the loan's principal receivable,
 // Credit the channel's clearing account.
-func postPartTx(ctx context.Context, tx *sql.Tx, d Deps, p mysql.DisbursementPart) error {
+func postPartTx(ctx context.Context, tx *mysql.Tx, p disbursement.Part) error {
 	t := ledger.Transaction{Key: "disb:" + p.OutBillNo, Kind: "disbursement", Entries: []ledger.Entry{
 		{Account: ledger.LoanAccount(p.LoanID, ledger.Principal), AmountFen: p.AmountFen},
 		{Account: ledger.Clearing(p.MchID), AmountFen: -p.AmountFen},
 	}}
-	_, err := mysql.Ledger{DB: d.DB}.PostTx(ctx, tx, t, d.Clock.Now())
+	_, err := tx.Post(ctx, t)
 	return err
+}
+
+// settled counts a disbursement whose parts are all final.
+type settled struct {
+	loanID           int64
+	succeeded, parts int
+	firstFailReason  string
 }
 
 // finishLoanTx moves a disbursing loan once every part is final: all
 // SUCCESS → active (upfront fee booked, evidence appended); none SUCCESS →
-// cancelled with the credit released; a mix is left for manual review.
-func finishLoanTx(ctx context.Context, tx *sql.Tx, d Deps, loanID int64, parts []mysql.DisbursementPart) error {
-	succeeded, reason := 0, ""
+// cancelled with the credit released; a mix is left for manual review
+// (returned, for the log).
+func finishLoanTx(ctx context.Context, tx *mysql.Tx, loanID int64, parts []disbursement.Part) (*settled, error) {
+	s := settled{loanID: loanID, parts: len(parts)}
 	for _, p := range parts {
-		if !mysql.PartFinal(p.State) {
-			return nil
+		if !disbursement.Final(p.State) {
+			return nil, nil
 		}
-		if p.State == wxpay.TransferSuccess {
-			succeeded++
-		} else if reason == "" {
-			reason = p.FailReason
+		if p.State == disbursement.Success {
+			s.succeeded++
+		} else if s.firstFailReason == "" {
+			s.firstFailReason = p.FailReason
 		}
 	}
-	var status string
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM loans WHERE id = ? FOR UPDATE`, loanID).Scan(&status); err != nil {
-		return fmt.Errorf("loan %d: %w", loanID, err)
-	}
-	if loan.Status(status) != loan.Disbursing {
-		return nil
-	}
-	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, loanID)
+	l, err := tx.LockLoan(ctx, loanID)
 	if err != nil {
-		return err
+		return nil, fmt.Errorf("loan %d: %w", loanID, err)
 	}
-	now := d.Clock.Now()
-	led := mysql.Ledger{DB: d.DB}
-	switch succeeded {
-	case len(parts):
-		t := mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Active, Reason: "disbursed",
-			Also: func(tx *sql.Tx) error { return disbursedTx(ctx, tx, led, l, parts, now) }}
-		if q := l.Quote; q.UpfrontFeeDeducted && q.UpfrontFeeFen > 0 {
-			t.Ledger = &ledger.Transaction{Key: "disbfee:" + strconv.FormatInt(loanID, 10), Kind: "disbursement_fee", Entries: []ledger.Entry{
-				{Account: ledger.LoanAccount(loanID, ledger.Principal), AmountFen: q.UpfrontFeeFen},
-				{Account: ledger.FeeIncome, AmountFen: -q.UpfrontFeeFen},
-			}}
-		}
-		return mysql.TransitionTx(ctx, tx, led, t, now)
+	if l.Status != loan.Disbursing {
+		return nil, nil
+	}
+	switch s.succeeded {
+	case s.parts:
+		return nil, tx.Transition(ctx, disbursedTransition(ctx, l, parts))
 	case 0:
-		return mysql.TransitionTx(ctx, tx, led, mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Cancelled,
-			Reason: truncate("disbursement_failed:"+reason, 64),
-			Also:   func(tx *sql.Tx) error { return mysql.ReleaseCreditTx(ctx, tx, l.UserID, l.Quote.AmountFen, now) }}, now)
+		return nil, tx.Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Disbursing, To: loan.Cancelled,
+			Reason: truncate("disbursement_failed:"+s.firstFailReason, reasonLen),
+			Also:   func(tx *mysql.Tx) error { return tx.ReleaseCredit(ctx, l.UserID, l.Quote.AmountFen) }})
 	default:
-		d.Log.Error("disbursement partly paid; manual review", "loan_id", loanID, "succeeded", succeeded, "parts", len(parts))
-		return nil
+		return &s, nil
 	}
+}
+
+// disbursedTransition is disbursing → active with the upfront fee booked
+// (when the quote deducted one) and the schedule and evidence of
+// disbursedTx.
+func disbursedTransition(ctx context.Context, l loan.Loan, parts []disbursement.Part) mysql.Transition {
+	t := mysql.Transition{LoanID: l.ID, From: loan.Disbursing, To: loan.Active, Reason: "disbursed",
+		Also: func(tx *mysql.Tx) error { return disbursedTx(ctx, tx, l, parts) }}
+	if q := l.Quote; q.UpfrontFeeDeducted && q.UpfrontFeeFen > 0 {
+		t.Ledger = &ledger.Transaction{Key: "disbfee:" + strconv.FormatInt(l.ID, 10), Kind: "disbursement_fee", Entries: []ledger.Entry{
+			{Account: ledger.LoanAccount(l.ID, ledger.Principal), AmountFen: q.UpfrontFeeFen},
+			{Account: ledger.FeeIncome, AmountFen: -q.UpfrontFeeFen},
+		}}
+	}
+	return t
 }
 
 // disbursedTx dates the schedule from the actual disbursement day and
 // appends the disbursement evidence: the hash of the parts as paid.
-func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, parts []mysql.DisbursementPart, now time.Time) error {
-	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(now)); err != nil {
+func disbursedTx(ctx context.Context, tx *mysql.Tx, l loan.Loan, parts []disbursement.Part) error {
+	if err := redateTx(ctx, tx, l, lending.ShanghaiDate(tx.Now())); err != nil {
 		return err
 	}
 	type paid struct {
@@ -229,7 +297,7 @@ func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, 
 		return err
 	}
 	sum := sha256.Sum256(b)
-	_, err = mysql.AppendEvidenceTx(ctx, tx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]), now)
+	_, err = tx.AppendEvidence(ctx, evidence.Disbursement, "loan:"+strconv.FormatInt(l.ID, 10), hex.EncodeToString(sum[:]))
 	return err
 }
 
@@ -237,7 +305,7 @@ func disbursedTx(ctx context.Context, tx *sql.Tx, _ mysql.Ledger, l mysql.Loan, 
 // arrived (same day of month, clamped, never chained). Amounts do not
 // depend on the start date (monthly periods), so they stay exactly as
 // signed; only the dates move.
-func redateTx(ctx context.Context, tx *sql.Tx, l mysql.Loan, start lending.Date) error {
+func redateTx(ctx context.Context, tx *mysql.Tx, l loan.Loan, start lending.Date) error {
 	q := l.Quote
 	if q.StartDate == start {
 		return nil
@@ -247,10 +315,5 @@ func redateTx(ctx context.Context, tx *sql.Tx, l mysql.Loan, start lending.Date)
 	for i := range q.Installments {
 		q.Installments[i].DueDate = start.AddMonthsClamped(q.Installments[i].Seq)
 	}
-	b, err := json.Marshal(q)
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `UPDATE loans SET schedule = ? WHERE id = ?`, string(b), l.ID)
-	return err
+	return tx.SetSchedule(ctx, l.ID, q)
 }

@@ -2,13 +2,13 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -86,7 +86,7 @@ func Disburse(ctx context.Context, d Deps, loanID int64) error {
 // startDisbursement checks the loan and, if this caller wins the
 // signed→disbursing update, stores its parts (CREATING). No parts means
 // nothing to do (another caller won, or the loan is not disbursable).
-func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysql.DisbursementPart, error) {
+func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []disbursement.Part, error) {
 	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, loanID)
 	if apierr.CodeOf(err) == apierr.NotFound {
 		d.Log.Error("disburse: no such loan", "loan_id", loanID)
@@ -120,16 +120,13 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 		d.Log.Error("disburse: too many parts", "loan_id", loanID, "parts", len(amounts))
 		return 0, nil, nil
 	}
-	parts := make([]mysql.DisbursementPart, len(amounts))
+	parts := make([]disbursement.Part, len(amounts))
 	for i, a := range amounts {
-		parts[i] = mysql.DisbursementPart{LoanID: loanID, PartNo: i + 1, AttemptNo: 1, OutBillNo: OutBillNo(loanID, i+1, 1), MchID: mch,
-			AmountFen: a, State: mysql.PartCreating}
+		parts[i] = disbursement.Part{LoanID: loanID, PartNo: i + 1, AttemptNo: 1, OutBillNo: OutBillNo(loanID, i+1, 1), MchID: mch,
+			AmountFen: a, State: disbursement.Creating}
 	}
-	now := d.Clock.Now()
-	err = mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		return mysql.TransitionTx(ctx, tx, mysql.Ledger{DB: d.DB}, mysql.Transition{LoanID: loanID, From: loan.Signed, To: loan.Disbursing,
-			Reason: "disbursement_started", Also: func(tx *sql.Tx) error { return mysql.InsertDisbursementPartsTx(ctx, tx, parts, now) }}, now)
-	})
+	err = mysql.Loans{DB: d.DB}.Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Signed, To: loan.Disbursing,
+		Reason: "disbursement_started", Also: func(tx *mysql.Tx) error { return tx.InsertDisbursementParts(ctx, parts) }}, d.Clock.Now())
 	if c := apierr.CodeOf(err); c == apierr.FailedPrecondition || c == apierr.Conflict {
 		return 0, nil, nil
 	}
@@ -141,7 +138,7 @@ func startDisbursement(ctx context.Context, d Deps, loanID int64) (int64, []mysq
 
 // sendPart claims a stored part and sends it; a part someone else
 // claimed meanwhile, or held until later, is left alone.
-func sendPart(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPart) error {
+func sendPart(ctx context.Context, d Deps, userID int64, p disbursement.Part) error {
 	ok, err := claim(ctx, d, &p)
 	if !ok {
 		return err
@@ -151,9 +148,9 @@ func sendPart(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPar
 
 // claim takes the one call to WeChat Pay a part may have in flight
 // (mysql.ClaimAttempt); p.Attempts counts it on success.
-func claim(ctx context.Context, d Deps, p *mysql.DisbursementPart) (bool, error) {
+func claim(ctx context.Context, d Deps, p *disbursement.Part) (bool, error) {
 	now := d.Clock.Now()
-	if p.NotBefore.Valid && now.Before(p.NotBefore.Time) {
+	if p.Held(now) {
 		return false, nil
 	}
 	ok, err := d.store().ClaimAttempt(ctx, p.OutBillNo, p.Attempts, now)
@@ -166,7 +163,7 @@ func claim(ctx context.Context, d Deps, p *mysql.DisbursementPart) (bool, error)
 // createClaimed calls CreateTransfer for a claimed part (same number and
 // parameters on every attempt) and applies the answer. A merchant account
 // refusing for lack of balance or limits hands the part to the next route.
-func createClaimed(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPart) error {
+func createClaimed(ctx context.Context, d Deps, userID int64, p disbursement.Part) error {
 	c, err := d.route(p)
 	if err != nil {
 		return err
@@ -195,9 +192,9 @@ var ErrNoRoute = errors.New("payments: merchant account not configured")
 
 // markUnknown leaves an open part for the sweeper, held until hold when
 // that is set. The same number is queried or resent later, never replaced.
-func markUnknown(ctx context.Context, d Deps, p mysql.DisbursementPart, hold time.Time) {
-	if p.State == mysql.PartCreating {
-		_ = apply(ctx, d, update{OutBillNo: p.OutBillNo, State: mysql.PartUnknown})
+func markUnknown(ctx context.Context, d Deps, p disbursement.Part, hold time.Time) {
+	if p.State == disbursement.Creating {
+		_ = apply(ctx, d, update{OutBillNo: p.OutBillNo, State: disbursement.Unknown})
 	}
 	if !hold.IsZero() {
 		if err := d.store().Hold(ctx, p.OutBillNo, hold); err != nil {
@@ -209,7 +206,7 @@ func markUnknown(ctx context.Context, d Deps, p mysql.DisbursementPart, hold tim
 // settleRefusedCreate handles a create WeChat Pay refused: the bill may
 // still exist (the number reused with other parameters), so only a query
 // answering NotFound lets the part end as FAIL.
-func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p mysql.DisbursementPart, refused *wxpay.Error) error {
+func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p disbursement.Part, refused *wxpay.Error) error {
 	bill, err := c.QueryTransfer(ctx, p.OutBillNo)
 	switch {
 	case err == nil:
@@ -222,14 +219,18 @@ func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p mysql.D
 	}
 }
 
-func transferRequest(ctx context.Context, d Deps, userID int64, p mysql.DisbursementPart) (wxpay.TransferRequest, error) {
+// realNameFromFen is the transfer amount (2000.00 CNY) from which WeChat
+// Pay checks the receiver's real name, so the request carries it.
+const realNameFromFen money.Fen = 200_000
+
+func transferRequest(ctx context.Context, d Deps, userID int64, p disbursement.Part) (wxpay.TransferRequest, error) {
 	u, err := mysql.Users{DB: d.DB}.ByID(ctx, userID)
 	if err != nil {
 		return wxpay.TransferRequest{}, fmt.Errorf("borrower %d: %w", userID, err)
 	}
 	req := wxpay.TransferRequest{OutBillNo: p.OutBillNo, OpenID: u.OpenID, AmountFen: p.AmountFen, Remark: d.Remark,
 		SceneID: d.SceneID, SceneReportInfos: d.SceneReports, UserRecvPerception: ""}
-	if d.NameOf != nil && p.AmountFen >= 200_000 {
+	if d.NameOf != nil && p.AmountFen >= realNameFromFen {
 		if req.UserName, err = d.NameOf(ctx, userID); err != nil {
 			return req, fmt.Errorf("borrower %d name: %w", userID, err)
 		}

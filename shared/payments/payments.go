@@ -16,14 +16,13 @@ package payments
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"errors"
 	"log/slog"
-	"os"
-	"strconv"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/clock"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
@@ -32,17 +31,11 @@ import (
 
 // DefaultPartLimitFen is the largest single transfer (20000.00 CNY); a
 // larger disbursement is split into parts.
-const DefaultPartLimitFen money.Fen = 2_000_000
+const DefaultPartLimitFen = disbursement.MaxPartFen
 
-// DefaultSceneID is the transfer scene used when none is configured.
-// UNCONFIRMED: no loan-payout scene is documented; confirm with WeChat Pay.
-const DefaultSceneID = "1000"
-
-// Env variables read by FromApp.
-const (
-	EnvPartLimitFen = "DISBURSE_PART_LIMIT_FEN"
-	EnvSceneID      = "WXPAY_TRANSFER_SCENE_ID"
-)
+// DefaultSceneID is the transfer scene used when none is configured
+// (app.DefaultTransferSceneID, unconfirmed with WeChat Pay).
+const DefaultSceneID = app.DefaultTransferSceneID
 
 // Deps is what the payment steps use.
 type Deps struct {
@@ -72,45 +65,31 @@ type Deps struct {
 // of balance or limits is passed over by new disbursements.
 const DefaultRouteRest = 10 * time.Minute
 
-// FromApp builds Deps from the App and the WXPAY_* environment
-// (wxpay.ConfigFromEnv). Build it once per cold start.
-func FromApp(a *app.App) (Deps, error) {
-	cfgs, err := wxpay.ConfigsFromEnv(os.Getenv)
-	if err != nil {
-		return Deps{}, err
+// FromApp builds Deps from the App and the payments settings
+// (app.LoadPayments), with one WeChat Pay client per merchant account.
+// Build it once per cold start.
+func FromApp(a *app.App, cfg app.PaymentsConfig) (Deps, error) {
+	if len(cfg.Merchants) == 0 {
+		return Deps{}, errors.New("no WeChat Pay merchant account is configured")
 	}
-	routes := make([]*wxpay.Client, len(cfgs))
-	for i, cfg := range cfgs {
-		if routes[i], err = wxpay.New(context.Background(), cfg); err != nil {
+	routes := make([]*wxpay.Client, len(cfg.Merchants))
+	for i, mc := range cfg.Merchants {
+		var err error
+		if routes[i], err = wxpay.New(context.Background(), mc); err != nil {
 			return Deps{}, err
 		}
 	}
-	for _, c := range routes {
-		// The sweeper's wait must outlast a claimed query plus a create,
-		// or two calls with one number could overlap (mysql.ClaimAttempt).
-		if 2*c.Timeout() >= DefaultSweepAge {
-			return Deps{}, fmt.Errorf("WeChat Pay call timeout %s of merchant %s must be under half the sweep age %s", c.Timeout(), c.MchID(), DefaultSweepAge)
-		}
-	}
-	d := Deps{DB: a.DB, Pay: routes[0], Routes: routes, Clock: a.Clock, Log: a.Log, SceneID: os.Getenv(EnvSceneID), NameOf: realName(a)}
-	if s := os.Getenv(EnvPartLimitFen); s != "" {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 10 {
-			return Deps{}, fmt.Errorf("%s must be an integer of at least 10", EnvPartLimitFen)
-		}
-		d.PartLimitFen = money.Fen(n)
-	}
+	d := Deps{DB: a.DB, Pay: routes[0], Routes: routes, Clock: a.Clock, Log: a.Log, PartLimitFen: cfg.PartLimitFen, SceneID: cfg.SceneID,
+		NameOf: realName(a)}
 	return d.withDefaults(), nil
 }
 
-// MustFromApp is FromApp for a main: a bad configuration stops the cold
-// start.
+// MustFromApp is FromApp for a main, reading the payments settings from
+// the environment: a missing or bad one stops the cold start.
 func MustFromApp(a *app.App) Deps {
-	d, err := FromApp(a)
+	d, err := FromApp(a, app.MustLoadPayments(a))
 	if err != nil {
-		a.Log.Error("cold start failed", "stage", "wxpay", "error", err.Error())
-		fmt.Fprintf(os.Stderr, "wxlend: wxpay: %v\n", err)
-		os.Exit(2)
+		app.Fail(a.Log, "wxpay", err)
 	}
 	return d
 }
@@ -128,7 +107,7 @@ func (d Deps) withDefaults() Deps {
 	if d.SceneID == "" {
 		d.SceneID = DefaultSceneID
 	}
-	if d.SceneReports == nil && d.SceneID == "1000" {
+	if d.SceneReports == nil && d.SceneID == DefaultSceneID {
 		d.SceneReports = []wxpay.SceneReportInfo{{InfoType: "活动名称", InfoContent: "借款发放"}, {InfoType: "奖励说明", InfoContent: "借款资金到账"}}
 	}
 	if d.Remark == "" {
@@ -147,7 +126,7 @@ func (d Deps) store() mysql.Disbursements { return mysql.Disbursements{DB: d.DB}
 
 // route is the client of the merchant account that pays p; ErrNoRoute
 // (logged for manual review) when that account is no longer configured.
-func (d Deps) route(p mysql.DisbursementPart) (*wxpay.Client, error) {
+func (d Deps) route(p disbursement.Part) (*wxpay.Client, error) {
 	for _, c := range d.Routes {
 		if c.MchID() == p.MchID {
 			return c, nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
 	mrand "math/rand/v2"
@@ -16,11 +15,12 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/ledger"
-	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 	"github.com/wxlend/wxlend/shared/wxpay"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
@@ -94,38 +94,12 @@ func (r *rig) balance(t *testing.T, a ledger.Account) int64 {
 // amount (as loan-create and contract-sign would).
 func (r *rig) signedLoan(t *testing.T, amount money.Fen) (loanID, userID int64) {
 	t.Helper()
-	ctx, db, now := context.Background(), r.env.App.DB, r.env.Clock.Now()
-	u, _, err := mysql.Users{DB: db}.FindOrCreate(ctx, "openid-"+randHex(8), "", now)
+	db, now := r.env.App.DB, r.env.Clock.Now()
+	u, _, err := mysql.Users{DB: db}.FindOrCreate(context.Background(), "openid-"+randHex(8), "", now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pv, err := mysql.Products{DB: db}.Active(ctx, "standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lending.Quote(pv.Product, lending.QuoteRequest{AmountFen: amount, TermMonths: 6, Method: lending.EqualInstallment,
-		AnnualRateBP: 1800}, lending.ShanghaiDate(now), 2400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := mysql.StoredQuote{ID: randHex(16), UserID: u.ID, ProductVersion: pv.Version, Result: res}
-	err = mysql.InTx(ctx, db, func(tx *sql.Tx) error {
-		if err := mysql.UpsertCreditLineTx(ctx, tx, mysql.CreditLine{UserID: u.ID, LimitFen: amount * 2, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0, now); err != nil {
-			return err
-		}
-		if err := mysql.ReserveCreditTx(ctx, tx, u.ID, amount, now); err != nil {
-			return err
-		}
-		loanID, err = mysql.CreateLoanTx(ctx, tx, u.ID, q, now)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (mysql.Loans{DB: db}).Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Applied, To: loan.Signed, Reason: "signed"}, now); err != nil {
-		t.Fatal(err)
-	}
+	loanID, _ = mysqltest.SignedLoan(t, db, u.ID, amount*2, amount, now)
 	return loanID, u.ID
 }
 
@@ -144,7 +118,7 @@ func (r *rig) status(t *testing.T, loanID int64) loan.Status {
 	return l.Status
 }
 
-func (r *rig) parts(t *testing.T, loanID int64) []mysql.DisbursementPart {
+func (r *rig) parts(t *testing.T, loanID int64) []disbursement.Part {
 	t.Helper()
 	ps, err := r.d.store().ForLoan(context.Background(), loanID)
 	if err != nil {
@@ -410,11 +384,11 @@ func faultRun(t *testing.T, r *rig) int {
 		}
 		rows := r.parts(t, id)
 		for _, p := range rows {
-			if p.State == mysql.PartRerouted {
+			if p.State == disbursement.Rerouted {
 				rerouted++
 			}
 		}
-		cur := mysql.CurrentParts(rows)
+		cur := disbursement.Current(rows)
 		for _, p := range cur {
 			if p.State != wxpay.TransferSuccess {
 				t.Errorf("part %+v", p)
@@ -458,7 +432,7 @@ func TestSweeperFinishesADisbursementKilledAfterCreate(t *testing.T) {
 	if _, err := r.d.Pay.CreateTransfer(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	if p := r.parts(t, loanID)[0]; p.State != mysql.PartCreating {
+	if p := r.parts(t, loanID)[0]; p.State != disbursement.Creating {
 		t.Fatalf("state %s", p.State)
 	}
 	if err := Disburse(ctx, r.d, loanID); err != nil {

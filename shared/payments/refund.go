@@ -2,7 +2,6 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -52,9 +51,8 @@ func applyRefund(ctx context.Context, d Deps, u refundUpdate) error {
 	if u.OutRefundNo == "" || u.Status == "" {
 		return ErrUnknownPayment
 	}
-	now := d.Clock.Now()
-	return mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		rf, err := mysql.RefundForUpdateTx(ctx, tx, u.OutRefundNo)
+	return mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		rf, err := tx.LockRefund(ctx, u.OutRefundNo)
 		if apierr.CodeOf(err) == apierr.NotFound {
 			return ErrUnknownPayment
 		}
@@ -65,7 +63,7 @@ func applyRefund(ctx context.Context, d Deps, u refundUpdate) error {
 			return ErrPaidMismatch
 		}
 		if u.NotificationID != "" {
-			fresh, err := mysql.RecordNotificationTx(ctx, tx, u.NotificationID, u.EventType, u.OutRefundNo, now)
+			fresh, err := tx.RecordNotification(ctx, u.NotificationID, u.EventType, u.OutRefundNo)
 			if err != nil || !fresh {
 				return err
 			}
@@ -79,15 +77,15 @@ func applyRefund(ctx context.Context, d Deps, u refundUpdate) error {
 		if u.Status == rf.State && u.RefundID == "" {
 			return nil
 		}
-		if _, err := mysql.UpdateRefundTx(ctx, tx, rf.OutRefundNo, u.Status, u.RefundID, now); err != nil {
+		if _, err := tx.UpdateRefund(ctx, rf.OutRefundNo, u.Status, u.RefundID); err != nil {
 			return err
 		}
 		switch u.Status {
 		case wxpay.RefundSuccess:
-			_, err := mysql.Ledger{DB: d.DB}.PostTx(ctx, tx, ledger.Transaction{Key: "refund:" + rf.OutRefundNo, Kind: "refund", Entries: []ledger.Entry{
+			_, err := tx.Post(ctx, ledger.Transaction{Key: "refund:" + rf.OutRefundNo, Kind: "refund", Entries: []ledger.Entry{
 				{Account: ledger.RefundsPayable, AmountFen: rf.AmountFen},
 				{Account: ledger.Clearing(d.Pay.MchID()), AmountFen: -rf.AmountFen},
-			}}, now)
+			}})
 			return err
 		case wxpay.RefundClosed, wxpay.RefundAbnormal:
 			d.Log.Error("refund: not paid out; manual review", "out_refund_no", rf.OutRefundNo, "status", u.Status)
@@ -118,10 +116,7 @@ func sendRefund(ctx context.Context, d Deps, rf mysql.Refund) error {
 // looked at and the first failure.
 func SweepRefunds(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
 	d = d.withDefaults()
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
-	open, err := mysql.Refunds{DB: d.DB}.Open(ctx, d.Clock.Now().Add(-age), limit)
+	open, err := mysql.Refunds{DB: d.DB}.Open(ctx, d.Clock.Now().Add(-age), sweepBatch(limit))
 	if err != nil {
 		return 0, fmt.Errorf("sweep refunds: %w", err)
 	}

@@ -2,21 +2,14 @@ package payments
 
 import (
 	"context"
-	"crypto/sha256"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"regexp"
 
-	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/apierr"
-	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
-	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -30,8 +23,6 @@ const (
 // RepayDescription is shown to the payer in WeChat Pay.
 const RepayDescription = "微信信用借还款"
 
-var repayKeyFormat = regexp.MustCompile(`^[A-Za-z0-9_.:-]{8,64}$`)
-
 // modeOf is the allocation a repayment kind asks for.
 func modeOf(kind string) lending.AllocationMode {
 	if kind == KindPayoff {
@@ -40,7 +31,22 @@ func modeOf(kind string) lending.AllocationMode {
 	return lending.AllocateRegular
 }
 
-type repayResponse struct {
+// RepaymentRequest is a borrower's request for a repayment order (api.md
+// POST /v1/loans/{id}/repayments).
+type RepaymentRequest struct {
+	UserID, LoanID int64
+	Kind           string    // KindDue, KindPayoff or KindAmount
+	AmountFen      money.Fen // KindAmount only
+	// Key is the borrower's Idempotency-Key; Hash identifies the request as
+	// received. The same key and hash answer the first repayment; the same
+	// key with another hash is a conflict.
+	Key, Hash string
+}
+
+// RepaymentOrder is a stored repayment and the JSAPI parameters that pay
+// it. Its JSON is repay-create's answer (api.md); without pay_params it is
+// the answer stored under the Idempotency-Key.
+type RepaymentOrder struct {
 	RepaymentID int64            `json:"repayment_id"`
 	OutTradeNo  string           `json:"out_trade_no"`
 	AmountFen   money.Fen        `json:"amount_fen"`
@@ -48,54 +54,28 @@ type repayResponse struct {
 	PayParams   *wxpay.PayParams `json:"pay_params,omitempty"`
 }
 
-// RepayCreate is repay-create (POST /v1/loans/{id}/repayments {kind,
-// amount_fen?} + Idempotency-Key, signed). The borrower's own active or
-// overdue loan only. The amount is fixed now: due = past due + the current
-// installment; payoff = lending.Payoff today; amount = as given (1 fen up
-// to the payoff). One transaction claims the key and stores the repayment
-// with its out_trade_no; then the JSAPI order is made (same number and
-// parameters on every retry) and its pay_params returned. The same key and
-// body answer the same repayment (pay_params signed afresh for the same
-// order). Errors: invalid_argument, not_found, conflict (key reused with
-// another body), failed_precondition (not repaying, nothing due, amount
-// above the payoff), unavailable (WeChat Pay; retry with the same key).
-func RepayCreate(a *app.App, d Deps) http.Handler {
+// CreateRepayment makes the JSAPI order that repays the borrower's own
+// active or overdue loan. The amount is fixed now: due = past due + the
+// current installment; payoff = lending.Payoff today; amount = as given
+// (1 fen up to the payoff). One transaction claims the key and stores the
+// repayment with its out_trade_no; then the order is made (same number
+// and parameters on every retry) and its pay_params signed. The same key
+// and hash answer the same repayment (pay_params signed afresh for the
+// same order). Errors: invalid_argument (kind, amount), not_found,
+// conflict (key reused with another request), failed_precondition (not
+// repaying, nothing due, amount above the payoff, already paid),
+// unavailable (WeChat Pay; retry with the same key).
+func CreateRepayment(ctx context.Context, d Deps, req RepaymentRequest) (RepaymentOrder, error) {
 	d = d.withDefaults()
-	return api.Route("POST /v1/loans/{id}/repayments", api.Borrower(a, api.Func(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := loanIDOf(r)
-		if err != nil {
-			return err
-		}
-		key := r.Header.Get("Idempotency-Key")
-		if !repayKeyFormat.MatchString(key) {
-			return apierr.Invalid("Idempotency-Key", "format", "Idempotency-Key header of 8-64 characters is required")
-		}
-		body, err := scf.ReadBody(r)
-		if err != nil {
-			return err
-		}
-		var in struct {
-			Kind      string    `json:"kind"`
-			AmountFen money.Fen `json:"amount_fen"`
-		}
-		if err := scf.DecodeBytes(body, &in); err != nil {
-			return err
-		}
-		if err := checkRepayRequest(in.Kind, in.AmountFen); err != nil {
-			return err
-		}
-		sum := sha256.Sum256(append([]byte(r.URL.Path+"\n"), body...))
-		ctx, userID := r.Context(), api.SessionFrom(r.Context()).UserID
-		resp, err := storeRepayment(ctx, d, userID, id, key, hex.EncodeToString(sum[:]), in.Kind, in.AmountFen)
-		if err != nil {
-			return err
-		}
-		if resp.PayParams, err = prepay(ctx, d, resp.RepaymentID); err != nil {
-			return err
-		}
-		scf.WriteJSON(w, http.StatusOK, resp)
-		return nil
-	})))
+	if err := checkRepayRequest(req.Kind, req.AmountFen); err != nil {
+		return RepaymentOrder{}, err
+	}
+	order, err := storeRepayment(ctx, d, req)
+	if err != nil {
+		return order, err
+	}
+	order.PayParams, err = prepay(ctx, d, order.RepaymentID)
+	return order, err
 }
 
 func checkRepayRequest(kind string, amount money.Fen) error {
@@ -111,42 +91,46 @@ func checkRepayRequest(kind string, amount money.Fen) error {
 }
 
 // storeRepayment claims the key and stores the repayment, or returns the
-// response stored under the key.
-func storeRepayment(ctx context.Context, d Deps, userID, loanID int64, key, hash, kind string, given money.Fen) (repayResponse, error) {
-	var resp repayResponse
-	now := d.Clock.Now()
-	err := mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
-		prior, err := mysql.ClaimIdempotencyTx(ctx, tx, userID, key, "repay-create", hash, now)
+// order stored under the key.
+func storeRepayment(ctx context.Context, d Deps, req RepaymentRequest) (RepaymentOrder, error) {
+	var order RepaymentOrder
+	err := mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		prior, err := tx.ClaimIdempotency(ctx, req.UserID, req.Key, "repay-create", req.Hash)
 		if err != nil {
 			return err
 		}
 		if prior != nil {
-			return json.Unmarshal(prior.Body, &resp)
+			return json.Unmarshal(prior.Body, &order)
 		}
-		l, err := repayableLoan(ctx, d, loanID, userID)
+		l, err := tx.LockOwnLoan(ctx, req.LoanID, req.UserID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SELECT id FROM loans WHERE id = ? FOR UPDATE`, loanID); err != nil {
+		if err := repayable(l); err != nil {
 			return err
 		}
-		sv, p, err := servicingOf(ctx, tx, d, l, now, false)
+		sv, err := tx.Servicing(ctx, l.ID, l.Quote.Schedule)
 		if err != nil {
 			return err
 		}
-		amount, err := repayAmount(sv.State, p, kind, given)
+		pv, err := tx.ProductVersion(ctx, l.ProductCode, l.ProductVersion)
 		if err != nil {
 			return err
 		}
-		rp, err := mysql.InsertRepaymentTx(ctx, tx, mysql.Repayment{LoanID: loanID, UserID: userID, Kind: kind, AmountFen: amount}, now)
+		sv.State.AsOf = asOf(sv.State.Schedule, tx.Now())
+		amount, err := repayAmount(sv.State, pv.Product, req.Kind, req.AmountFen)
 		if err != nil {
 			return err
 		}
-		resp = repayResponse{RepaymentID: rp.ID, OutTradeNo: rp.OutTradeNo, AmountFen: amount, Kind: kind}
-		b, _ := json.Marshal(resp)
-		return mysql.FinishIdempotencyTx(ctx, tx, userID, key, mysql.StoredResponse{Status: http.StatusOK, Body: b})
+		rp, err := tx.InsertRepayment(ctx, mysql.Repayment{LoanID: l.ID, UserID: req.UserID, Kind: req.Kind, AmountFen: amount})
+		if err != nil {
+			return err
+		}
+		order = RepaymentOrder{RepaymentID: rp.ID, OutTradeNo: rp.OutTradeNo, AmountFen: amount, Kind: req.Kind}
+		b, _ := json.Marshal(order)
+		return tx.FinishIdempotency(ctx, req.UserID, req.Key, mysql.StoredResponse{Status: http.StatusOK, Body: b})
 	})
-	return resp, err
+	return order, err
 }
 
 // repayAmount fixes what a repayment of kind asks the borrower to pay.

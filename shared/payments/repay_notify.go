@@ -3,13 +3,11 @@ package payments
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/evidence"
@@ -82,15 +80,14 @@ func applyPayment(ctx context.Context, d Deps, ev wxpay.TransactionEvent, notifi
 		return nil, err
 	}
 	var out *mysql.Refund
-	now := d.Clock.Now()
-	err = mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+	err = mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
 		out = nil
-		rp, err := mysql.RepaymentForUpdateTx(ctx, tx, ev.OutTradeNo)
+		rp, err := tx.LockRepayment(ctx, ev.OutTradeNo)
 		if err != nil {
 			return err
 		}
 		if notificationID != "" {
-			fresh, err := mysql.RecordNotificationTx(ctx, tx, notificationID, eventType, ev.OutTradeNo, now)
+			fresh, err := tx.RecordNotification(ctx, notificationID, eventType, ev.OutTradeNo)
 			if err != nil || !fresh {
 				return err
 			}
@@ -98,64 +95,65 @@ func applyPayment(ctx context.Context, d Deps, ev wxpay.TransactionEvent, notifi
 		if ev.TradeState != wxpay.TradeSuccess || rp.State == mysql.RepaymentPaid {
 			return nil
 		}
-		out, err = settlePaymentTx(ctx, tx, d, rp, l, pv.Product, ev.TransactionID, now)
+		out, err = settlePaymentTx(ctx, tx, d, rp, l, pv.Product, ev.TransactionID)
 		return err
 	})
 	return out, err
 }
 
 // settlePaymentTx does everything a paid repayment changes, inside tx.
-func settlePaymentTx(ctx context.Context, tx *sql.Tx, d Deps, rp mysql.Repayment, l mysql.Loan, p lending.Product,
-	transactionID string, now time.Time) (*mysql.Refund, error) {
-	if err := tx.QueryRowContext(ctx, `SELECT status FROM loans WHERE id = ? FOR UPDATE`, rp.LoanID).Scan(&l.Status); err != nil {
+func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayment, l loan.Loan, p lending.Product,
+	transactionID string) (*mysql.Refund, error) {
+	locked, err := tx.LockLoan(ctx, rp.LoanID)
+	if err != nil {
 		return nil, fmt.Errorf("loan %d: %w", rp.LoanID, err)
 	}
-	sv, err := mysql.ServicingTx(ctx, tx, l.ID, l.Quote.Schedule, true)
+	l.Status = locked.Status
+	sv, err := tx.Servicing(ctx, l.ID, l.Quote.Schedule)
 	if err != nil {
 		return nil, err
 	}
-	sv.State.AsOf = asOf(sv.State.Schedule, now)
+	sv.State.AsOf = asOf(sv.State.Schedule, tx.Now())
 	alloc := lending.Allocation{AmountFen: rp.AmountFen, RefundFen: rp.AmountFen}
 	repaying := l.Status == loan.Active || l.Status == loan.Overdue
 	if repaying {
 		if alloc, err = lending.Allocate(sv.State, p, rp.AmountFen, modeOf(rp.Kind)); err != nil {
 			return nil, fmt.Errorf("allocate %s: %w", rp.OutTradeNo, err)
 		}
-		if err := saveServicingTx(ctx, tx, l.ID, sv, alloc, now); err != nil {
+		if err := saveServicingTx(ctx, tx, l.ID, sv, alloc); err != nil {
 			return nil, err
 		}
 	} else {
 		d.Log.Error("repay: payment for a loan not being repaid; refunded", "loan_id", l.ID, "status", string(l.Status), "out_trade_no", rp.OutTradeNo)
 	}
-	led := mysql.Ledger{DB: d.DB}
-	if _, err := led.PostTx(ctx, tx, repayTransaction(rp, d.Pay.MchID(), sv.State, alloc), now); err != nil {
+	if _, err := tx.Post(ctx, repayTransaction(rp, d.Pay.MchID(), sv.State, alloc)); err != nil {
 		return nil, err
 	}
 	if release := principalReleased(alloc); release > 0 {
-		if err := mysql.ReleaseCreditTx(ctx, tx, l.UserID, release, now); err != nil {
+		if err := tx.ReleaseCredit(ctx, l.UserID, release); err != nil {
 			return nil, err
 		}
 	}
 	if repaying && alloc.Settled {
-		err := mysql.TransitionTx(ctx, tx, led, mysql.Transition{LoanID: l.ID, From: l.Status, To: loan.Settled, Reason: "repaid",
-			Also: func(tx *sql.Tx) error { return settlementEvidenceTx(ctx, tx, l.ID, rp.OutTradeNo, alloc, now) }}, now)
+		err := tx.Transition(ctx, mysql.Transition{LoanID: l.ID, From: l.Status, To: loan.Settled, Reason: "repaid",
+			Also: func(tx *mysql.Tx) error { return settlementEvidenceTx(ctx, tx, l.ID, rp.OutTradeNo, alloc) }})
 		if err != nil {
 			return nil, err
 		}
 	}
-	if _, err := mysql.MarkRepaymentPaidTx(ctx, tx, rp.OutTradeNo, transactionID, alloc, now); err != nil {
+	if _, err := tx.MarkRepaymentPaid(ctx, rp.OutTradeNo, transactionID, alloc); err != nil {
 		return nil, err
 	}
 	if alloc.RefundFen <= 0 {
 		return nil, nil
 	}
-	rf, err := mysql.InsertRefundTx(ctx, tx, mysql.Refund{OutRefundNo: mysql.RefundNo(rp.OutTradeNo), RepaymentID: rp.ID, AmountFen: alloc.RefundFen}, now)
+	rf, err := tx.InsertRefund(ctx, mysql.Refund{OutRefundNo: mysql.RefundNo(rp.OutTradeNo), RepaymentID: rp.ID, AmountFen: alloc.RefundFen})
 	return &rf, err
 }
 
 // saveServicingTx adds the allocation to what is paid; a payment that
 // reached later principal re-amortizes the later installments.
-func saveServicingTx(ctx context.Context, tx *sql.Tx, loanID int64, sv mysql.Servicing, a lending.Allocation, now time.Time) error {
+func saveServicingTx(ctx context.Context, tx *mysql.Tx, loanID int64, sv mysql.Servicing, a lending.Allocation) error {
 	st := sv.State
 	n := len(st.Schedule.Installments)
 	paid := make([]lending.Components, n)
@@ -176,7 +174,7 @@ func saveServicingTx(ctx context.Context, tx *sql.Tx, loanID int64, sv mysql.Ser
 		}
 		st = next
 	}
-	return mysql.SaveServicingTx(ctx, tx, loanID, sv, st, now)
+	return tx.SaveServicing(ctx, loanID, sv, st)
 }
 
 // principalReleased is the credit a payment gives back: the principal it
@@ -244,7 +242,7 @@ func repayTransaction(rp mysql.Repayment, mchID string, before lending.LoanState
 
 // settlementEvidenceTx appends the settlement evidence: the hash of the
 // payment that settled the loan and its allocation.
-func settlementEvidenceTx(ctx context.Context, tx *sql.Tx, loanID int64, outTradeNo string, a lending.Allocation, now time.Time) error {
+func settlementEvidenceTx(ctx context.Context, tx *mysql.Tx, loanID int64, outTradeNo string, a lending.Allocation) error {
 	b, err := json.Marshal(struct {
 		LoanID     int64              `json:"loan_id"`
 		OutTradeNo string             `json:"out_trade_no"`
@@ -254,6 +252,6 @@ func settlementEvidenceTx(ctx context.Context, tx *sql.Tx, loanID int64, outTrad
 		return err
 	}
 	sum := sha256.Sum256(b)
-	_, err = mysql.AppendEvidenceTx(ctx, tx, evidence.Settlement, "loan:"+strconv.FormatInt(loanID, 10), hex.EncodeToString(sum[:]), now)
+	_, err = tx.AppendEvidence(ctx, evidence.Settlement, "loan:"+strconv.FormatInt(loanID, 10), hex.EncodeToString(sum[:]))
 	return err
 }

@@ -3,8 +3,8 @@ package payments
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
+	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -12,21 +12,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wxlend/wxlend/shared/api"
-	"github.com/wxlend/wxlend/shared/api/apitest"
+	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app/apptest"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 	"github.com/wxlend/wxlend/shared/wxpay"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
-// repayRig serves the borrower endpoints and every WeChat Pay callback
-// against the wxpay fake (disbursements auto-confirmed).
+// repayRig serves every WeChat Pay callback against the wxpay fake
+// (disbursements auto-confirmed); borrowers ask for repayments through
+// CreateRepayment (shared/api serves it over HTTP).
 type repayRig struct {
 	*rig
 	url string
@@ -49,9 +50,6 @@ func newRepayRig(t *testing.T) *repayRig {
 	}
 	a := env.App
 	srv := scftest.Server(t, a.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d Deps) http.Handler { return RepayCreate(a, d) })},
-		scftest.Route{Pattern: "GET /v1/loans/{id}/payoff", Handler: late(func(d Deps) http.Handler { return LoanPayoffQuote(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransaction, Handler: late(TransactionNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathRefund, Handler: late(RefundNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(TransferNotify)},
@@ -68,77 +66,59 @@ func newRepayRig(t *testing.T) *repayRig {
 	return r
 }
 
-func (r *repayRig) borrower(t *testing.T, name string) *apitest.Client {
+// borrower is a signed-up borrower.
+type borrower struct{ UserID int64 }
+
+func (r *repayRig) borrower(t *testing.T, name string) *borrower {
 	t.Helper()
-	c := apitest.New(r.url)
-	c.Now = r.env.Clock.Now
-	if resp, err := c.Login(context.Background(), name+"."+apitest.NewNonce()); err != nil || resp.Status != http.StatusOK {
-		t.Fatalf("login: %v %+v", err, resp)
+	u, _, err := mysql.Users{DB: r.env.App.DB}.FindOrCreate(context.Background(), "openid-"+name+"-"+randHex(4), "", r.env.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
 	}
-	return c
+	return &borrower{UserID: u.ID}
 }
 
 // activeLoan gives userID a credit line and a 6-month loan of amount,
 // signed, disbursed and confirmed (active).
 func (r *repayRig) activeLoan(t *testing.T, userID int64, amount money.Fen) (int64, lending.QuoteResult) {
 	t.Helper()
-	ctx, db, now := context.Background(), r.env.App.DB, r.env.Clock.Now()
-	pv, err := mysql.Products{DB: db}.Active(ctx, "standard")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lending.Quote(pv.Product, lending.QuoteRequest{AmountFen: amount, TermMonths: 6, Method: lending.EqualInstallment,
-		AnnualRateBP: 1800}, lending.ShanghaiDate(now), 2400)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var loanID int64
-	err = mysql.InTx(ctx, db, func(tx *sql.Tx) error {
-		if err := mysql.UpsertCreditLineTx(ctx, tx, mysql.CreditLine{UserID: userID, LimitFen: 10_000_000, AnnualRateBP: 1800, Status: "active",
-			ExpiresAt: now.Add(365 * 24 * time.Hour)}, 0, now); err != nil {
-			return err
-		}
-		if err := mysql.ReserveCreditTx(ctx, tx, userID, amount, now); err != nil {
-			return err
-		}
-		loanID, err = mysql.CreateLoanTx(ctx, tx, userID, mysql.StoredQuote{ID: randHex(16), UserID: userID, ProductVersion: pv.Version, Result: res}, now)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := (mysql.Loans{DB: db}).Transition(ctx, mysql.Transition{LoanID: loanID, From: loan.Applied, To: loan.Signed, Reason: "signed"}, now); err != nil {
-		t.Fatal(err)
-	}
-	if err := Disburse(ctx, r.d, loanID); err != nil {
+	loanID, res := mysqltest.SignedLoan(t, r.env.App.DB, userID, 10_000_000, amount, r.env.Clock.Now())
+	if err := Disburse(context.Background(), r.d, loanID); err != nil {
 		t.Fatal(err)
 	}
 	r.flush(t)
 	if s := r.status(t, loanID); s != loan.Active {
-		l, _ := mysql.Loans{DB: db}.ByID(ctx, loanID)
-		t.Fatalf("loan %d is %s (%s), not active", loanID, s, l.StatusReason)
+		t.Fatalf("loan %d is %s, not active", loanID, s)
 	}
 	return loanID, res
 }
 
-type repayAnswer struct {
-	RepaymentID int64            `json:"repayment_id"`
-	OutTradeNo  string           `json:"out_trade_no"`
-	AmountFen   money.Fen        `json:"amount_fen"`
-	PayParams   *wxpay.PayParams `json:"pay_params"`
-}
-
-func (r *repayRig) repay(t *testing.T, c *apitest.Client, loanID int64, key string, body map[string]any, status int) repayAnswer {
+// repay asks for a repayment of body's kind and amount_fen under key and
+// wants status: 200, or the HTTP status of the refusal's code.
+func (r *repayRig) repay(t *testing.T, c *borrower, loanID int64, key string, body map[string]any, status int) RepaymentOrder {
 	t.Helper()
-	resp, err := c.SendWith(context.Background(), http.MethodPost, "/v1/loans/"+itoa(loanID)+"/repayments", body,
-		map[string]string{"Idempotency-Key": key})
-	if err != nil || resp.Status != status {
-		t.Fatalf("repay %v: %v %d %s", body, err, resp.Status, resp.Body)
+	kind, _ := body["kind"].(string)
+	var amount money.Fen
+	switch a := body["amount_fen"].(type) {
+	case int:
+		amount = money.Fen(a)
+	case money.Fen:
+		amount = a
 	}
-	var out repayAnswer
-	_ = resp.Decode(&out)
-	if status == http.StatusOK && (out.PayParams == nil || out.PayParams.Package == "" || out.PayParams.PaySign == "" || out.OutTradeNo == "") {
-		t.Fatalf("no pay_params: %s", resp.Body)
+	out, err := CreateRepayment(context.Background(), r.d, RepaymentRequest{UserID: c.UserID, LoanID: loanID, Kind: kind, AmountFen: amount,
+		Key: key, Hash: fmt.Sprint(loanID, body)})
+	if got := http.StatusOK; err != nil {
+		got = apierr.CodeOf(err).Status()
+		if got != status {
+			t.Fatalf("repay %v: %v (%d), want %d", body, err, got, status)
+		}
+		return out
+	}
+	if status != http.StatusOK {
+		t.Fatalf("repay %v: %+v, want %d", body, out, status)
+	}
+	if out.PayParams == nil || out.PayParams.Package == "" || out.PayParams.PaySign == "" || out.OutTradeNo == "" {
+		t.Fatalf("no pay_params: %+v", out)
 	}
 	return out
 }
@@ -164,7 +144,7 @@ func (r *repayRig) repayment(t *testing.T, outTradeNo string) mysql.Repayment {
 
 func (r *repayRig) servicing(t *testing.T, l int64, sched lending.Schedule) lending.LoanState {
 	t.Helper()
-	sv, err := mysql.ServicingTx(context.Background(), r.env.App.DB, l, sched, false)
+	sv, err := mysql.Loans{DB: r.env.App.DB}.Servicing(context.Background(), l, sched)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,18 +199,9 @@ func TestPayAnInstallmentThenPayOff(t *testing.T) {
 	}
 	r.repay(t, c, loanID, "key-due-0002", map[string]any{"kind": "due"}, http.StatusConflict)
 
-	resp, err := c.Get(context.Background(), "/v1/loans/"+itoa(loanID)+"/payoff")
-	if err != nil || resp.Status != 200 {
-		t.Fatalf("payoff quote %v %+v", err, resp)
-	}
-	var pq struct {
-		PayoffFen    money.Fen `json:"payoff_fen"`
-		PrincipalFen money.Fen `json:"principal_fen"`
-		AsOf         string    `json:"as_of"`
-	}
-	_ = json.Unmarshal(resp.Body, &pq)
-	if pq.PayoffFen <= 0 || pq.AsOf != lending.ShanghaiDate(r.env.Clock.Now()).String() {
-		t.Fatalf("payoff %s", resp.Body)
+	pq, err := PayoffQuote(context.Background(), r.d, loanID, c.UserID)
+	if err != nil || pq.PayoffFen <= 0 || pq.AsOf != lending.ShanghaiDate(r.env.Clock.Now()) {
+		t.Fatalf("payoff %+v %v", pq, err)
 	}
 	off := r.repay(t, c, loanID, "key-payoff-01", map[string]any{"kind": "payoff"}, 200)
 	if off.AmountFen != pq.PayoffFen {
@@ -496,7 +467,7 @@ func TestRepayIdempotencyAndValidation(t *testing.T) {
 		t.Fatalf("%d repayments", n)
 	}
 	cases := []struct {
-		c      *apitest.Client
+		c      *borrower
 		loan   int64
 		key    string
 		body   map[string]any
@@ -505,7 +476,6 @@ func TestRepayIdempotencyAndValidation(t *testing.T) {
 		{c, loanID, "idem-key-001", map[string]any{"kind": "amount", "amount_fen": 999}, http.StatusConflict},
 		{other, loanID, "idem-key-002", body, http.StatusNotFound},
 		{c, loanID + 1000, "idem-key-003", body, http.StatusNotFound},
-		{c, loanID, "short", body, http.StatusBadRequest},
 		{c, loanID, "idem-key-004", map[string]any{"kind": "everything"}, http.StatusBadRequest},
 		{c, loanID, "idem-key-005", map[string]any{"kind": "amount"}, http.StatusBadRequest},
 		{c, loanID, "idem-key-006", map[string]any{"kind": "amount", "amount_fen": -1}, http.StatusBadRequest},

@@ -2,10 +2,10 @@ package payments
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/wxpay"
@@ -48,7 +48,7 @@ func firstRoute(ctx context.Context, d Deps) (string, error) {
 // rows, ordered as ForLoan returns them) on an untried route, preferring
 // routes not resting. ok is false when every route was tried or the part
 // used its attempts.
-func nextAttempt(d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, resting map[string]bool) (mysql.DisbursementPart, bool) {
+func nextAttempt(d Deps, rows []disbursement.Part, p disbursement.Part, resting map[string]bool) (disbursement.Part, bool) {
 	tried := map[string]bool{}
 	last := 0
 	for _, r := range rows {
@@ -58,7 +58,7 @@ func nextAttempt(d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart
 		}
 	}
 	if last >= maxAttempts {
-		return mysql.DisbursementPart{}, false
+		return disbursement.Part{}, false
 	}
 	for _, pass := range []bool{false, true} {
 		for _, c := range d.Routes {
@@ -67,26 +67,31 @@ func nextAttempt(d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart
 			}
 		}
 	}
-	return mysql.DisbursementPart{}, false
+	return disbursement.Part{}, false
 }
 
-func attemptOf(p mysql.DisbursementPart, n int, mchID string) mysql.DisbursementPart {
-	return mysql.DisbursementPart{LoanID: p.LoanID, PartNo: p.PartNo, AttemptNo: n, OutBillNo: OutBillNo(p.LoanID, p.PartNo, n),
-		MchID: mchID, AmountFen: p.AmountFen, State: mysql.PartCreating}
+func attemptOf(p disbursement.Part, n int, mchID string) disbursement.Part {
+	return disbursement.Part{LoanID: p.LoanID, PartNo: p.PartNo, AttemptNo: n, OutBillNo: OutBillNo(p.LoanID, p.PartNo, n),
+		MchID: mchID, AmountFen: p.AmountFen, State: disbursement.Creating}
 }
 
 // routeRefused handles a definite refusal for the paying account (its
 // balance or limit) of a claimed part: the account rests; with another
 // route, the number is proved dead and the part moves on; with none, the
 // number waits (until tomorrow for a limit) and is sent again unchanged.
-func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p mysql.DisbursementPart, refusal error) error {
+func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p disbursement.Part, refusal error) error {
 	code := errorCode(refusal)
 	d.Log.Error("disburse: merchant account refused; top up or raise its limit", "mch_id", p.MchID, "code", code, "out_bill_no", p.OutBillNo)
 	rows, err := d.store().ForLoan(ctx, p.LoanID)
 	if err != nil {
 		return err
 	}
-	next, ok, err := restAndPickNext(ctx, d, rows, p, code)
+	var next disbursement.Part
+	var ok bool
+	err = mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		next, ok, err = restAndPickNext(ctx, tx, d, rows, p, code)
+		return err
+	})
 	if err != nil {
 		return err
 	}
@@ -114,11 +119,11 @@ func routeRefused(ctx context.Context, d Deps, c *wxpay.Client, userID int64, p 
 	return sendPart(ctx, d, userID, next)
 }
 
-func rerouteTx(ctx context.Context, d Deps, p mysql.DisbursementPart, code string, next mysql.DisbursementPart) (bool, error) {
+func rerouteTx(ctx context.Context, d Deps, p disbursement.Part, code string, next disbursement.Part) (bool, error) {
 	var moved bool
-	err := mysql.InTx(ctx, d.DB, func(tx *sql.Tx) error {
+	err := mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
 		var err error
-		moved, err = mysql.RerouteTx(ctx, tx, p, truncate(code, 64), next, d.Clock.Now())
+		moved, err = tx.Reroute(ctx, p, truncate(code, reasonLen), next)
 		return err
 	})
 	return moved, err
@@ -129,26 +134,26 @@ func rerouteTx(ctx context.Context, d Deps, p mysql.DisbursementPart, code strin
 // untried route; the borrower's daily limit sends it again tomorrow from
 // the same account. ok is false otherwise (the loan waits for a person or
 // is cancelled).
-func retryAfterFail(ctx context.Context, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart) (mysql.DisbursementPart, bool, error) {
+func retryAfterFail(ctx context.Context, tx *mysql.Tx, d Deps, rows []disbursement.Part, p disbursement.Part) (disbursement.Part, bool, error) {
 	switch {
 	case wxpay.PayerSideFailure(p.FailReason):
-		return restAndPickNext(ctx, d, rows, p, p.FailReason)
+		return restAndPickNext(ctx, tx, d, rows, p, p.FailReason)
 	case wxpay.PayeeDailyLimit(p.FailReason) && p.AttemptNo < maxAttempts:
 		next := attemptOf(p, p.AttemptNo+1, p.MchID)
-		next.NotBefore = sql.NullTime{Time: nextBusinessDay(d.Clock.Now()), Valid: true}
+		next.NotBefore = nextBusinessDay(tx.Now())
 		return next, true, nil
 	}
 	return p, false, nil
 }
 
 // restAndPickNext rests p's account for reason and picks the attempt that
-// replaces p on an untried route (nextAttempt).
-func restAndPickNext(ctx context.Context, d Deps, rows []mysql.DisbursementPart, p mysql.DisbursementPart, reason string) (mysql.DisbursementPart, bool, error) {
-	now := d.Clock.Now()
-	if err := d.store().RestRoute(ctx, p.MchID, truncate(reason, 64), now.Add(d.RouteRest), now); err != nil {
+// replaces p on an untried route (nextAttempt), in tx: the rest commits
+// with the refusal it answers, once however often tx is rerun.
+func restAndPickNext(ctx context.Context, tx *mysql.Tx, d Deps, rows []disbursement.Part, p disbursement.Part, reason string) (disbursement.Part, bool, error) {
+	if err := tx.RestRoute(ctx, p.MchID, truncate(reason, reasonLen), tx.Now().Add(d.RouteRest)); err != nil {
 		return p, false, err
 	}
-	resting, err := d.store().RestingRoutes(ctx, now)
+	resting, err := tx.RestingRoutes(ctx)
 	if err != nil {
 		return p, false, err
 	}
@@ -156,11 +161,14 @@ func restAndPickNext(ctx context.Context, d Deps, rows []mysql.DisbursementPart,
 	return next, ok, nil
 }
 
-// nextBusinessDay is 00:05 of the next day in China, when daily limits
-// have reset.
+// dailyLimitReset is how long after midnight in China a number held for
+// a daily limit is sent again, once the limits have surely reset.
+const dailyLimitReset = 5 * time.Minute
+
+// nextBusinessDay is 00:05 (dailyLimitReset) of the next day in China.
 func nextBusinessDay(now time.Time) time.Time {
 	day := lending.ShanghaiDate(now).AddDays(1)
-	return time.Date(day.Year, day.Month, day.Day, 0, 5, 0, 0, lending.Shanghai)
+	return time.Date(day.Year, day.Month, day.Day, 0, 0, 0, 0, lending.Shanghai).Add(dailyLimitReset)
 }
 
 func errorCode(err error) string {

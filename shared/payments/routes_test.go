@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
@@ -57,7 +58,7 @@ func TestNotEnoughBalanceFailsOverToTheNextMerchant(t *testing.T) {
 		t.Fatalf("status %s", s)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartRerouted, "NOT_ENOUGH"},
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Rerouted, "NOT_ENOUGH"},
 		{OutBillNo(loanID, 1, 2), routeMchIDs[1], wxpay.TransferSuccess, ""}})
 	if a, b := r.fakes[0].Stats().TransfersCreated, r.fakes[1].Stats().TransfersCreated; a != 0 || b != 1 {
 		t.Fatalf("bills created: %d on the empty account, %d on the second", a, b)
@@ -102,9 +103,9 @@ func TestMerchantDayLimitFailsOverPartByPart(t *testing.T) {
 	}
 	r.wantAttempts(t, loanID, []attempt{
 		{OutBillNo(loanID, 1, 1), routeMchIDs[0], wxpay.TransferSuccess, ""},
-		{OutBillNo(loanID, 2, 1), routeMchIDs[0], mysql.PartRerouted, "INVALID_REQUEST"},
+		{OutBillNo(loanID, 2, 1), routeMchIDs[0], disbursement.Rerouted, "INVALID_REQUEST"},
 		{OutBillNo(loanID, 2, 2), routeMchIDs[1], wxpay.TransferSuccess, ""},
-		{OutBillNo(loanID, 3, 1), routeMchIDs[0], mysql.PartRerouted, "INVALID_REQUEST"},
+		{OutBillNo(loanID, 3, 1), routeMchIDs[0], disbursement.Rerouted, "INVALID_REQUEST"},
 		{OutBillNo(loanID, 3, 2), routeMchIDs[1], wxpay.TransferSuccess, ""},
 	})
 	if a, b := r.clearing(t, 0), r.clearing(t, 1); a != -40_000 || b != -80_000 {
@@ -123,7 +124,7 @@ func TestSingleMerchantNotEnoughRetriesTheSameNumber(t *testing.T) {
 		t.Fatal(err)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartUnknown, ""}})
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Unknown, ""}})
 	if n := r.sweep(t, 0); n != 1 {
 		t.Fatalf("swept %d", n)
 	}
@@ -149,13 +150,13 @@ func TestSingleMerchantDayLimitWaitsForTomorrow(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := r.parts(t, loanID)[0]
-	if p.State != mysql.PartUnknown || !p.NotBefore.Valid || !p.NotBefore.Time.After(r.env.Clock.Now()) {
+	if p.State != disbursement.Unknown || !p.NotBefore.After(r.env.Clock.Now()) {
 		t.Fatalf("part %+v", p)
 	}
 	if n := r.sweep(t, 0); n != 0 {
 		t.Fatalf("a held part was swept (%d)", n)
 	}
-	r.env.Clock.Advance(p.NotBefore.Time.Sub(r.env.Clock.Now()) + time.Second)
+	r.env.Clock.Advance(p.NotBefore.Sub(r.env.Clock.Now()) + time.Second)
 	r.fake.SetDayQuota(0) // the fake's own day is the real one; lift the limit instead
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
@@ -203,7 +204,7 @@ func TestBorrowerDailyLimitRetriesTomorrow(t *testing.T) {
 		t.Fatalf("retried before tomorrow (%d)", n)
 	}
 	rows := r.parts(t, loanID)
-	r.env.Clock.Advance(rows[1].NotBefore.Time.Sub(r.env.Clock.Now()) + time.Second)
+	r.env.Clock.Advance(rows[1].NotBefore.Sub(r.env.Clock.Now()) + time.Second)
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
 		t.Fatalf("status %s", s)
@@ -222,7 +223,7 @@ func TestUnknownOutcomeIsNeverRerouted(t *testing.T) {
 		t.Fatal(err)
 	}
 	no := OutBillNo(loanID, 1, 1)
-	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], mysql.PartUnknown, ""}})
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Unknown, ""}})
 	r.sweep(t, 0)
 	if s := r.status(t, loanID); s != loan.Active {
 		t.Fatalf("status %s", s)
@@ -261,7 +262,7 @@ func TestConcurrentFailoverPaysEachPartOnce(t *testing.T) {
 		t.Fatalf("bills created %d + %d, want 0 + 3", a, b)
 	}
 	var paid money.Fen
-	for _, p := range mysql.CurrentParts(r.parts(t, loanID)) {
+	for _, p := range disbursement.Current(r.parts(t, loanID)) {
 		paid += p.AmountFen
 		if p.State != wxpay.TransferSuccess || p.MchID != routeMchIDs[1] {
 			t.Fatalf("part %+v", p)
@@ -270,4 +271,61 @@ func TestConcurrentFailoverPaysEachPartOnce(t *testing.T) {
 	if paid != 90_000 || r.clearing(t, 1) != -90_000 {
 		t.Fatalf("paid %d, clearing %d", paid, r.clearing(t, 1))
 	}
+}
+
+// A deadlock rerun of apply rests the refusing account once, in the same
+// transaction as the part's FAIL: a rolled-back attempt leaves no rest
+// behind, a committed one exactly one.
+func TestRouteRestCommitsAndRollsBackWithItsTransaction(t *testing.T) {
+	r := newRoutedRig(t, wxpaytest.Options{AutoConfirm: true}, 0, 2)
+	ctx := context.Background()
+	loanID, _ := r.signedLoan(t, 80_000)
+	if _, parts, err := startDisbursement(ctx, r.d, loanID); err != nil || len(parts) != 1 {
+		t.Fatalf("start: %v %+v", err, parts)
+	}
+	faulty, faults := r.env.DB.WithFaults(t)
+	d := r.d
+	d.DB = faulty
+	no := OutBillNo(loanID, 1, 1)
+	failed := update{OutBillNo: no, State: wxpay.TransferFail, FailReason: "PAYER_ACCOUNT_ABNORMAL", NotificationID: "n-" + no,
+		EventType: wxpay.EventTransferFinished}
+	rests := func() (n, refusals int) {
+		t.Helper()
+		if err := r.env.App.DB.QueryRow(`SELECT COUNT(*), COALESCE(SUM(refusals), 0) FROM merchant_routes`).Scan(&n, &refusals); err != nil {
+			t.Fatal(err)
+		}
+		return n, refusals
+	}
+
+	faults.FailCommits(mysql.MaxTxAttempts)
+	if err := apply(ctx, d, failed); err == nil {
+		t.Fatal("apply committed although every commit failed")
+	}
+	if n := faults.FailedCommits(); n != mysql.MaxTxAttempts {
+		t.Fatalf("%d commits failed, want %d", n, mysql.MaxTxAttempts)
+	}
+	if n, refusals := rests(); n != 0 {
+		t.Fatalf("rolled-back attempts left %d route rests (%d refusals)", n, refusals)
+	}
+	r.wantAttempts(t, loanID, []attempt{{no, routeMchIDs[0], disbursement.Creating, ""}})
+
+	faults.FailCommits(1)
+	if err := apply(ctx, d, failed); err != nil {
+		t.Fatal(err)
+	}
+	if n := faults.FailedCommits(); n != mysql.MaxTxAttempts+1 {
+		t.Fatalf("%d commits failed: the rerun was not forced", n)
+	}
+	if n, refusals := rests(); n != 1 || refusals != 1 {
+		t.Fatalf("%d route rests with %d refusals after one rerun, want 1 and 1", n, refusals)
+	}
+	var until time.Time
+	if err := r.env.App.DB.QueryRow(`SELECT resting_until FROM merchant_routes WHERE mch_id = ?`, routeMchIDs[0]).Scan(&until); err != nil ||
+		!until.Equal(r.env.Clock.Now().Add(DefaultRouteRest)) {
+		t.Fatalf("resting until %v (%v)", until, err)
+	}
+	r.wantAttempts(t, loanID, []attempt{
+		{no, routeMchIDs[0], wxpay.TransferFail, "PAYER_ACCOUNT_ABNORMAL"},
+		{OutBillNo(loanID, 1, 2), routeMchIDs[1], disbursement.Creating, ""},
+	})
 }

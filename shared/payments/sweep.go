@@ -6,13 +6,41 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
-// DefaultSweepAge is how long a transfer may stay open before the sweeper
-// asks WeChat Pay about it.
+// DefaultSweepAge is how long a transfer, order or refund may stay open
+// before the sweeper asks WeChat Pay about it.
 const DefaultSweepAge = 60 * time.Second
+
+// Sweep bounds: job-sweeper runs every minute and takes at most SweepBatch
+// transfers, orders and refunds each per run; no caller takes more than
+// maxSweepBatch.
+const (
+	SweepBatch    = 100
+	maxSweepBatch = 500
+)
+
+// Sweep is the payments share of job-sweeper: SweepTransfers, SweepOrders
+// and SweepRefunds over what is open for DefaultSweepAge, SweepBatch of
+// each. Every sweep runs whatever the others did; their failures come
+// back joined.
+func Sweep(ctx context.Context, d Deps) error {
+	_, errTransfers := SweepTransfers(ctx, d, DefaultSweepAge, SweepBatch)
+	_, errOrders := SweepOrders(ctx, d, DefaultSweepAge, SweepBatch)
+	_, errRefunds := SweepRefunds(ctx, d, DefaultSweepAge, SweepBatch)
+	return errors.Join(errTransfers, errOrders, errRefunds)
+}
+
+// sweepBatch is limit within 1..maxSweepBatch (maxSweepBatch when unset).
+func sweepBatch(limit int) int {
+	if limit <= 0 || limit > maxSweepBatch {
+		return maxSweepBatch
+	}
+	return limit
+}
 
 // SweepTransfers finishes open transfers untouched for at least age, at
 // most limit per run: it queries each by its number and applies the
@@ -24,11 +52,8 @@ const DefaultSweepAge = 60 * time.Second
 // (the others are retried next run).
 func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
 	d = d.withDefaults()
-	if limit <= 0 || limit > 500 {
-		limit = 500
-	}
 	now := d.Clock.Now()
-	parts, err := d.store().Stale(ctx, now.Add(-age), now, limit)
+	parts, err := d.store().Stale(ctx, now.Add(-age), now, sweepBatch(limit))
 	if err != nil {
 		return 0, fmt.Errorf("sweep transfers: %w", err)
 	}
@@ -47,7 +72,7 @@ func SweepTransfers(ctx context.Context, d Deps, age time.Duration, limit int) (
 // sweepPart claims p, then queries it and applies the answer; a number
 // never sent (a new attempt, or a process that died before the call) is
 // sent, as is one WeChat Pay does not know or whose package_info was lost.
-func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+func sweepPart(ctx context.Context, d Deps, p disbursement.Part) error {
 	neverSent := p.Attempts == 0
 	ok, err := claim(ctx, d, &p)
 	if !ok {
@@ -67,7 +92,7 @@ func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 			return resend(ctx, d, p)
 		}
 		return apply(ctx, d, billUpdate(p.OutBillNo, bill, false))
-	case errors.Is(err, wxpay.ErrNotFound) && (p.State == mysql.PartCreating || p.State == mysql.PartUnknown):
+	case errors.Is(err, wxpay.ErrNotFound) && (p.State == disbursement.Creating || p.State == disbursement.Unknown):
 		return resend(ctx, d, p)
 	case errors.Is(err, wxpay.ErrNotFound):
 		d.Log.Error("transfer vanished at WeChat Pay; manual review", "out_bill_no", p.OutBillNo, "state", p.State)
@@ -78,7 +103,7 @@ func sweepPart(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
 }
 
 // resend sends a part the caller has claimed.
-func resend(ctx context.Context, d Deps, p mysql.DisbursementPart) error {
+func resend(ctx context.Context, d Deps, p disbursement.Part) error {
 	l, err := mysql.Loans{DB: d.DB}.ByID(ctx, p.LoanID)
 	if err != nil {
 		return err

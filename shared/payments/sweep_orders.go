@@ -10,7 +10,7 @@ import (
 )
 
 // OrderTTL is how long a repayment order may stay unpaid before the
-// sweeper closes it (the borrower then starts a new one).
+// sweeper closes it (the borrower then starts a new one): two hours.
 const OrderTTL = 2 * time.Hour
 
 // SweepOrders finishes repayments whose payment notification was lost: it
@@ -18,8 +18,9 @@ const OrderTTL = 2 * time.Hour
 // notification would (once, whatever arrives later); one unpaid past
 // OrderTTL is closed at WeChat Pay and marked CLOSED. At most limit per run.
 func SweepOrders(ctx context.Context, d Deps, age time.Duration, limit int) (int, error) {
+	d = d.withDefaults()
 	now := d.Clock.Now()
-	open, err := mysql.Repayments{DB: d.DB}.Open(ctx, now.Add(-age), limit)
+	open, err := mysql.Repayments{DB: d.DB}.Open(ctx, now.Add(-age), sweepBatch(limit))
 	if err != nil {
 		return 0, err
 	}

@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
 // TestSweeperAppliesAPaymentWhoseNotificationWasLost and closes an order
@@ -41,5 +43,14 @@ func TestSweeperAppliesAPaymentWhoseNotificationWasLost(t *testing.T) {
 	r.flush(t)
 	if st := r.servicing(t, loanID, q.Schedule); st.Paid[0].PrincipalFen != q.Installments[0].PrincipalFen {
 		t.Fatalf("after the late notice %+v", st.Paid[0])
+	}
+}
+
+// A claimed query plus a create must end before the sweeper looks at the
+// part again (mysql.ClaimAttempt): the longest WeChat Pay call the
+// configuration allows takes under half the sweep age.
+func TestWeChatPayCallsEndWithinHalfTheSweepAge(t *testing.T) {
+	if 2*app.MaxWxPayTimeout >= DefaultSweepAge || 2*wxpay.DefaultHTTPTimeout >= DefaultSweepAge {
+		t.Fatalf("timeouts %s (ceiling) and %s (default) against sweep age %s", app.MaxWxPayTimeout, wxpay.DefaultHTTPTimeout, DefaultSweepAge)
 	}
 }
