@@ -2,9 +2,11 @@ package redis_test
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
+	"github.com/wxlend/wxlend/shared/redis"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 )
 
@@ -47,5 +49,41 @@ func TestNonceIsSingleUse(t *testing.T) {
 	ok, _ = s.ClaimNonce(ctx, "8", "n-0123456789abcdef", time.Minute)
 	if !ok {
 		t.Fatal("scopes must not share nonces")
+	}
+}
+
+// TestAHungServerFailsWithinTheTimeout: a Redis that accepts connections
+// and never answers (a wedged server, a black-holed route) costs a call
+// its timeout, tried twice, and an error; it never hangs a function.
+func TestAHungServerFailsWithinTheTimeout(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // held open, never answered
+		}
+	}()
+	s := redis.Open(redis.Options{Addr: l.Addr().String(), Prefix: "hung:", PoolSize: 2, Timeout: 100 * time.Millisecond})
+	defer s.Close()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.ClaimNonce(context.Background(), "scope", "nonce-0123456789abcdef", time.Minute)
+		done <- err
+	}()
+	// Two tries of 100 ms: no answer after 50 times that is a hang, not load.
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a server that never answers gave no error")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the call hung: the timeout is not applied")
 	}
 }

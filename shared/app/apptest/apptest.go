@@ -102,7 +102,12 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	env := map[string]string{
 		"WXLEND_ENV": "test", "MYSQL_DSN": db.DSN, "MYSQL_MAX_OPEN": "32", "REDIS_ADDR": opts.RedisAddr, "REDIS_PREFIX": prefix, "REDIS_POOL_SIZE": "64",
-		"WECHAT_APPID": "wxtestapp", "WECHAT_SECRET": "wxtestsecret", "WECHAT_API_BASE": wx.URL,
+		// Tests run under -race on a shared 2-core machine, where a socket
+		// deadline measures how long the process waited for a CPU, not
+		// Redis; production keeps redis.DefaultTimeout. A stopped Redis still
+		// fails requests closed at once (TestRedisDownFailsClosed).
+		"REDIS_TIMEOUT_MS": "1500",
+		"WECHAT_APPID":     "wxtestapp", "WECHAT_SECRET": "wxtestsecret", "WECHAT_API_BASE": wx.URL,
 		"AUTH_SECRET": "test-auth-secret-0123456789abcdef0123", "TENCENTCLOUD_API_SCHEME": "HTTP",
 		"TENCENTCLOUD_API_ENDPOINT": strings.TrimPrefix(tc.URL, "http://"),
 		"PII_KMS_KEY_ID":            opts.KMSKeyID, "PII_CIPHER": opts.Cipher,
