@@ -8,8 +8,8 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/consent"
-	"github.com/wxlend/wxlend/shared/jobs"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/scf"
 )
@@ -58,7 +58,7 @@ func CreditApply(a *app.App) http.Handler {
 		if err != nil {
 			return err
 		}
-		jobs.DispatchNow(ctx, a, fmt.Sprintf("risk:%d:risk-antifraud", id))
+		outbox.DispatchNow(ctx, a, fmt.Sprintf("risk:%d:risk-antifraud", id))
 		scf.WriteJSON(w, http.StatusAccepted, map[string]any{"application_id": id, "status": "pending"})
 		return nil
 	})))

@@ -11,9 +11,9 @@ import (
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/contract"
 	"github.com/wxlend/wxlend/shared/evidence"
-	"github.com/wxlend/wxlend/shared/jobs"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud"
 )
@@ -108,7 +108,7 @@ func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) erro
 	if ev.Status == contract.SignSigned {
 		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		jobs.DispatchNow(dctx, a, handover)
+		outbox.DispatchNow(dctx, a, handover)
 	}
 	return nil
 }

@@ -3,8 +3,11 @@ package arch
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -36,7 +39,7 @@ var kinds = map[string]kind{
 
 	"shared/app": wiring,
 
-	"shared/payments": service, "shared/underwriting": service, "shared/jobs": service,
+	"shared/payments": service, "shared/underwriting": service, "shared/jobs": service, "shared/outbox": service,
 
 	"shared/api": edge,
 
@@ -233,5 +236,68 @@ func TestLayeringCatchesPlantedViolations(t *testing.T) {
 		if !slices.ContainsFunc(got, func(v string) bool { return strings.Contains(v, c.want) }) {
 			t.Errorf("%s: want a violation containing %q, got %q", c.name, c.want, got)
 		}
+	}
+}
+
+// apiRoute is one `path / method / function` entry of serverless.yml.
+var apiRoute = regexp.MustCompile(`path: (\S+)\s+method: \S+\s+function: (\S+)`)
+
+// TestEntryPointsLiveWhereTheirNamesSay: a borrower /v1 function serves a
+// handler of api, a timer function runs an entry point of jobs, so the
+// package predicts where any function's code is.
+func TestEntryPointsLiveWhereTheirNamesSay(t *testing.T) {
+	manifest, err := os.ReadFile("../../serverless.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	borrower := map[string]bool{}
+	for _, m := range apiRoute.FindAllStringSubmatch(string(manifest), -1) {
+		if strings.HasPrefix(m[1], "/v1/") {
+			borrower[m[2]] = true
+		}
+	}
+	mains, err := filepath.Glob("../../functions/*/main.go")
+	if err != nil || len(mains) == 0 {
+		t.Fatalf("no functions: %v", err)
+	}
+	for _, f := range mains {
+		name := filepath.Base(filepath.Dir(f))
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg := entryPointRule(name, string(src), borrower[name]); msg != "" {
+			t.Error(msg)
+		}
+	}
+	if len(borrower) < 20 {
+		t.Fatalf("found %d borrower functions in serverless.yml: the pattern no longer reads it", len(borrower))
+	}
+}
+
+func entryPointRule(name, src string, borrower bool) string {
+	switch {
+	case borrower && !strings.Contains(src, "scf.APIGateway(api."):
+		return name + ": a borrower /v1 function serves a handler of shared/api"
+	case strings.Contains(src, "scf.Timer(") && !regexp.MustCompile(`scf\.Timer\(\w+\.Log, jobs\.`).MatchString(src):
+		return name + ": a timer function runs an entry point of shared/jobs"
+	}
+	return ""
+}
+
+func TestEntryPointRuleCatchesPlantedViolations(t *testing.T) {
+	for name, c := range map[string]struct {
+		src      string
+		borrower bool
+	}{
+		"handler outside api": {"scf.Start(scf.APIGateway(payments.RepayCreate(a, d), a.Log))", true},
+		"timer outside jobs":  {"scf.Start(scf.Timer(a.Log, func(ctx context.Context, _ events.TimerEvent) error {", false},
+	} {
+		if entryPointRule(name, c.src, c.borrower) == "" {
+			t.Errorf("%s: not reported", name)
+		}
+	}
+	if msg := entryPointRule("ok", "scf.Start(scf.Timer(a.Log, jobs.Sweeper(a, d)))", false); msg != "" {
+		t.Errorf("a timer in jobs reported: %s", msg)
 	}
 }

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/app"
-	"github.com/wxlend/wxlend/shared/jobs"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/risk"
 )
 
@@ -100,7 +100,7 @@ func (d *Deps) run(ctx context.Context, step string, id int64) error {
 	if _, err := apps.FinishStep(ctx, id, step, next, out, time.Since(start), msg, d.App.Clock.Now()); err != nil {
 		return err
 	}
-	jobs.DispatchNow(ctx, d.App, fmt.Sprintf("risk:%d:%s", id, Function(next)))
+	outbox.DispatchNow(ctx, d.App, fmt.Sprintf("risk:%d:%s", id, Function(next)))
 	return nil
 }
 

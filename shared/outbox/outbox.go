@@ -1,11 +1,15 @@
-package jobs
+// Package outbox sends the messages a transaction stored (mysql outbox
+// rows) to the functions they name, by SCF Invoke (Event): right after the
+// commit (DispatchNow, the fast path) and from the every-minute sweeper
+// (Redrive, the safety net for a function that died between commit and
+// invoke). Receivers are idempotent, so a message delivered twice changes
+// nothing.
+package outbox
 
 import (
 	"context"
 	"encoding/json"
 	"time"
-
-	"github.com/tencentyun/scf-go-lib/events"
 
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -50,44 +54,15 @@ func DispatchNow(ctx context.Context, a *app.App, dedupeKey string) {
 	Dispatch(ctx, a, []mysql.PendingMessage{m})
 }
 
-// Sweeper is job-sweeper: every minute it re-drives outbox messages not
-// dispatched within OutboxGrace (a function that died between commit and invoke),
-// at most OutboxBatch per run. Later capabilities add their own sweeps
-// (transfers, orders, risk steps) here.
-func Sweeper(a *app.App) func(context.Context, events.TimerEvent) error {
-	return func(ctx context.Context, _ events.TimerEvent) error {
-		msgs, err := mysql.Outbox{DB: a.DB}.Pending(ctx, a.Clock.Now().Add(-OutboxGrace), OutboxBatch)
-		if err != nil {
-			return err
-		}
-		sent := Dispatch(ctx, a, msgs)
-		a.Log.InfoContext(ctx, "sweep", "outbox_pending", len(msgs), "outbox_sent", sent)
-		return nil
+// Redrive dispatches messages not dispatched within OutboxGrace (a
+// function that died between commit and invoke), at most OutboxBatch per
+// run; job-sweeper calls it every minute.
+func Redrive(ctx context.Context, a *app.App) error {
+	msgs, err := mysql.Outbox{DB: a.DB}.Pending(ctx, a.Clock.Now().Add(-OutboxGrace), OutboxBatch)
+	if err != nil {
+		return err
 	}
+	sent := Dispatch(ctx, a, msgs)
+	a.Log.InfoContext(ctx, "outbox redrive", "pending", len(msgs), "sent", sent)
+	return nil
 }
-
-// LedgerVerify is job-ledger-verify: nightly proof that every transaction
-// balances and every balance equals its entries. A violation is logged as
-// an error and fails the invocation so the platform's alarms fire.
-func LedgerVerify(a *app.App) func(context.Context, events.TimerEvent) error {
-	return func(ctx context.Context, _ events.TimerEvent) error {
-		v, err := mysql.Ledger{DB: a.DB}.Verify(ctx)
-		if err != nil {
-			return err
-		}
-		for _, x := range v {
-			a.Log.ErrorContext(ctx, "ledger invariant broken", "kind", x.Kind, "detail", x.Detail)
-		}
-		if len(v) > 0 {
-			return errLedgerBroken
-		}
-		a.Log.InfoContext(ctx, "ledger verified")
-		return nil
-	}
-}
-
-type ledgerError struct{}
-
-func (ledgerError) Error() string { return "ledger invariants broken: see the log" }
-
-var errLedgerBroken error = ledgerError{}
