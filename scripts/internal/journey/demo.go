@@ -33,32 +33,13 @@ type JourneyOptions struct {
 func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, card string, opts ...JourneyOptions) error {
 	c := apitest.New(base)
 	step := func(format string, args ...any) { fmt.Fprintf(out, "==> "+format+"\n", args...) }
-	step("onboarding %s (consents, phone, identity, liveness)", user)
-	if err := Onboard(ctx, c, user, "王小明", idNumber, "13912345678"); err != nil {
+	step("onboarding %s (consents, phone, identity, liveness, bank card, credit application)", user)
+	limit, err := Approve(ctx, c, user, "王小明", idNumber, card, "13912345678")
+	if err != nil {
 		return err
 	}
-	step("bank card four-factor")
-	if err := expectOK(c.Post(ctx, "/v1/kyc/bank-card", map[string]string{"card_number": card, "phone": "13912345678"})); err != nil {
-		return err
-	}
-	step("credit application")
-	var app struct {
-		ApplicationID int64  `json:"application_id"`
-		Status        string `json:"status"`
-		LimitFen      int64  `json:"limit_fen"`
-		AnnualRateBP  int64  `json:"annual_rate_bp"`
-	}
-	if err := callJSON(ctx, c, "POST", "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "device-" + user + "-0123456789"}}, nil, &app); err != nil {
-		return err
-	}
-	if err := poll(ctx, 10*time.Second, func() (bool, error) {
-		err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID), nil, nil, &app)
-		return app.Status != "pending", err
-	}); err != nil || app.Status != "approved" {
-		return fmt.Errorf("credit application %d: %s %v", app.ApplicationID, app.Status, err)
-	}
-	step("approved: limit %d fen at %d bp", app.LimitFen, app.AnnualRateBP)
-	loanID, err := takeLoan(ctx, c, out, app.LimitFen)
+	step("approved: limit %d fen", limit)
+	loanID, err := takeLoan(ctx, c, out, limit)
 	if err != nil {
 		return err
 	}
@@ -73,7 +54,7 @@ func Journey(ctx context.Context, base string, out io.Writer, user, idNumber, ca
 	}
 	if len(opts) > 0 && opts[0].Failover {
 		step("second loan while the first merchant account has no balance")
-		if err := failoverLoan(ctx, c, base, out, app.LimitFen); err != nil {
+		if err := failoverLoan(ctx, c, base, out, limit); err != nil {
 			return err
 		}
 	}
@@ -117,16 +98,19 @@ func failoverLoan(ctx context.Context, c *apitest.Client, base string, out io.Wr
 }
 
 func takeLoan(ctx context.Context, c *apitest.Client, out io.Writer, limit int64) (int64, error) {
-	amount := min(limit, 100000)
+	return quoteAndTake(ctx, c, out, min(limit, 100000), 3)
+}
+
+func quoteAndTake(ctx context.Context, c *apitest.Client, out io.Writer, amount int64, term int) (int64, error) {
 	var q struct {
 		QuoteID       string `json:"quote_id"`
 		APRBP         int64  `json:"apr_bp"`
 		TotalRepayFen int64  `json:"total_repay_fen"`
 	}
-	if err := callJSON(ctx, c, "POST", "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": 3, "method": "equal_installment"}, nil, &q); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/loans/quote", map[string]any{"amount_fen": amount, "term_months": term, "method": "equal_installment"}, nil, &q); err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(out, "==> quote %s: %d fen over 3 months, APR %d bp, total %d fen\n", q.QuoteID, amount, q.APRBP, q.TotalRepayFen)
+	fmt.Fprintf(out, "==> quote %s: %d fen over %d months, APR %d bp, total %d fen\n", q.QuoteID, amount, term, q.APRBP, q.TotalRepayFen)
 	var l struct {
 		LoanID int64  `json:"loan_id"`
 		Status string `json:"status"`
@@ -193,30 +177,43 @@ func signAndDisburse(ctx context.Context, c *apitest.Client, base string, out io
 // in the fake, and waits until the notification is applied: the payoff
 // amount drops (due) or the loan is settled (payoff).
 func repay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64, kind string) error {
+	_, err := Pay(ctx, c, base, out, loanID, kind, 0)
+	return err
+}
+
+// Pay pays kind (due, payoff, or amount with amountFen) through a JSAPI
+// order the borrower pays in the fake, and waits until the notification is
+// applied: the payoff amount drops or the loan is settled. It answers the
+// amount paid.
+func Pay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64, kind string, amountFen int64) (int64, error) {
 	path := fmt.Sprintf("/v1/loans/%d", loanID)
 	var before, now struct {
 		PayoffFen int64 `json:"payoff_fen"`
 	}
 	if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &before); err != nil {
-		return err
+		return 0, err
 	}
 	var r struct {
 		RepaymentID int64             `json:"repayment_id"`
 		AmountFen   int64             `json:"amount_fen"`
 		PayParams   map[string]string `json:"pay_params"`
 	}
-	if err := callJSON(ctx, c, "POST", path+"/repayments", map[string]string{"kind": kind},
+	body := map[string]any{"kind": kind}
+	if kind == "amount" {
+		body["amount_fen"] = amountFen
+	}
+	if err := callJSON(ctx, c, "POST", path+"/repayments", body,
 		map[string]string{"Idempotency-Key": "demo-" + kind + "-" + apitest.NewNonce()[:12]}, &r); err != nil {
-		return err
+		return 0, err
 	}
 	fmt.Fprintf(out, "==> repayment %d (%s): %d fen of payoff %d fen\n", r.RepaymentID, kind, r.AmountFen, before.PayoffFen)
 	if err := localPost(base + "/_local/wxpay/pay?package=" + url.QueryEscape(r.PayParams["package"])); err != nil {
-		return err
+		return 0, err
 	}
 	var loan struct {
 		Status string `json:"status"`
 	}
-	return poll(ctx, 20*time.Second, func() (bool, error) {
+	return r.AmountFen, poll(ctx, 20*time.Second, func() (bool, error) {
 		if err := callJSON(ctx, c, "GET", path, nil, nil, &loan); err != nil {
 			return false, err
 		}
