@@ -128,7 +128,7 @@ func inProcess(ctx context.Context, n int, env map[string]string, dsn string, c 
 	if err != nil {
 		return nil, err
 	}
-	a, err := app.New(ctx, cfg, scf.NewLogger(io.Discard, slog.LevelInfo), clock.System{})
+	a, err := app.New(ctx, cfg, scf.NewLogger(io.Discard, slog.LevelInfo), clock.System{}, clock.System{})
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,8 @@ func run(log *slog.Logger, addr, root, dsn, redisAddr string) error {
 	abs, _ := filepath.Abs(root)
 	g, err := gateway.New(gateway.Config{
 		Root: abs, BinDir: filepath.Join(abs, ".local", "bin"), Addr: addr, Log: log, Location: clock.Shanghai,
-		Env: map[string]string{"MYSQL_DSN": dsn, "REDIS_ADDR": redisAddr},
+		ClockFile: filepath.Join(abs, ".local", "business-clock.json"),
+		Env:       map[string]string{"MYSQL_DSN": dsn, "REDIS_ADDR": redisAddr},
 	})
 	if err != nil {
 		return err

@@ -46,7 +46,7 @@ func newStack(t *testing.T, opts apptest.Options) *stack {
 func (s *stack) client(t *testing.T, user string) *apitest.Client {
 	t.Helper()
 	c := apitest.New(s.url)
-	c.Now = s.env.Clock.Now
+	c.Now = s.env.Wall.Now
 	c.ForwardedFor = "10.0.0." + strconv.Itoa(len(user))
 	resp, err := c.Login(context.Background(), user+"."+apitest.NewNonce())
 	if err != nil || resp.Status != http.StatusOK {
@@ -189,10 +189,10 @@ func TestSessionsExpireAndRevoke(t *testing.T) {
 	s := newStack(t, apptest.Options{})
 	ctx := context.Background()
 	c := s.client(t, "frank")
-	s.env.Clock.Advance(2*time.Hour - time.Second)
+	s.env.Wall.Advance(2*time.Hour - time.Second)
 	resp, err := c.Get(ctx, "/v1/me")
 	want(t, resp, err, 200, "")
-	s.env.Clock.Advance(time.Second)
+	s.env.Wall.Advance(time.Second)
 	resp, err = c.Get(ctx, "/v1/me")
 	want(t, resp, err, 401, "unauthenticated")
 
@@ -214,7 +214,7 @@ func TestRateLimits(t *testing.T) {
 		resp, err := c.Get(ctx, "/v1/me")
 		want(t, resp, err, 200, "")
 	}
-	s.env.Clock.Advance(20 * time.Second)
+	s.env.Wall.Advance(20 * time.Second)
 	resp, err := c.Get(ctx, "/v1/me")
 	want(t, resp, err, 429, "rate_limited")
 	if got := resp.Header.Get("Retry-After"); got != "40" {
@@ -224,7 +224,7 @@ func TestRateLimits(t *testing.T) {
 	other := s.client(t, "hank")
 	resp, err = other.Get(ctx, "/v1/me")
 	want(t, resp, err, 200, "")
-	s.env.Clock.Advance(61 * time.Second)
+	s.env.Wall.Advance(61 * time.Second)
 	resp, err = c.Get(ctx, "/v1/me")
 	want(t, resp, err, 200, "")
 }
@@ -375,7 +375,7 @@ func TestPaidCheckBudgetAnswersRetryAfter(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
 		status(t, resp, err, "mismatch")
-		k.env.Clock.Advance(10 * time.Minute)
+		k.env.Wall.Advance(10 * time.Minute)
 	}
 	resp, err = b.Post(ctx, "/v1/kyc/identity", map[string]string{"name": "王不符", "id_number": id})
 	want(t, resp, err, 429, "rate_limited")

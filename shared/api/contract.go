@@ -132,7 +132,7 @@ func startSigning(ctx context.Context, a *app.App, l loan.Loan, c mysql.Contract
 	}
 	flow, err := a.Signer.StartSigning(ctx, contract.SignRequest{ContractNo: fmt.Sprintf("WXL%010d", l.ID),
 		FileName: fmt.Sprintf("借款合同-WXL%010d.pdf", l.ID), PDFOrText: []byte(c.Document), SignerName: name, SignerMobile: phone,
-		SignerIDNumber: number, Deadline: a.Clock.Now().Add(24 * time.Hour), UserData: fmt.Sprintf("contract:%d", c.ID)})
+		SignerIDNumber: number, Deadline: a.Wall.Now().Add(24 * time.Hour), UserData: fmt.Sprintf("contract:%d", c.ID)})
 	if err != nil {
 		return c, err
 	}

@@ -71,7 +71,7 @@ var loginCode = regexp.MustCompile(`^[A-Za-z0-9._:\-]{1,128}$`)
 // checkBudget bounds paid provider checks per user, step and day (a
 // sliding 24 h window: Retry-After is when its oldest check leaves it).
 func checkBudget(ctx context.Context, a *app.App, userID int64, step string) error {
-	now := a.Clock.Now()
+	now := a.Wall.Now() // a rate window: wall time, like the stamps recordCheck writes
 	n, oldest, err := mysql.KYC{DB: a.DB}.ChecksSince(ctx, userID, step, now.Add(-24*time.Hour))
 	if err != nil {
 		return err
@@ -85,7 +85,7 @@ func checkBudget(ctx context.Context, a *app.App, userID int64, step string) err
 
 // recordCheck keeps the provider answer for audit (no personal data).
 func recordCheck(ctx context.Context, a *app.App, userID int64, step string, c kyc.Check) {
-	if err := (mysql.KYC{DB: a.DB}).RecordCheck(ctx, userID, step, string(c.Outcome), c.ProviderCode, c.RequestID, a.Clock.Now()); err != nil {
+	if err := (mysql.KYC{DB: a.DB}).RecordCheck(ctx, userID, step, string(c.Outcome), c.ProviderCode, c.RequestID, a.Wall.Now()); err != nil {
 		a.Log.ErrorContext(ctx, "record kyc check", "step", step, "error", err.Error())
 	}
 }

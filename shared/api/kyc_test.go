@@ -268,7 +268,7 @@ func TestPIIKeyRotation(t *testing.T) {
 	}
 	cfg := env.App.Cfg
 	cfg.PIIKeyID = "wxlend-pii-key-2"
-	a2, err := app.New(ctx, cfg, env.App.Log, env.Clock)
+	a2, err := app.New(ctx, cfg, env.App.Log, env.Clock, env.Wall)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,13 +18,17 @@ import (
 	"github.com/wxlend/wxlend/shared/scf/scftest"
 )
 
-func loanStack(t *testing.T) *stack {
+func loanStack(t *testing.T) *stack { return loanStackWith(t, apptest.Options{}) }
+
+func loanStackWith(t *testing.T, opts apptest.Options) *stack {
 	t.Helper()
-	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
+	opts.IPPerMinute, opts.UserPerMinute = 100000, 100000
+	env := apptest.New(t, opts)
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
 		scftest.Route{Pattern: "GET /v1/loans", Handler: api.LoanList(a)},
 		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
+		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
 	)...)
 	t.Cleanup(func() { ledgerVerified(t, env) })
 	return &stack{env: env, url: srv.URL}
@@ -182,7 +186,7 @@ func TestLoanLifecycleThroughTheAPI(t *testing.T) {
 	// An expired quote cannot become a loan.
 	q = quote(t, c, 100_000)
 	s.env.Clock.Advance(31 * time.Minute)
-	c.Now = s.env.Clock.Now
+	c.Now = s.env.Wall.Now
 	resp, err = createLoan(c, "key-expired", q)
 	want(t, resp, err, 409, "failed_precondition")
 }

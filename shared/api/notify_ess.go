@@ -45,7 +45,7 @@ func NotifyESS(a *app.App) http.Handler {
 		for k := range r.Header {
 			headers[k] = r.Header.Get(k)
 		}
-		ev, err := tcloud.ParseESSCallback(body, headers, tcloud.ESSCallbackKeys{Token: a.Cfg.ESSToken, AESKey: a.Cfg.ESSKey}, a.Clock.Now())
+		ev, err := tcloud.ParseESSCallback(body, headers, tcloud.ESSCallbackKeys{Token: a.Cfg.ESSToken, AESKey: a.Cfg.ESSKey}, a.Wall.Now())
 		if err != nil {
 			a.Log.WarnContext(r.Context(), "ess callback refused", "error", err.Error())
 			essAnswer(w, r, http.StatusUnauthorized, "FAIL", "callback refused")

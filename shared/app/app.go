@@ -25,9 +25,17 @@ import (
 
 // App is everything a function may use, built once per cold start.
 type App struct {
-	Cfg      Config
-	Log      *slog.Logger
-	Clock    clock.Clock
+	Cfg Config
+	Log *slog.Logger
+	// Clock is THE BUSINESS CLOCK: every business rule reads it (due
+	// dates, days past due, close of business, reminder windows, quote
+	// expiry) and so does every row those rules stamp. clock.System in
+	// production; the local stack's is settable (clock.Shared).
+	Clock clock.Clock
+	// Wall is real time for the security checks: request timestamps,
+	// nonces, sessions, rate-limit windows, signature skews, callback
+	// freshness. It never follows the business clock.
+	Wall     clock.Clock
 	DB       *sql.DB
 	Redis    *redis.Store
 	Users    mysql.Users
@@ -40,14 +48,15 @@ type App struct {
 }
 
 // New connects and wires. Connections are made here, never per request.
-func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*App, error) {
+// business becomes App.Clock, wall App.Wall and the auth service's clock.
+func New(ctx context.Context, cfg Config, log *slog.Logger, business, wall clock.Clock) (*App, error) {
 	db, err := mysql.Open(ctx, cfg.MySQLDSN, cfg.MySQLMaxOpen)
 	if err != nil {
 		return nil, err
 	}
 	rs := redis.Open(redis.Options{Addr: cfg.RedisAddr, Password: cfg.RedisPassword, DB: cfg.RedisDB,
 		Prefix: cfg.RedisPrefix, PoolSize: cfg.RedisPool, Timeout: cfg.RedisTimeout})
-	a := &App{Cfg: cfg, Log: log, Clock: clk, DB: db, Redis: rs, Users: mysql.Users{DB: db},
+	a := &App{Cfg: cfg, Log: log, Clock: business, Wall: wall, DB: db, Redis: rs, Users: mysql.Users{DB: db},
 		WeChat: wechat.NewClient(cfg.WeChatAPIBase, cfg.WeChatAppID, cfg.WeChatSecret)}
 	cloud := tcloud.Endpoint{Host: cfg.CloudEndpoint, Scheme: cfg.CloudScheme, Region: cfg.CloudRegion}
 	role := func() *common.Credential { return tcloud.RoleCredential() }
@@ -67,7 +76,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, clk clock.Clock) (*A
 	a.Auth = &auth.Service{
 		Cfg: auth.Config{Secret: cfg.AuthSecret, SessionTTL: cfg.SessionTTL, Skew: auth.DefaultSkew,
 			IPPerMinute: cfg.IPPerMinute, UserPerMinute: cfg.UserPerMinute},
-		Clock:    clk,
+		Wall:     wall,
 		WeChat:   a.WeChat,
 		Users:    a.Users,
 		Sessions: mysql.Sessions{DB: db},
@@ -93,11 +102,21 @@ func MustLoad() *App {
 		Fail(log, "configuration", err)
 	}
 	log = scf.NewLogger(os.Stdout, cfg.LogLevel)
-	a, err := New(context.Background(), cfg, log, clock.System{})
+	a, err := New(context.Background(), cfg, log, BusinessClock(cfg), clock.System{})
 	if err != nil {
 		Fail(log, "start", err)
 	}
 	return a
+}
+
+// BusinessClock is the system clock, or with WXLEND_BUSINESS_CLOCK_FILE
+// (local stack only, the loader refuses it in prod) the gateway's settable
+// clock shared by every function process.
+func BusinessClock(cfg Config) clock.Clock {
+	if cfg.BusinessClockFile != "" {
+		return clock.NewShared(cfg.BusinessClockFile, clock.System{})
+	}
+	return clock.System{}
 }
 
 // Fail stops a cold start: the stage and the error go to the log and to

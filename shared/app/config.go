@@ -50,6 +50,9 @@ type Config struct {
 	LenderUSCC    string        // LENDER_USCC: 统一社会信用代码
 	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
 	QuoteTTL      time.Duration // QUOTE_TTL
+	// BusinessClockFile is WXLEND_BUSINESS_CLOCK_FILE: the local stack's
+	// settable business clock (clock.Shared); refused with WXLEND_ENV=prod.
+	BusinessClockFile string
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -157,6 +160,8 @@ func Load(getenv func(string) string) (Config, error) {
 		LenderUSCC:    e.str("LENDER_USCC", "", true),
 		RateCapBP:     e.int("RATE_CAP_BP", 2400, 1, 3600),
 		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
+
+		BusinessClockFile: e.str("WXLEND_BUSINESS_CLOCK_FILE", "", false),
 	}
 	c.LogLevel = logLevel(e)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
@@ -173,6 +178,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env == "prod" && (c.CloudScheme == "HTTP" || strings.HasPrefix(c.WeChatAPIBase, "http://")) {
 		e.errs = append(e.errs, errors.New("plain HTTP endpoints are allowed only with WXLEND_ENV=dev or test"))
+	}
+	if c.Env == "prod" && c.BusinessClockFile != "" {
+		e.errs = append(e.errs, errors.New("WXLEND_BUSINESS_CLOCK_FILE (a settable business clock) is allowed only with WXLEND_ENV=dev or test"))
 	}
 	return c, errors.Join(e.errs...)
 }

@@ -27,8 +27,10 @@ type Config struct {
 
 // Service is sign-in and request security.
 type Service struct {
-	Cfg      Config
-	Clock    clock.Clock
+	Cfg Config
+	// Wall is real time: sessions, timestamp skew, nonces and rate windows
+	// never follow the business clock.
+	Wall     clock.Clock
 	WeChat   MiniProgram
 	Users    Users
 	Sessions Sessions
@@ -56,7 +58,7 @@ func (s *Service) Login(ctx context.Context, code, clientIP string) (LoginResult
 	if err != nil {
 		return LoginResult{}, err
 	}
-	now := s.Clock.Now()
+	now := s.Wall.Now()
 	u, created, err := s.Users.FindOrCreate(ctx, wx.OpenID, wx.UnionID, now)
 	if err != nil {
 		return LoginResult{}, err
@@ -86,7 +88,7 @@ func (s *Service) Authenticate(ctx context.Context, authorization string) (Sessi
 	if sess.RevokedAt != nil {
 		return Session{}, apierr.New(apierr.Unauthenticated, "session was signed out")
 	}
-	if !s.Clock.Now().Before(sess.ExpiresAt) {
+	if !s.Wall.Now().Before(sess.ExpiresAt) {
 		return Session{}, apierr.New(apierr.Unauthenticated, "session expired, sign in again")
 	}
 	return sess, nil
@@ -114,7 +116,7 @@ func (s *Service) VerifySigned(ctx context.Context, sess Session, r Signed) erro
 	if err != nil {
 		return apierr.Invalid("X-Timestamp", "malformed", "X-Timestamp must be unix seconds")
 	}
-	now := s.Clock.Now()
+	now := s.Wall.Now()
 	if d := now.Sub(time.Unix(ts, 0)); d > s.Cfg.Skew || d < -s.Cfg.Skew {
 		return apierr.New(apierr.Unauthenticated, "X-Timestamp is outside the allowed window; check the device clock")
 	}
@@ -143,7 +145,7 @@ func (s *Service) CheckRate(ctx context.Context, kind, key string, member string
 	if kind == "user" {
 		limit = s.Cfg.UserPerMinute
 	}
-	l, err := s.Guard.Allow(ctx, kind+":"+key, limit, time.Minute, s.Clock.Now(), member)
+	l, err := s.Guard.Allow(ctx, kind+":"+key, limit, time.Minute, s.Wall.Now(), member)
 	if err != nil {
 		return apierr.Wrap(apierr.Unavailable, err, "the service is temporarily unavailable")
 	}
@@ -157,7 +159,7 @@ func (s *Service) CheckRate(ctx context.Context, kind, key string, member string
 
 // Logout revokes the session.
 func (s *Service) Logout(ctx context.Context, sess Session) error {
-	return s.Sessions.Revoke(ctx, sess.ID, s.Clock.Now())
+	return s.Sessions.Revoke(ctx, sess.ID, s.Wall.Now())
 }
 
 // Validate reports the first bad setting.

@@ -31,7 +31,7 @@ const SessionRetention = 7 * 24 * time.Hour
 // chunks (mysql.SessionDeleteChunk), at most SessionSweepBatch per run.
 func SessionSweep(a *app.App) Timer {
 	return func(ctx context.Context, _ events.TimerEvent) error {
-		cutoff := a.Clock.Now().Add(-SessionRetention)
+		cutoff := a.Wall.Now().Add(-SessionRetention) // sessions are stamped in wall time
 		n, err := mysql.Sessions{DB: a.DB}.DeleteExpired(ctx, cutoff, SessionSweepBatch)
 		a.Log.InfoContext(ctx, "session sweep", "deleted", n)
 		return err

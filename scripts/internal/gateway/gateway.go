@@ -18,6 +18,7 @@ import (
 
 	"github.com/wxlend/wxlend/scripts/internal/manifest"
 	"github.com/wxlend/wxlend/scripts/internal/wxpaylocal"
+	"github.com/wxlend/wxlend/shared/clock"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
@@ -38,6 +39,10 @@ type Config struct {
 	// BodyTimeout bounds how long a client may take to send a whole
 	// request, headers and body (default 30 s; Server).
 	BodyTimeout time.Duration
+	// ClockFile keeps the local business clock that every function and
+	// the WeChat Pay fakes read (clock.Shared); default
+	// <BinDir>/business-clock.json. scripts/gateway keeps it in .local/.
+	ClockFile string
 }
 
 // Gateway is the local SCF stand-in.
@@ -52,7 +57,9 @@ type Gateway struct {
 	stop     chan struct{}
 	faceDone http.Handler
 	ESS      *tcloudtest.ESS
-	WxPay    *wxpaytest.Fake
+	// Clock is the business clock (POST /_local/clock sets it).
+	Clock *clock.Shared
+	WxPay *wxpaytest.Fake
 	// WxPay2 is a second merchant account (disbursement route 2) on its
 	// own loopback host, as every merchant is its own account at WeChat
 	// Pay; WxPay2URL is its address.
@@ -90,13 +97,17 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.BodyTimeout <= 0 {
 		cfg.BodyTimeout = 30 * time.Second
 	}
+	if cfg.ClockFile == "" {
+		cfg.ClockFile = filepath.Join(cfg.BinDir, "business-clock.json")
+	}
 	g := &Gateway{cfg: cfg, Manifest: m, funcs: map[string]*function{}, stop: make(chan struct{}),
-		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret)}
+		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret),
+		Clock: clock.NewShared(cfg.ClockFile, clock.System{})}
 	g.registerSCF()
 	g.TCloud.RegisterKMS()
 	g.faceDone = g.TCloud.RegisterFaceID()
 	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
-	g.WxPay = wxpaytest.New(wxpaytest.Options{})
+	g.WxPay = wxpaytest.New(wxpaytest.Options{Now: g.Clock.Now})
 	if err := g.startSecondMerchant(); err != nil {
 		return nil, err
 	}
@@ -118,7 +129,7 @@ func (g *Gateway) startSecondMerchant() error {
 	if err != nil {
 		return fmt.Errorf("second merchant fake: %w", err)
 	}
-	g.WxPay2 = wxpaytest.New(wxpaytest.Options{MchID: wxpaytest.DevMchID2})
+	g.WxPay2 = wxpaytest.New(wxpaytest.Options{MchID: wxpaytest.DevMchID2, Now: g.Clock.Now})
 	g.WxPay2URL = "http://" + l.Addr().String()
 	mux := http.NewServeMux()
 	mux.Handle("/", g.WxPay2)
@@ -178,6 +189,7 @@ func (g *Gateway) environment(n string) []string {
 	for k, v := range DevEnv(g.cfg.Addr) {
 		vars[k] = v
 	}
+	vars[ClockEnv] = g.cfg.ClockFile
 	for k, v := range g.cfg.Env {
 		vars[k] = v
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,6 +157,29 @@ func TestLocalStack(t *testing.T) {
 		if !stats["user-me"].Running {
 			t.Fatalf("stats %+v", stats["user-me"])
 		}
+	})
+
+	t.Run("every function reads the business clock; signatures and sessions keep wall time", func(t *testing.T) {
+		d := apitest.New(base)
+		resp, err := d.Login(ctx, "carol."+apitest.NewNonce())
+		expect(t, resp, err, 200, "")
+		ahead := time.Now().Add(40 * 24 * time.Hour).UTC().Truncate(time.Second)
+		r, err := http.Post(base+"/_local/clock", "application/json", strings.NewReader(`{"now":"`+ahead.Format(time.RFC3339)+`"}`))
+		if err != nil || r.StatusCode != 200 {
+			t.Fatal(err, r.StatusCode)
+		}
+		r.Body.Close()
+		resp, err = d.Post(ctx, "/v1/loans/quote", map[string]any{"amount_fen": 1000000, "term_months": 12, "method": "equal_installment"})
+		expect(t, resp, err, 200, "")
+		var q struct {
+			ExpiresAt time.Time `json:"expires_at"`
+		}
+		_ = resp.Decode(&q)
+		if q.ExpiresAt.Before(ahead) || q.ExpiresAt.After(ahead.Add(24*time.Hour)) {
+			t.Fatalf("quote expires_at %v: not stamped on the business clock (%v)", q.ExpiresAt, ahead)
+		}
+		resp, err = d.Get(ctx, "/v1/me")
+		expect(t, resp, err, 200, "")
 	})
 }
 

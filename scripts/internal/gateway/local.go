@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/mysql"
@@ -23,17 +24,22 @@ type Local struct {
 }
 
 // StartLocal builds every function under root and serves them on a free
-// loopback port against a fresh database (dropped by Close). env overrides
-// the functions' environment.
+// loopback port against a fresh database and a fresh business clock (both
+// dropped by Close). env overrides the functions' environment.
 func StartLocal(ctx context.Context, root, binDir string, env map[string]string) (*Local, error) {
 	admin, err := mysql.Open(ctx, "root:@tcp(127.0.0.1:3306)/", 1)
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("wxlend_local_%d", time.Now().UnixNano())
-	drop := func() { admin.Exec("DROP DATABASE IF EXISTS " + name); admin.Close() }
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+	clockDir, err := os.MkdirTemp("", "wxlend-clock-")
+	if err != nil {
 		admin.Close()
+		return nil, err
+	}
+	name := fmt.Sprintf("wxlend_local_%d", time.Now().UnixNano())
+	drop := func() { admin.Exec("DROP DATABASE IF EXISTS " + name); admin.Close(); os.RemoveAll(clockDir) }
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name+" CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
+		drop()
 		return nil, err
 	}
 	dsn := "root:@tcp(127.0.0.1:3306)/" + name
@@ -57,7 +63,7 @@ func StartLocal(ctx context.Context, root, binDir string, env map[string]string)
 		return nil, err
 	}
 	g, err := New(Config{Root: root, BinDir: binDir, Addr: l.Addr().String(), Env: env,
-		Logs: logs, Log: slog.New(slog.NewTextHandler(logs, nil)), AsyncRetryDelays: []time.Duration{100 * time.Millisecond, time.Second}})
+		ClockFile: filepath.Join(clockDir, "business-clock.json"), Logs: logs, Log: slog.New(slog.NewTextHandler(logs, nil)), AsyncRetryDelays: []time.Duration{100 * time.Millisecond, time.Second}})
 	if err == nil {
 		err = g.Build(ctx)
 	}

@@ -1,6 +1,6 @@
 // Package apptest builds a complete *app.App for integration tests: a fresh
 // migrated MariaDB database, a private Redis key prefix, the WeChat fake on
-// an httptest server, and a settable clock. Nothing is mocked: the adapters
+// an httptest server, and settable clocks. Nothing is mocked: the adapters
 // under test are the production ones.
 package apptest
 
@@ -28,9 +28,12 @@ import (
 
 // Env is a test's application and its surroundings.
 type Env struct {
-	App   *app.App
-	DB    *mysqltest.DB
+	App *app.App
+	DB  *mysqltest.DB
+	// Clock is the business clock (App.Clock); Wall is App.Wall, the
+	// same clock unless Options.WallApart.
 	Clock *clock.Fixed
+	Wall  *clock.Fixed
 	Logs  *SyncBuffer
 	// CloudURL is the Tencent Cloud fake (FaceID liveness is completed at
 	// CloudURL + "/_local/faceid/<biz_token>?result=pass").
@@ -72,6 +75,9 @@ type Options struct {
 	UserPerMinute int
 	KMSKeyID      string // default wxlend-pii-key-1
 	Cipher        string // default AES-256-GCM
+	// WallApart gives App.Wall its own clock, starting at the business
+	// clock's instant, so a test can move business time alone.
+	WallApart bool
 }
 
 // New wires an App for t.
@@ -130,13 +136,17 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	logs := &SyncBuffer{}
 	clk := clock.NewFixed(time.Now().UTC().Truncate(time.Microsecond))
-	a, err := app.New(context.Background(), cfg, scf.NewLogger(logs, slog.LevelDebug), clk)
+	wall := clk
+	if opts.WallApart {
+		wall = clock.NewFixed(clk.Now())
+	}
+	a, err := app.New(context.Background(), cfg, scf.NewLogger(logs, slog.LevelDebug), clk, wall)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Close)
 	a.Signer.ConvertPoll = time.Millisecond
-	return &Env{App: a, DB: db, Clock: clk, Logs: logs, CloudURL: tc.URL, ESS: ess, relay: relay}
+	return &Env{App: a, DB: db, Clock: clk, Wall: wall, Logs: logs, CloudURL: tc.URL, ESS: ess, relay: relay}
 }
 
 // SyncBuffer is a goroutine-safe log sink tests can read.

@@ -1,0 +1,60 @@
+package app_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/clock"
+)
+
+// coreEnv is a valid production environment with changes applied.
+func coreEnv(changes map[string]string) func(string) string {
+	env := map[string]string{
+		"WXLEND_ENV": "prod", "MYSQL_DSN": "u:p@tcp(db:3306)/wxlend", "REDIS_ADDR": "redis:6379",
+		"WECHAT_APPID": "wxapp", "WECHAT_SECRET": "secret", "AUTH_SECRET": strings.Repeat("a", 32),
+		"PII_KMS_KEY_ID": "key", "PII_INDEX_KEY": strings.Repeat("i", 32), "FACEID_RULE_ID": "1",
+		"ESS_OPERATOR_USER_ID": "op", "ESS_CALLBACK_TOKEN": "token", "ESS_CALLBACK_KEY": strings.Repeat("k", 32),
+		"LENDER_NAME": "lender", "LENDER_USCC": "91440300MA5DEVTEST",
+	}
+	for k, v := range changes {
+		env[k] = v
+	}
+	return func(k string) string { return env[k] }
+}
+
+func TestTheSettableBusinessClockIsRefusedInProduction(t *testing.T) {
+	cases := []struct {
+		name, env, file string
+		ok, shared      bool
+	}{
+		{"production on the system clock", "prod", "", true, false},
+		{"dev on the system clock", "dev", "", true, false},
+		{"dev on the shared clock", "dev", "/tmp/wxlend-clock.json", true, true},
+		{"test on the shared clock", "test", "/tmp/wxlend-clock.json", true, true},
+		{"production on the shared clock", "prod", "/tmp/wxlend-clock.json", false, false},
+		{"production on a relative shared clock", "prod", "clock.json", false, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			changes := map[string]string{"WXLEND_ENV": c.env, "WXLEND_BUSINESS_CLOCK_FILE": c.file}
+			if c.env != "prod" {
+				changes["TENCENTCLOUD_API_SCHEME"] = "HTTP"
+			}
+			cfg, err := app.Load(coreEnv(changes))
+			if !c.ok {
+				if err == nil || !strings.Contains(err.Error(), "WXLEND_BUSINESS_CLOCK_FILE") {
+					t.Fatalf("err = %v, want WXLEND_BUSINESS_CLOCK_FILE refused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, shared := app.BusinessClock(cfg).(*clock.Shared)
+			if shared != c.shared {
+				t.Fatalf("business clock %T, want shared %v", app.BusinessClock(cfg), c.shared)
+			}
+		})
+	}
+}
