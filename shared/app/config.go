@@ -50,6 +50,7 @@ type Config struct {
 	LenderUSCC    string        // LENDER_USCC: 统一社会信用代码
 	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
 	QuoteTTL      time.Duration // QUOTE_TTL
+	WriteOffDPD   int           // COB_WRITEOFF_DPD: days past due from which a loan is eligible for write-off
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -157,6 +158,7 @@ func Load(getenv func(string) string) (Config, error) {
 		LenderUSCC:    e.str("LENDER_USCC", "", true),
 		RateCapBP:     e.int("RATE_CAP_BP", 2400, 1, 3600),
 		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
+		WriteOffDPD:   e.int("COB_WRITEOFF_DPD", 180, 30, 3650),
 	}
 	c.LogLevel = logLevel(e)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
