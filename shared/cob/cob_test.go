@@ -1,0 +1,317 @@
+package cob
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wxlend/wxlend/shared/apierr"
+	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/ledger"
+	"github.com/wxlend/wxlend/shared/lending"
+	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
+)
+
+// signedOn is the business date the rigs' loans are signed and disbursed:
+// the standard product (grace 3 days, penalty 24%) makes the first
+// installment due 2026-02-10, overdue from 2026-02-14 (DPD 4).
+var signedOn = lending.Date{Year: 2026, Month: 1, Day: 10}
+
+type rig struct {
+	env   *apptest.Env
+	loans []int64
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	env := apptest.New(t, apptest.Options{})
+	r := &rig{env: env}
+	r.at(signedOn, 10)
+	return r
+}
+
+// at sets the business clock to hour o'clock of day (Asia/Shanghai).
+func (r *rig) at(day lending.Date, hour int) {
+	want := time.Date(day.Year, day.Month, day.Day, hour, 0, 0, 0, lending.Shanghai)
+	r.env.Clock.Advance(want.Sub(r.env.Clock.Now()))
+}
+
+// runOn runs the COB at 00:30 of the day after closing (which closes up to
+// closing) and wants it done.
+func (r *rig) runOn(t *testing.T, closing lending.Date) Result {
+	t.Helper()
+	r.at(closing.AddDays(1), 0)
+	r.env.Clock.Advance(30 * time.Minute)
+	res, err := Run(context.Background(), r.env.App, Limits{})
+	if err != nil || !res.Done {
+		t.Fatalf("cob closing %s: %+v, %v", closing, res, err)
+	}
+	return res
+}
+
+// activeLoan gives user a line of 10,000 yuan and an active 6-month loan
+// of amount (the transfer itself is the payments package's business).
+func (r *rig) activeLoan(t *testing.T, userID int64, amount money.Fen) int64 {
+	t.Helper()
+	db, now := r.env.App.DB, r.env.Clock.Now()
+	id, _ := mysqltest.SignedLoan(t, db, userID, 10_000_00, amount, now)
+	for _, step := range [][2]loan.Status{{loan.Signed, loan.Disbursing}, {loan.Disbursing, loan.Active}} {
+		if err := (mysql.Loans{DB: db}).Transition(context.Background(), mysql.Transition{LoanID: id, From: step[0], To: step[1], Reason: "test"}, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.loans = append(r.loans, id)
+	return id
+}
+
+// portfolio gives users 1..n a loan each, amounts varied.
+func (r *rig) portfolio(t *testing.T, n int) {
+	t.Helper()
+	for i := 1; i <= n; i++ {
+		r.activeLoan(t, int64(i), money.Fen(1000_00+137_00*i))
+	}
+}
+
+// snapshot is everything the COB writes, without instants and versions,
+// so runs made differently can be compared.
+func (r *rig) snapshot(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	for _, q := range []string{
+		`SELECT id, status, COALESCE(CAST(last_closed_date AS CHAR), '-'), dpd, dpd_bucket, writeoff_eligible FROM loans ORDER BY id`,
+		`SELECT loan_id, state FROM loan_servicing ORDER BY loan_id`,
+		`SELECT loan_id, from_status, to_status, reason FROM loan_events ORDER BY loan_id, id`,
+		`SELECT user_id, status, frozen_reason, used_fen FROM credit_lines ORDER BY user_id`,
+		`SELECT idem_key, kind FROM ledger_transactions WHERE kind = 'penalty_accrual' ORDER BY idem_key`,
+		`SELECT code, balance_fen FROM ledger_accounts ORDER BY code`,
+		`SELECT CAST(business_date AS CHAR), status, loans_closed, penalty_fen FROM cob_runs ORDER BY business_date`,
+	} {
+		rows, err := r.env.App.DB.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				if raw, ok := v.([]byte); ok {
+					v = string(raw)
+				}
+				fmt.Fprintf(&b, "%v|", v)
+			}
+			b.WriteString("\n")
+		}
+		rows.Close()
+		b.WriteString("--\n")
+	}
+	return b.String()
+}
+
+func (r *rig) loanRow(t *testing.T, id int64) (status loan.Status, dpd int, bucket string) {
+	t.Helper()
+	if err := r.env.App.DB.QueryRow(`SELECT status, dpd, dpd_bucket FROM loans WHERE id = ?`, id).Scan(&status, &dpd, &bucket); err != nil {
+		t.Fatal(err)
+	}
+	return status, dpd, bucket
+}
+
+func (r *rig) line(t *testing.T, userID int64) loan.LineStatus {
+	t.Helper()
+	c, err := mysql.CreditLines{DB: r.env.App.DB}.Get(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Status
+}
+
+func (r *rig) balance(t *testing.T, a ledger.Account) int64 {
+	t.Helper()
+	v, err := mysql.Ledger{DB: r.env.App.DB}.Balance(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func (r *rig) servicing(t *testing.T, id int64) lending.LoanState {
+	t.Helper()
+	l, err := mysql.Loans{DB: r.env.App.DB}.ByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, err := mysql.Loans{DB: r.env.App.DB}.Servicing(context.Background(), id, l.Quote.Schedule)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sv.State
+}
+
+func penaltyOf(st lending.LoanState) money.Fen {
+	var f money.Fen
+	for _, p := range st.PenaltyAccruedFen {
+		f += p
+	}
+	return f
+}
+
+func (r *rig) ledgerVerified(t *testing.T) {
+	t.Helper()
+	v, err := mysql.Ledger{DB: r.env.App.DB}.Verify(context.Background())
+	if err != nil || len(v) > 0 {
+		t.Fatalf("ledger: %v %+v", err, v)
+	}
+}
+
+func TestALoanGoesOverdueAfterGraceAndItsLineIsFrozen(t *testing.T) {
+	r := newRig(t)
+	id := r.activeLoan(t, 1, 3000_00)
+	due := lending.Date{Year: 2026, Month: 2, Day: 10}
+	for d := due.AddDays(-1); !d.After(due.AddDays(3)); d = d.AddDays(1) {
+		r.runOn(t, d)
+		if s, dpd, b := r.loanRow(t, id); s != loan.Active || dpd != 0 || b != "C" || r.line(t, 1) != loan.LineActive {
+			t.Fatalf("closing %s within grace: %s dpd %d %s, line %s", d, s, dpd, b, r.line(t, 1))
+		}
+	}
+	if got := r.balance(t, ledger.LoanAccount(id, ledger.Penalty)); got != 0 {
+		t.Fatalf("penalty %d within grace", got)
+	}
+	res := r.runOn(t, due.AddDays(4))
+	if s, dpd, b := r.loanRow(t, id); s != loan.Overdue || dpd != 4 || b != "M1" || r.line(t, 1) != loan.LineFrozen {
+		t.Fatalf("after grace: %s dpd %d %s, line %s", s, dpd, b, r.line(t, 1))
+	}
+	st := r.servicing(t, id)
+	booked := r.balance(t, ledger.LoanAccount(id, ledger.Penalty))
+	if booked <= 0 || money.Fen(booked) != penaltyOf(st) || money.Fen(booked) != res.PenaltyFen ||
+		-r.balance(t, ledger.PenaltyIncome) != booked {
+		t.Fatalf("penalty: ledger %d, servicing %d, run %d", booked, penaltyOf(st), res.PenaltyFen)
+	}
+	err := mysql.InTx(context.Background(), r.env.App.DB, r.env.Clock.Now(), func(tx *mysql.Tx) error {
+		return tx.ReserveCredit(context.Background(), 1, 100_00)
+	})
+	var ae *apierr.Error
+	if !errors.As(err, &ae) || ae.Code != apierr.FailedPrecondition || ae.Reason != "line_frozen" || ae.Message == "" {
+		t.Fatalf("a draw on a frozen line: %v", err)
+	}
+	r.ledgerVerified(t)
+}
+
+func TestCatchUpOverTenMissedDaysEqualsTenSingleRuns(t *testing.T) {
+	first := lending.Date{Year: 2026, Month: 2, Day: 10}
+	last := first.AddDays(10)
+	daily, caught := newRig(t), newRig(t)
+	for _, r := range []*rig{daily, caught} {
+		r.portfolio(t, 3)
+		r.runOn(t, first)
+	}
+	for d := first.AddDays(1); !d.After(last); d = d.AddDays(1) {
+		daily.runOn(t, d)
+	}
+	res := caught.runOn(t, last)
+	if len(res.Closed) != 10 || res.PenaltyFen == 0 {
+		t.Fatalf("catch-up closed %v, penalty %d", res.Closed, res.PenaltyFen)
+	}
+	if a, b := daily.snapshot(t), caught.snapshot(t); a != b {
+		t.Fatalf("daily runs:\n%s\ncatch-up:\n%s", a, b)
+	}
+	for _, id := range caught.loans {
+		if money.Fen(caught.balance(t, ledger.LoanAccount(id, ledger.Penalty))) != penaltyOf(caught.servicing(t, id)) {
+			t.Errorf("loan %d: ledger and servicing penalty differ", id)
+		}
+	}
+	caught.ledgerVerified(t)
+}
+
+func TestACOBKilledHalfwayAndRunAgainEqualsOneRun(t *testing.T) {
+	first := lending.Date{Year: 2026, Month: 2, Day: 12}
+	last := first.AddDays(6)
+	whole, killed := newRig(t), newRig(t)
+	for _, r := range []*rig{whole, killed} {
+		r.portfolio(t, 7)
+		r.runOn(t, first)
+	}
+	whole.runOn(t, last)
+	killed.at(last.AddDays(1), 1)
+	runs := 0
+	for ; runs < 100; runs++ {
+		res, err := Run(context.Background(), killed.env.App, Limits{Chunk: 2, MaxLoans: 5})
+		if err == nil && res.Done {
+			break
+		}
+		if !errors.Is(err, ErrUnfinished) {
+			t.Fatalf("run %d: %v", runs, err)
+		}
+	}
+	if runs < 5 {
+		t.Fatalf("only %d interrupted runs: the bound did not bite", runs)
+	}
+	if a, b := whole.snapshot(t), killed.snapshot(t); a != b {
+		t.Fatalf("one run:\n%s\nkilled and resumed:\n%s", a, b)
+	}
+	killed.ledgerVerified(t)
+}
+
+func TestTheSameDateTwiceChangesNothing(t *testing.T) {
+	r := newRig(t)
+	r.portfolio(t, 4)
+	day := lending.Date{Year: 2026, Month: 2, Day: 20}
+	r.runOn(t, day.AddDays(-1))
+	r.runOn(t, day)
+	before := r.snapshot(t)
+	if res := r.runOn(t, day); res.Loans != 0 || len(res.Closed) != 0 {
+		t.Fatalf("second run: %+v", res)
+	}
+	// A run whose finish was lost starts the date over from cursor 0: every
+	// loan is found closed already under its lock.
+	if _, err := r.env.App.DB.Exec(`UPDATE cob_runs SET status = 'running', cursor_loan_id = 0 WHERE business_date = ?`, day.String()); err != nil {
+		t.Fatal(err)
+	}
+	if res := r.runOn(t, day); res.Loans != 0 {
+		t.Fatalf("rerun of a closed date closed %d loans", res.Loans)
+	}
+	if after := r.snapshot(t); after != before {
+		t.Fatalf("before:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+func TestConcurrentRunsDoNotDoublePost(t *testing.T) {
+	first := lending.Date{Year: 2026, Month: 2, Day: 12}
+	last := first.AddDays(5)
+	single, racing := newRig(t), newRig(t)
+	for _, r := range []*rig{single, racing} {
+		r.portfolio(t, 12)
+		r.runOn(t, first)
+	}
+	single.runOn(t, last)
+	racing.at(last.AddDays(1), 1)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = Run(context.Background(), racing.env.App, Limits{Chunk: 3})
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if a, b := single.snapshot(t), racing.snapshot(t); a != b {
+		t.Fatalf("one run:\n%s\nfour racing runs:\n%s", a, b)
+	}
+	racing.ledgerVerified(t)
+}
