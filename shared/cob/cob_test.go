@@ -315,3 +315,77 @@ func TestConcurrentRunsDoNotDoublePost(t *testing.T) {
 	}
 	racing.ledgerVerified(t)
 }
+
+func TestTheLineStaysFrozenWhileAnyLoanIsOverdue(t *testing.T) {
+	r := newRig(t)
+	a, b := r.activeLoan(t, 1, 1000_00), r.activeLoan(t, 1, 2000_00)
+	ctx, db := context.Background(), r.env.App.DB
+	move := func(id int64, from, to loan.Status) loan.LineStatus {
+		t.Helper()
+		var line loan.LineStatus
+		err := mysql.InTx(ctx, db, r.env.Clock.Now(), func(tx *mysql.Tx) error {
+			if err := tx.Transition(ctx, mysql.Transition{LoanID: id, From: from, To: to, Reason: "test"}); err != nil {
+				return err
+			}
+			var err error
+			line, err = tx.SyncLineFreeze(ctx, 1)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return line
+	}
+	for _, step := range []struct {
+		id       int64
+		from, to loan.Status
+		want     loan.LineStatus
+	}{
+		{a, loan.Active, loan.Overdue, loan.LineFrozen},
+		{b, loan.Active, loan.Overdue, loan.LineFrozen},
+		{a, loan.Overdue, loan.Active, loan.LineFrozen}, // b still overdue
+		{b, loan.Overdue, loan.Settled, loan.LineActive},
+		{a, loan.Active, loan.Overdue, loan.LineFrozen},
+	} {
+		if got := move(step.id, step.from, step.to); got != step.want {
+			t.Fatalf("loan %d %s -> %s: line %s, want %s", step.id, step.from, step.to, got, step.want)
+		}
+	}
+	// A new credit decision keeps a line frozen for an overdue loan.
+	err := mysql.InTx(ctx, db, r.env.Clock.Now(), func(tx *mysql.Tx) error {
+		return tx.UpsertCreditLine(ctx, loan.CreditLine{UserID: 1, LimitFen: 5000_00, AnnualRateBP: 1800, Status: loan.LineActive,
+			ExpiresAt: r.env.Clock.Now().AddDate(1, 0, 0)}, 0)
+	})
+	if err != nil || r.line(t, 1) != loan.LineFrozen {
+		t.Fatalf("after a new decision: %v, line %s", err, r.line(t, 1))
+	}
+	// A line frozen for another reason is not the cure's to unfreeze.
+	if _, err := db.Exec(`UPDATE credit_lines SET frozen_reason = 'staff' WHERE user_id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if got := move(a, loan.Overdue, loan.Active); got != loan.LineFrozen {
+		t.Fatalf("a staff freeze was lifted: %s", got)
+	}
+}
+
+func TestLoansPastTheWriteOffDPDAreFlaggedAndBucketed(t *testing.T) {
+	r := newRig(t)
+	r.env.App.Cfg.WriteOffDPD = 30
+	id := r.activeLoan(t, 1, 1000_00)
+	due := lending.Date{Year: 2026, Month: 2, Day: 10}
+	r.runOn(t, due)
+	eligible := func() (e bool) {
+		if err := r.env.App.DB.QueryRow(`SELECT writeoff_eligible FROM loans WHERE id = ?`, id).Scan(&e); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	r.runOn(t, due.AddDays(29))
+	if _, dpd, b := r.loanRow(t, id); dpd != 29 || b != "M1" || eligible() {
+		t.Fatalf("dpd %d %s eligible %v", dpd, b, eligible())
+	}
+	r.runOn(t, due.AddDays(31))
+	if s, dpd, b := r.loanRow(t, id); s != loan.Overdue || dpd != 31 || b != "M2" || !eligible() {
+		t.Fatalf("%s dpd %d %s eligible %v", s, dpd, b, eligible())
+	}
+}
