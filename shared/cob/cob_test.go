@@ -209,14 +209,31 @@ func TestALoanGoesOverdueAfterGraceAndItsLineIsFrozen(t *testing.T) {
 	r.ledgerVerified(t)
 }
 
+// twins are two rigs with the same portfolio of n loans, each closed
+// for first: what they do next is compared with sameAs.
+func twins(t *testing.T, n int, first lending.Date) (*rig, *rig) {
+	t.Helper()
+	a, b := newRig(t), newRig(t)
+	for _, r := range []*rig{a, b} {
+		r.portfolio(t, n)
+		r.runOn(t, first)
+	}
+	return a, b
+}
+
+// sameAs wants o to hold exactly what r holds.
+func (r *rig) sameAs(t *testing.T, o *rig, how string) {
+	t.Helper()
+	if a, b := r.snapshot(t), o.snapshot(t); a != b {
+		t.Fatalf("expected:\n%s\n%s:\n%s", a, how, b)
+	}
+	o.ledgerVerified(t)
+}
+
 func TestCatchUpOverTenMissedDaysEqualsTenSingleRuns(t *testing.T) {
 	first := lending.Date{Year: 2026, Month: 2, Day: 10}
 	last := first.AddDays(10)
-	daily, caught := newRig(t), newRig(t)
-	for _, r := range []*rig{daily, caught} {
-		r.portfolio(t, 3)
-		r.runOn(t, first)
-	}
+	daily, caught := twins(t, 3, first)
 	for d := first.AddDays(1); !d.After(last); d = d.AddDays(1) {
 		daily.runOn(t, d)
 	}
@@ -224,25 +241,18 @@ func TestCatchUpOverTenMissedDaysEqualsTenSingleRuns(t *testing.T) {
 	if len(res.Closed) != 10 || res.PenaltyFen == 0 {
 		t.Fatalf("catch-up closed %v, penalty %d", res.Closed, res.PenaltyFen)
 	}
-	if a, b := daily.snapshot(t), caught.snapshot(t); a != b {
-		t.Fatalf("daily runs:\n%s\ncatch-up:\n%s", a, b)
-	}
+	daily.sameAs(t, caught, "catch-up")
 	for _, id := range caught.loans {
 		if money.Fen(caught.balance(t, ledger.LoanAccount(id, ledger.Penalty))) != penaltyOf(caught.servicing(t, id)) {
 			t.Errorf("loan %d: ledger and servicing penalty differ", id)
 		}
 	}
-	caught.ledgerVerified(t)
 }
 
 func TestACOBKilledHalfwayAndRunAgainEqualsOneRun(t *testing.T) {
 	first := lending.Date{Year: 2026, Month: 2, Day: 12}
 	last := first.AddDays(6)
-	whole, killed := newRig(t), newRig(t)
-	for _, r := range []*rig{whole, killed} {
-		r.portfolio(t, 7)
-		r.runOn(t, first)
-	}
+	whole, killed := twins(t, 7, first)
 	whole.runOn(t, last)
 	killed.at(last.AddDays(1), 1)
 	runs := 0
@@ -258,10 +268,7 @@ func TestACOBKilledHalfwayAndRunAgainEqualsOneRun(t *testing.T) {
 	if runs < 5 {
 		t.Fatalf("only %d interrupted runs: the bound did not bite", runs)
 	}
-	if a, b := whole.snapshot(t), killed.snapshot(t); a != b {
-		t.Fatalf("one run:\n%s\nkilled and resumed:\n%s", a, b)
-	}
-	killed.ledgerVerified(t)
+	whole.sameAs(t, killed, "killed and resumed")
 }
 
 func TestTheSameDateTwiceChangesNothing(t *testing.T) {
@@ -290,11 +297,7 @@ func TestTheSameDateTwiceChangesNothing(t *testing.T) {
 func TestConcurrentRunsDoNotDoublePost(t *testing.T) {
 	first := lending.Date{Year: 2026, Month: 2, Day: 12}
 	last := first.AddDays(5)
-	single, racing := newRig(t), newRig(t)
-	for _, r := range []*rig{single, racing} {
-		r.portfolio(t, 12)
-		r.runOn(t, first)
-	}
+	single, racing := twins(t, 12, first)
 	single.runOn(t, last)
 	racing.at(last.AddDays(1), 1)
 	var wg sync.WaitGroup
@@ -310,10 +313,7 @@ func TestConcurrentRunsDoNotDoublePost(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatal(err)
 	}
-	if a, b := single.snapshot(t), racing.snapshot(t); a != b {
-		t.Fatalf("one run:\n%s\nfour racing runs:\n%s", a, b)
-	}
-	racing.ledgerVerified(t)
+	single.sameAs(t, racing, "four racing runs")
 }
 
 func TestTheLineStaysFrozenWhileAnyLoanIsOverdue(t *testing.T) {
