@@ -154,7 +154,8 @@ func (tx *Tx) RecordClose(ctx context.Context, loanID int64, dl Delinquency) err
 const FrozenOverdue = "overdue"
 
 // SyncLineFreeze freezes userID's credit line while any of their loans is
-// overdue and unfreezes a line it froze once none is; a line frozen for
+// overdue (or written off: that debt is still unpaid) and unfreezes a line
+// it froze once none is; a line frozen for
 // another reason is left alone. It locks the line row first, so two loans
 // of one borrower changing at once are decided one after the other (lock
 // order: loan, then credit line, as in a repayment). It reports the line's
@@ -170,7 +171,8 @@ func (tx *Tx) SyncLineFreeze(ctx context.Context, userID int64) (loan.LineStatus
 		return "", fmt.Errorf("credit line of user %d: %w", userID, err)
 	}
 	var overdue int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM loans WHERE user_id = ? AND status = ?`, userID, string(loan.Overdue)).Scan(&overdue); err != nil {
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM loans WHERE user_id = ? AND status IN (?, ?)`,
+		userID, string(loan.Overdue), string(loan.WrittenOff)).Scan(&overdue); err != nil {
 		return "", err
 	}
 	next, nextReason := status, reason
