@@ -389,3 +389,47 @@ func TestLoansPastTheWriteOffDPDAreFlaggedAndBucketed(t *testing.T) {
 		t.Fatalf("%s dpd %d %s eligible %v", s, dpd, b, eligible())
 	}
 }
+
+func TestARunAtItsDeadlineStopsAndTheNextResumes(t *testing.T) {
+	first := lending.Date{Year: 2026, Month: 2, Day: 12}
+	last := first.AddDays(3)
+	whole, cut := twins(t, 3, first)
+	whole.runOn(t, last)
+	cut.at(last.AddDays(1), 1)
+	ctx, cancel := context.WithTimeout(context.Background(), deadlineReserve/2)
+	defer cancel()
+	if res, err := Run(ctx, cut.env.App, Limits{}); !errors.Is(err, ErrUnfinished) || res.Loans != 0 {
+		t.Fatalf("a run inside its deadline reserve: %+v, %v", res, err)
+	}
+	cut.runOn(t, last)
+	whole.sameAs(t, cut, "stopped at the deadline and resumed")
+}
+
+func TestALoanTheCOBCannotComputeIsLeftBehindAndCaughtUpLater(t *testing.T) {
+	first := lending.Date{Year: 2026, Month: 2, Day: 14}
+	whole, broken := twins(t, 3, first)
+	db := broken.env.App.DB
+	if _, err := db.Exec(`UPDATE loans SET product_version = 99 WHERE id = ?`, broken.loans[1]); err != nil {
+		t.Fatal(err)
+	}
+	broken.at(first.AddDays(2), 1)
+	res, err := Run(context.Background(), broken.env.App, Limits{})
+	if err != nil || !res.Done || res.Failed != 1 || res.Loans != 2 {
+		t.Fatalf("with one broken loan: %+v, %v", res, err)
+	}
+	if _, err := db.Exec(`UPDATE loans SET product_version = 1 WHERE id = ?`, broken.loans[1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*rig{whole, broken} {
+		r.runOn(t, first.AddDays(1))
+		r.runOn(t, first.AddDays(2))
+	}
+	// The repaired loan closed both dates in one transaction; the run
+	// counts differ, nothing else does.
+	for _, r := range []*rig{whole, broken} {
+		if _, err := r.env.App.DB.Exec(`UPDATE cob_runs SET loans_closed = 0, penalty_fen = 0`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	whole.sameAs(t, broken, "a loan left behind, then caught up")
+}
