@@ -9,6 +9,7 @@ package cob
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/risk"
 )
 
 // Bounds of the close of business.
@@ -108,6 +110,7 @@ type run struct {
 	a        *app.App
 	lim      Limits
 	products map[string]lending.Product
+	strategy *risk.Strategy
 	res      *Result
 }
 
@@ -222,6 +225,9 @@ func (c *run) closeLoan(ctx context.Context, id int64, d lending.Date) (money.Fe
 		if err := c.moveStatus(ctx, tx, l, dl.DPD > 0); err != nil {
 			return err
 		}
+		if err := c.stepUp(ctx, tx, l, dl, d); err != nil {
+			return err
+		}
 		penalty, closed = dl.PenaltyFen, true
 		return tx.RecordClose(ctx, id, mysql.Delinquency{LastClosed: d, DPD: dl.DPD, Bucket: dl.Bucket,
 			WriteOffEligible: dl.DPD >= c.a.Cfg.WriteOffDPD})
@@ -247,6 +253,7 @@ func (c *run) accrue(ctx context.Context, tx *mysql.Tx, l loan.Loan, p lending.P
 	st := sv.State
 	var out lending.DayClose
 	var total money.Fen
+	onTime := 0
 	for day := from; !day.After(to); day = day.AddDays(1) {
 		if out, err = lending.CloseDay(st, p, money.BP(c.a.Cfg.RateCapBP), day); err != nil {
 			return out, loanFault{fmt.Errorf("close loan %d for %s: %w", l.ID, day, err)}
@@ -256,9 +263,9 @@ func (c *run) accrue(ctx context.Context, tx *mysql.Tx, l loan.Loan, p lending.P
 				return out, err
 			}
 		}
-		st, total = out.State, total+out.PenaltyFen
+		st, total, onTime = out.State, total+out.PenaltyFen, onTime+out.PaidOnTime
 	}
-	out.PenaltyFen = total
+	out.PenaltyFen, out.PaidOnTime = total, onTime
 	if from.After(to) {
 		return lending.DayClose{Bucket: lending.BucketCurrent}, nil // disbursed after the date closed: nothing yet
 	}
@@ -284,6 +291,46 @@ func (c *run) moveStatus(ctx context.Context, tx *mysql.Tx, l loan.Loan, overdue
 	}
 	_, err := tx.SyncLineFreeze(ctx, l.UserID)
 	return err
+}
+
+// raiseReason is the reason of a limit raise in limit_changes.
+const raiseReason = "on_time_repayment"
+
+// stepUp is the limit raise (提额): installments paid by their due date
+// add to the borrower's on-time streak and an overdue loan resets it; once
+// the streak reaches the raise policy of the borrower's band
+// (risk.LimitRaise over the champion strategy's policy: every 3
+// installments +20%, up to the band's maximum, as shipped), an active
+// line is raised one step and the decision recorded in limit_changes. A
+// line without a credit decision (no band) is never raised.
+func (c *run) stepUp(ctx context.Context, tx *mysql.Tx, l loan.Loan, dl lending.DayClose, d lending.Date) error {
+	overdue := dl.DPD > 0
+	if dl.PaidOnTime == 0 && !overdue {
+		return nil
+	}
+	line, streak, band, ok, err := tx.OnTime(ctx, l.UserID, dl.PaidOnTime, overdue)
+	if err != nil || !ok || overdue || line.Status != loan.LineActive {
+		return err
+	}
+	if c.strategy == nil {
+		s := risk.DefaultStrategy()
+		c.strategy = &s
+	}
+	policy, ok := c.strategy.Limits.RaisePolicyFor(band)
+	if !ok {
+		return nil
+	}
+	to, raised := risk.LimitRaise(line.LimitFen, streak, 0, policy)
+	if !raised {
+		return nil
+	}
+	rec, err := json.Marshal(map[string]any{"strategy": c.strategy.Name, "band": band, "policy": policy,
+		"on_time_installments": streak, "max_dpd": 0, "loan_id": l.ID})
+	if err != nil {
+		return err
+	}
+	return tx.RaiseLimit(ctx, mysql.LimitChange{UserID: l.UserID, Date: d, FromFen: line.LimitFen, ToFen: to, Reason: raiseReason,
+		DecisionJSON: string(rec)})
 }
 
 // penaltyAccrual books one date's penalty of a loan as a receivable

@@ -88,7 +88,8 @@ func (r *rig) snapshot(t *testing.T) string {
 		`SELECT id, status, COALESCE(CAST(last_closed_date AS CHAR), '-'), dpd, dpd_bucket, writeoff_eligible FROM loans ORDER BY id`,
 		`SELECT loan_id, state FROM loan_servicing ORDER BY loan_id`,
 		`SELECT loan_id, from_status, to_status, reason FROM loan_events ORDER BY loan_id, id`,
-		`SELECT user_id, status, frozen_reason, used_fen FROM credit_lines ORDER BY user_id`,
+		`SELECT user_id, status, frozen_reason, used_fen, limit_fen, on_time_streak FROM credit_lines ORDER BY user_id`,
+		`SELECT user_id, CAST(business_date AS CHAR), from_limit_fen, to_limit_fen, decision FROM limit_changes ORDER BY id`,
 		`SELECT idem_key, kind FROM ledger_transactions WHERE kind = 'penalty_accrual' ORDER BY idem_key`,
 		`SELECT code, balance_fen FROM ledger_accounts ORDER BY code`,
 		`SELECT CAST(business_date AS CHAR), status, loans_closed, penalty_fen FROM cob_runs ORDER BY business_date`,
@@ -432,4 +433,84 @@ func TestALoanTheCOBCannotComputeIsLeftBehindAndCaughtUpLater(t *testing.T) {
 		}
 	}
 	whole.sameAs(t, broken, "a loan left behind, then caught up")
+}
+
+// payAhead records installments 1..n of a loan as paid in full.
+func (r *rig) payAhead(t *testing.T, id int64, n int) {
+	t.Helper()
+	ctx := context.Background()
+	l, err := mysql.Loans{DB: r.env.App.DB}.ByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = mysql.InTx(ctx, r.env.App.DB, r.env.Clock.Now(), func(tx *mysql.Tx) error {
+		sv, err := tx.Servicing(ctx, id, l.Quote.Schedule)
+		if err != nil {
+			return err
+		}
+		st := sv.State
+		st.AsOf = signedOn
+		st.Paid = make([]lending.Components, len(st.Schedule.Installments))
+		for i, in := range st.Schedule.Installments[:n] {
+			st.Paid[i] = lending.Components{FeeFen: in.FeeFen, InterestFen: in.InterestFen, PrincipalFen: in.PrincipalFen}
+		}
+		return tx.SaveServicing(ctx, id, sv, st)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestOnTimeInstallmentsRaiseTheLimitWithADecisionRecord(t *testing.T) {
+	r := newRig(t)
+	db := r.env.App.DB
+	banded, unbanded := r.activeLoan(t, 1, 1000_00), r.activeLoan(t, 2, 1000_00)
+	if _, err := db.Exec(`INSERT INTO risk_decisions (application_id, outcome, decision, created_at) VALUES (77, 'approved', '{"band":"C"}', ?)`,
+		r.env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE credit_lines SET limit_fen = 300000, application_id = IF(user_id = 1, 77, NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	r.payAhead(t, banded, 3)
+	r.payAhead(t, unbanded, 3)
+	r.runOn(t, lending.Date{Year: 2026, Month: 2, Day: 9})
+	r.runOn(t, lending.Date{Year: 2026, Month: 4, Day: 9}) // two installments due so far
+	limit := func(user int64) (l money.Fen, streak int) {
+		if err := db.QueryRow(`SELECT limit_fen, on_time_streak FROM credit_lines WHERE user_id = ?`, user).Scan(&l, &streak); err != nil {
+			t.Fatal(err)
+		}
+		return l, streak
+	}
+	if l, s := limit(1); l != 3000_00 || s != 2 {
+		t.Fatalf("after 2 on time: limit %d streak %d", l, s)
+	}
+	r.runOn(t, lending.Date{Year: 2026, Month: 4, Day: 10})
+	if l, s := limit(1); l != 3600_00 || s != 0 {
+		t.Fatalf("after 3 on time: limit %d streak %d, want +20%%", l, s)
+	}
+	var band, reason string
+	if err := db.QueryRow(`SELECT JSON_UNQUOTE(JSON_EXTRACT(decision, '$.band')), reason FROM limit_changes WHERE user_id = 1 AND from_limit_fen = 300000
+		AND to_limit_fen = 360000 AND business_date = '2026-04-10'`).Scan(&band, &reason); err != nil || band != "C" || reason != raiseReason {
+		t.Fatalf("decision record: %v %s %s", err, band, reason)
+	}
+	if l, s := limit(2); l != 3000_00 || s != 3 {
+		t.Fatalf("a line without a decision: limit %d streak %d", l, s)
+	}
+	// Overdue resets the streak: installment 4 (2026-05-10) is not paid.
+	r.runOn(t, lending.Date{Year: 2026, Month: 5, Day: 14})
+	if l, s := limit(2); l != 3000_00 || s != 0 || r.line(t, 2) != loan.LineFrozen {
+		t.Fatalf("overdue: limit %d streak %d line %s", l, s, r.line(t, 2))
+	}
+	if n := r.count(t, `SELECT COUNT(*) FROM limit_changes`); n != 1 {
+		t.Fatalf("%d limit changes", n)
+	}
+}
+
+func (r *rig) count(t *testing.T, q string) (n int) {
+	t.Helper()
+	if err := r.env.App.DB.QueryRow(q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

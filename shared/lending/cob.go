@@ -82,6 +82,9 @@ type DayClose struct {
 	DPD        int       // on the closed date
 	Bucket     DPDBucket
 	OverdueFen money.Fen // outstanding of the overdue installments, penalty included
+	// PaidOnTime counts the installments due on the closed date and paid
+	// in full by its end (the limit raise counts them).
+	PaidOnTime int
 }
 
 // CloseDay closes business date day for a loan in state st (p is the
@@ -114,7 +117,11 @@ func CloseDay(st LoanState, p Product, capBP money.BP, day Date) (DayClose, erro
 	next.PenaltyCarry = make([]int64, n)
 	copy(next.PenaltyCarry, st.PenaltyCarry)
 	var total money.Fen
+	onTime := 0
 	for i, in := range st.Schedule.Installments {
+		if in.DueDate == day && st.unpaid(i).TotalFen() == 0 {
+			onTime++
+		}
 		if PenaltyDays(in.DueDate, day, p.GraceDays) == 0 {
 			continue
 		}
@@ -132,5 +139,5 @@ func CloseDay(st LoanState, p Product, capBP money.BP, day Date) (DayClose, erro
 		return DayClose{}, err
 	}
 	dpd := b.DaysPastDue()
-	return DayClose{State: next, PenaltyFen: total, DPD: dpd, Bucket: BucketOf(dpd), OverdueFen: b.OverdueFen()}, nil
+	return DayClose{State: next, PenaltyFen: total, DPD: dpd, Bucket: BucketOf(dpd), OverdueFen: b.OverdueFen(), PaidOnTime: onTime}, nil
 }

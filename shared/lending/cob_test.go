@@ -111,3 +111,21 @@ func TestCloseDayRefusesWhatItCannotReasonAbout(t *testing.T) {
 		}
 	}
 }
+
+func TestPaidOnTimeCountsInstallmentsPaidByTheirDueDate(t *testing.T) {
+	due := Date{2026, 2, 15}
+	paid := billState(t, due, map[int]Components{1: inst1}, nil)
+	unpaid := billState(t, due, nil, nil)
+	for _, c := range []struct {
+		name string
+		st   LoanState
+		day  Date
+		want int
+	}{{"paid, closing its due date", paid, due, 1}, {"unpaid on its due date", unpaid, due, 0},
+		{"paid, the day after", paid, due.AddDays(1), 0}, {"paid, the day before", paid, due.AddDays(-1), 0}} {
+		got, err := CloseDay(c.st, testProduct(), 2400, c.day)
+		if err != nil || got.PaidOnTime != c.want {
+			t.Errorf("%s: %d, %v; want %d", c.name, got.PaidOnTime, err, c.want)
+		}
+	}
+}

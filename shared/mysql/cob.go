@@ -188,3 +188,50 @@ func (tx *Tx) SyncLineFreeze(ctx context.Context, userID int64) (loan.LineStatus
 		string(next), nextReason, tx.now, userID)
 	return next, err
 }
+
+// OnTime adds n installments paid on time to userID's streak, or resets it
+// when reset (an overdue loan), and returns the line as it stands (locked:
+// call after SyncLineFreeze) with the band of the credit decision behind it
+// ("" when there is none). ok is false when the user has no line.
+func (tx *Tx) OnTime(ctx context.Context, userID int64, n int, reset bool) (line loan.CreditLine, streak int, band string, ok bool, err error) {
+	if _, err = tx.exec(ctx, `UPDATE credit_lines SET on_time_streak = IF(?, 0, on_time_streak + ?) WHERE user_id = ?`, reset, n, userID); err != nil {
+		return line, 0, "", false, fmt.Errorf("on-time streak of user %d: %w", userID, err)
+	}
+	var b sql.NullString
+	line.UserID = userID
+	err = tx.queryRow(ctx, `SELECT c.limit_fen, c.used_fen, c.annual_rate_bp, c.status, c.expires_at, c.on_time_streak,
+		JSON_UNQUOTE(JSON_EXTRACT(d.decision, '$.band'))
+		FROM credit_lines c LEFT JOIN risk_decisions d ON d.application_id = c.application_id WHERE c.user_id = ?`, userID).
+		Scan(&line.LimitFen, &line.UsedFen, &line.AnnualRateBP, &line.Status, &line.ExpiresAt, &streak, &b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return line, 0, "", false, nil
+	}
+	return line, streak, b.String, err == nil, err
+}
+
+// LimitChange is a limit raise and its decision record.
+type LimitChange struct {
+	UserID       int64
+	Date         lending.Date
+	FromFen      money.Fen
+	ToFen        money.Fen
+	Reason       string
+	DecisionJSON string
+}
+
+// RaiseLimit moves userID's limit from c.FromFen to c.ToFen (conditional
+// on the limit still being c.FromFen: conflict otherwise), resets the
+// on-time streak and stores the decision record.
+func (tx *Tx) RaiseLimit(ctx context.Context, c LimitChange) error {
+	res, err := tx.exec(ctx, `UPDATE credit_lines SET limit_fen = ?, on_time_streak = 0, updated_at = ? WHERE user_id = ? AND limit_fen = ?`,
+		c.ToFen, tx.now, c.UserID, c.FromFen)
+	if err != nil {
+		return fmt.Errorf("raise limit of user %d: %w", c.UserID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apierr.New(apierr.Conflict, "the limit changed concurrently")
+	}
+	_, err = tx.exec(ctx, `INSERT INTO limit_changes (user_id, business_date, from_limit_fen, to_limit_fen, reason, decision, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.UserID, c.Date.String(), c.FromFen, c.ToFen, c.Reason, c.DecisionJSON, tx.now)
+	return err
+}

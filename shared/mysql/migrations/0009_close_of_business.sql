@@ -14,8 +14,26 @@ ALTER TABLE loans
 
 -- A credit line frozen by the COB (overdue) says so, so only the cure
 -- unfreezes it and a line frozen for another reason stays frozen.
+-- on_time_streak counts the installments paid by their due date since the
+-- limit last changed (reset by an overdue loan); the COB raises the limit
+-- by the strategy's raise policy (risk.LimitRaise) and records why in
+-- limit_changes.
 ALTER TABLE credit_lines
-  ADD COLUMN frozen_reason VARCHAR(32) NOT NULL DEFAULT '' AFTER status;
+  ADD COLUMN frozen_reason VARCHAR(32) NOT NULL DEFAULT '' AFTER status,
+  ADD COLUMN on_time_streak INT NOT NULL DEFAULT 0 AFTER frozen_reason;
+
+-- Limit raises (提额): the decision record of each, with its inputs.
+CREATE TABLE limit_changes (
+  id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+  user_id BIGINT NOT NULL,
+  business_date DATE NOT NULL,
+  from_limit_fen BIGINT NOT NULL,
+  to_limit_fen BIGINT NOT NULL,
+  reason VARCHAR(32) NOT NULL,
+  decision TEXT NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  KEY ix_limit_changes_user (user_id, id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- One row per business date the COB has started: the cursor (the highest
 -- loan id whose chunk finished) makes a run resumable after a timeout; a
