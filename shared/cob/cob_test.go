@@ -222,6 +222,18 @@ func twins(t *testing.T, n int, first lending.Date) (*rig, *rig) {
 	return a, b
 }
 
+// twinsBehind are twins closed for first, the first then closed up to
+// first+nights in one run; the second's clock stands at 01:00 after it,
+// the COB not yet run: the test closes it its own way and compares.
+func twinsBehind(t *testing.T, n int, first lending.Date, nights int) (*rig, *rig, lending.Date) {
+	t.Helper()
+	last := first.AddDays(nights)
+	done, behind := twins(t, n, first)
+	done.runOn(t, last)
+	behind.at(last.AddDays(1), 1)
+	return done, behind, last
+}
+
 // sameAs wants o to hold exactly what r holds.
 func (r *rig) sameAs(t *testing.T, o *rig, how string) {
 	t.Helper()
@@ -251,11 +263,7 @@ func TestCatchUpOverTenMissedDaysEqualsTenSingleRuns(t *testing.T) {
 }
 
 func TestACOBKilledHalfwayAndRunAgainEqualsOneRun(t *testing.T) {
-	first := lending.Date{Year: 2026, Month: 2, Day: 12}
-	last := first.AddDays(6)
-	whole, killed := twins(t, 7, first)
-	whole.runOn(t, last)
-	killed.at(last.AddDays(1), 1)
+	whole, killed, _ := twinsBehind(t, 7, lending.Date{Year: 2026, Month: 2, Day: 12}, 6)
 	runs := 0
 	for ; runs < 100; runs++ {
 		res, err := Run(context.Background(), killed.env.App, Limits{Chunk: 2, MaxLoans: 5})
@@ -296,11 +304,7 @@ func TestTheSameDateTwiceChangesNothing(t *testing.T) {
 }
 
 func TestConcurrentRunsDoNotDoublePost(t *testing.T) {
-	first := lending.Date{Year: 2026, Month: 2, Day: 12}
-	last := first.AddDays(5)
-	single, racing := twins(t, 12, first)
-	single.runOn(t, last)
-	racing.at(last.AddDays(1), 1)
+	single, racing, _ := twinsBehind(t, 12, lending.Date{Year: 2026, Month: 2, Day: 12}, 5)
 	var wg sync.WaitGroup
 	errs := make([]error, 4)
 	for i := range errs {
@@ -392,11 +396,7 @@ func TestLoansPastTheWriteOffDPDAreFlaggedAndBucketed(t *testing.T) {
 }
 
 func TestARunAtItsDeadlineStopsAndTheNextResumes(t *testing.T) {
-	first := lending.Date{Year: 2026, Month: 2, Day: 12}
-	last := first.AddDays(3)
-	whole, cut := twins(t, 3, first)
-	whole.runOn(t, last)
-	cut.at(last.AddDays(1), 1)
+	whole, cut, last := twinsBehind(t, 3, lending.Date{Year: 2026, Month: 2, Day: 12}, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), deadlineReserve/2)
 	defer cancel()
 	if res, err := Run(ctx, cut.env.App, Limits{}); !errors.Is(err, ErrUnfinished) || res.Loans != 0 {
