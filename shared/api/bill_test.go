@@ -78,9 +78,12 @@ func loanRoutes(a *app.App) []scftest.Route {
 
 // loanBody is loan-get's answer, bill decoded with lending's own types.
 type loanBody struct {
-	Status   loan.Status         `json:"status"`
-	Schedule lending.QuoteResult `json:"schedule"`
-	Bill     *lending.Bill       `json:"bill"`
+	Status     loan.Status         `json:"status"`
+	Schedule   lending.QuoteResult `json:"schedule"`
+	Bill       *lending.Bill       `json:"bill"`
+	DPD        int                 `json:"dpd"`
+	OverdueFen money.Fen           `json:"overdue_fen"`
+	PenaltyFen money.Fen           `json:"penalty_fen"`
 }
 
 // createdLoan quotes amount for 6 months and creates the loan with key;
@@ -275,12 +278,18 @@ func TestBillFollowsEveryRepayment(t *testing.T) {
 		b.Bill.DueNowFen != second.TotalFen+b.Schedule.Installments[2].TotalFen {
 		t.Fatalf("overdue: %+v", b.Bill)
 	}
+	if b.DPD != 4 || b.OverdueFen != second.TotalFen || b.PenaltyFen != 0 {
+		t.Fatalf("overdue: dpd %d, overdue %d, penalty %d (no close of business has run)", b.DPD, b.OverdueFen, b.PenaltyFen)
+	}
 	r.checkBillInvariants(t, id, b, true)
 	if got := r.repay(t, c, id, "key-bill-due2", map[string]any{"kind": "due"}); got != b.Bill.DueNowFen {
 		t.Fatalf("kind due charged %d, the bill said %d", got, b.Bill.DueNowFen)
 	}
 	b = getLoan(t, c, id)
 	wantStates(t, b, paid, paid, paid, notDue, notDue, notDue)
+	if b.DPD != 0 || b.OverdueFen != 0 {
+		t.Fatalf("after paying: dpd %d, overdue %d", b.DPD, b.OverdueFen)
+	}
 	r.checkBillInvariants(t, id, b, true)
 
 	// Payoff: settled; later interest is waived, never paid.
@@ -298,7 +307,7 @@ func TestBillFollowsEveryRepayment(t *testing.T) {
 }
 
 // TestLoanGetOnlyAddsTheBill: loan-get keeps every field it had and adds
-// bill; loan-list does not grow one; a cancelled loan has none.
+// bill, dpd, overdue_fen and penalty_fen; loan-list does not grow one; a cancelled loan has none.
 func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 	s := loanStack(t)
 	ctx := context.Background()
@@ -321,7 +330,7 @@ func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 		"status", "term_months"}
 	resp, err := c.Get(ctx, path)
 	want(t, resp, err, 200, "")
-	if got := keys(resp.Body); !slices.Equal(got, slices.Sorted(slices.Values(append(slices.Clone(before), "bill")))) {
+	if got := keys(resp.Body); !slices.Equal(got, slices.Sorted(slices.Values(append(slices.Clone(before), "bill", "dpd", "overdue_fen", "penalty_fen")))) {
 		t.Fatalf("loan-get keys %v", got)
 	}
 	resp, err = c.Get(ctx, "/v1/loans")

@@ -103,6 +103,20 @@ type loanView struct {
 	Contract     any                  `json:"contract"`
 	Disbursement any                  `json:"disbursement"`
 	Bill         *lending.Bill        `json:"bill,omitempty"`
+	// With the bill (loan-get): days past due on today's business date,
+	// the overdue installments' outstanding, the unpaid penalty.
+	DPD        *int       `json:"dpd,omitempty"`
+	OverdueFen *money.Fen `json:"overdue_fen,omitempty"`
+	PenaltyFen *money.Fen `json:"penalty_fen,omitempty"`
+}
+
+// withDelinquency adds dpd, overdue_fen and penalty_fen from the bill.
+func (v *loanView) withDelinquency() {
+	if v.Bill == nil {
+		return
+	}
+	dpd, overdue, penalty := v.Bill.DaysPastDue(), v.Bill.OverdueFen(), v.Bill.Totals.Outstanding.PenaltyFen
+	v.DPD, v.OverdueFen, v.PenaltyFen = &dpd, &overdue, &penalty
 }
 
 func view(l loan.Loan, full bool) loanView {
@@ -137,6 +151,7 @@ func LoanGet(a *app.App) http.Handler {
 		if v.Bill, err = billOf(r.Context(), a, l); err != nil {
 			return err
 		}
+		v.withDelinquency()
 		scf.WriteJSON(w, http.StatusOK, v)
 		return nil
 	})))

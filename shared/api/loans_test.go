@@ -241,3 +241,24 @@ func TestDrawTimeBlacklistRecheck(t *testing.T) {
 		t.Fatal("a blacklisted borrower drew a loan")
 	}
 }
+
+// TestADrawOnAFrozenLineIsRefusedWithItsReason: while the close of
+// business holds the line frozen (a loan overdue), loan-create answers
+// failed_precondition with reason line_frozen and a message to show.
+func TestADrawOnAFrozenLineIsRefusedWithItsReason(t *testing.T) {
+	s := loanStack(t)
+	c := s.client(t, "fay")
+	grantCredit(t, s.env, c.UserID, 1_000_000)
+	if _, err := s.env.DB.Exec(`UPDATE credit_lines SET status = 'frozen', frozen_reason = ? WHERE user_id = ?`, mysql.FrozenOverdue, c.UserID); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := createLoan(c, "key-frozen-1", quote(t, c, 100_000))
+	want(t, resp, err, 409, "failed_precondition")
+	var body struct {
+		Reason  string `json:"reason"`
+		Message string `json:"message"`
+	}
+	if err := resp.Decode(&body); err != nil || body.Reason != "line_frozen" || body.Message == "" {
+		t.Fatalf("refusal %s", resp.Body)
+	}
+}

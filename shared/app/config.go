@@ -53,6 +53,7 @@ type Config struct {
 	// BusinessClockFile is WXLEND_BUSINESS_CLOCK_FILE: the local stack's
 	// settable business clock (clock.Shared); refused with WXLEND_ENV=prod.
 	BusinessClockFile string
+	WriteOffDPD       int // COB_WRITEOFF_DPD: days past due from which a loan is eligible for write-off
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -162,6 +163,7 @@ func Load(getenv func(string) string) (Config, error) {
 		QuoteTTL:      e.duration("QUOTE_TTL", 30*time.Minute),
 
 		BusinessClockFile: e.str("WXLEND_BUSINESS_CLOCK_FILE", "", false),
+		WriteOffDPD:       e.int("COB_WRITEOFF_DPD", 180, 30, 3650),
 	}
 	c.LogLevel = logLevel(e)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {

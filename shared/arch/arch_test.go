@@ -40,6 +40,7 @@ var kinds = map[string]kind{
 	"shared/app": wiring,
 
 	"shared/payments": service, "shared/underwriting": service, "shared/jobs": service, "shared/outbox": service,
+	"shared/cob": service,
 
 	"shared/api": edge,
 

@@ -83,5 +83,6 @@ func (st LoanState) clone() LoanState {
 	out.PenaltyAccruedFen = make([]money.Fen, n)
 	copy(out.Paid, st.Paid)
 	copy(out.PenaltyAccruedFen, st.PenaltyAccruedFen)
+	out.PenaltyCarry = slices.Clone(st.PenaltyCarry)
 	return out
 }

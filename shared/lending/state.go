@@ -49,7 +49,11 @@ type LoanState struct {
 	Schedule          Schedule     `json:"schedule"`
 	Paid              []Components `json:"paid"`
 	PenaltyAccruedFen []money.Fen  `json:"penalty_accrued_fen"`
-	AsOf              Date         `json:"as_of"`
+	// PenaltyCarry is, per installment, the penalty accrued beyond the
+	// whole fen in PenaltyAccruedFen, in 1/3,600,000 fen (CloseDay); nil
+	// means all zeros.
+	PenaltyCarry []int64 `json:"penalty_carry,omitempty"`
+	AsOf         Date    `json:"as_of"`
 }
 
 func (st LoanState) paid(i int) Components {
@@ -87,7 +91,8 @@ func (st LoanState) validate() error {
 	if n == 0 || n > MaxTermMonths || !s.StartDate.IsValid() {
 		return invalidf("schedule", ReasonInconsistent, "schedule has no valid installments")
 	}
-	if (st.Paid != nil && len(st.Paid) != n) || (st.PenaltyAccruedFen != nil && len(st.PenaltyAccruedFen) != n) {
+	if (st.Paid != nil && len(st.Paid) != n) || (st.PenaltyAccruedFen != nil && len(st.PenaltyAccruedFen) != n) ||
+		(st.PenaltyCarry != nil && len(st.PenaltyCarry) != n) {
 		return invalidf("paid", ReasonInconsistent, "one entry per installment is required")
 	}
 	if !st.AsOf.IsValid() || st.AsOf.Before(s.StartDate) {
@@ -99,6 +104,9 @@ func (st LoanState) validate() error {
 			return invalidf("schedule", ReasonInconsistent, "installment %d is malformed", i+1)
 		}
 		prev = in.DueDate
+		if st.PenaltyCarry != nil && (st.PenaltyCarry[i] < 0 || st.PenaltyCarry[i] >= penaltyUnit) {
+			return invalidf("penalty_carry", ReasonOutOfRange, "penalty carry of installment %d is out of range", i+1)
+		}
 		if !inRange(st.penaltyAccrued(i)) {
 			return invalidf("penalty_accrued_fen", ReasonOutOfRange, "accrued penalty of installment %d is out of range", i+1)
 		}

@@ -30,18 +30,20 @@ func (s CreditLines) Get(ctx context.Context, userID int64) (loan.CreditLine, er
 }
 
 // UpsertCreditLine sets the limit, rate and expiry of c.UserID's line (a
-// decision), keeping what is used.
+// decision), keeping what is used; a line frozen for an overdue loan
+// stays frozen until the cure (SyncLineFreeze).
 func (tx *Tx) UpsertCreditLine(ctx context.Context, c loan.CreditLine, applicationID int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO credit_lines (user_id, limit_fen, used_fen, annual_rate_bp, status, expires_at, application_id, updated_at)
 		VALUES (?, ?, 0, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE limit_fen = VALUES(limit_fen), annual_rate_bp = VALUES(annual_rate_bp),
-		status = VALUES(status), expires_at = VALUES(expires_at), application_id = VALUES(application_id), updated_at = VALUES(updated_at)`,
+		status = IF(frozen_reason = '`+FrozenOverdue+`', status, VALUES(status)), expires_at = VALUES(expires_at), application_id = VALUES(application_id), updated_at = VALUES(updated_at)`,
 		c.UserID, c.LimitFen, c.AnnualRateBP, c.Status, c.ExpiresAt, applicationID, tx.now)
 	return err
 }
 
 // ReserveCredit draws amount from userID's line if it is active,
 // unexpired and has that much available: one conditional update, so racing
-// draws can never exceed the limit. Errors: failed_precondition.
+// draws can never exceed the limit. Errors: failed_precondition (reason
+// line_frozen while a loan is overdue, else insufficient_credit).
 func (tx *Tx) ReserveCredit(ctx context.Context, userID int64, amount money.Fen) error {
 	res, err := tx.exec(ctx, `UPDATE credit_lines SET used_fen = used_fen + ?, updated_at = ?
 		WHERE user_id = ? AND status = ? AND expires_at > ? AND limit_fen - used_fen >= ?`, amount, tx.now, userID, loan.LineActive, tx.now, amount)
@@ -49,9 +51,22 @@ func (tx *Tx) ReserveCredit(ctx context.Context, userID int64, amount money.Fen)
 		return fmt.Errorf("reserve credit: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
+		var status loan.LineStatus
+		err := tx.queryRow(ctx, `SELECT status FROM credit_lines WHERE user_id = ?`, userID).Scan(&status)
+		if err == nil && status == loan.LineFrozen {
+			return lineFrozen()
+		}
 		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "insufficient_credit", Message: "the amount exceeds the available credit"}
 	}
 	return nil
+}
+
+// lineFrozen refuses a draw on a frozen line (failed_precondition, reason
+// line_frozen: a loan is overdue, the close of business froze the line and
+// the cure unfreezes it). The message is for the borrower.
+func lineFrozen() error {
+	return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "line_frozen",
+		Message: "您有逾期未还的借款，额度已暂时冻结；还清逾期款项后即可恢复借款"}
 }
 
 // ReleaseCredit gives back amount (a cancelled loan, or principal repaid).
@@ -92,10 +107,14 @@ func (tx *Tx) CreateLoan(ctx context.Context, userID int64, q StoredQuote) (int6
 
 const loanColumns = `id, user_id, quote_id, product_code, product_version, status, status_reason, schedule, created_at, updated_at`
 
-func scanLoan(row interface{ Scan(...any) error }) (loan.Loan, error) {
+func scanLoan(row interface{ Scan(...any) error }) (loan.Loan, error) { return scanLoanWith(row) }
+
+// scanLoanWith scans loanColumns and then extra columns into extra.
+func scanLoanWith(row interface{ Scan(...any) error }, extra ...any) (loan.Loan, error) {
 	var l loan.Loan
 	var sched string
-	if err := row.Scan(&l.ID, &l.UserID, &l.QuoteID, &l.ProductCode, &l.ProductVersion, &l.Status, &l.StatusReason, &sched, &l.CreatedAt, &l.UpdatedAt); err != nil {
+	dest := append([]any{&l.ID, &l.UserID, &l.QuoteID, &l.ProductCode, &l.ProductVersion, &l.Status, &l.StatusReason, &sched, &l.CreatedAt, &l.UpdatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return l, err
 	}
 	return l, json.Unmarshal([]byte(sched), &l.Quote)

@@ -120,7 +120,7 @@ func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayme
 		if alloc, err = lending.Allocate(sv.State, p, rp.AmountFen, modeOf(rp.Kind)); err != nil {
 			return nil, fmt.Errorf("allocate %s: %w", rp.OutTradeNo, err)
 		}
-		if err := saveServicingTx(ctx, tx, l.ID, sv, alloc); err != nil {
+		if sv.State, err = saveServicingTx(ctx, tx, l.ID, sv, alloc); err != nil {
 			return nil, err
 		}
 	} else {
@@ -141,6 +141,11 @@ func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayme
 			return nil, err
 		}
 	}
+	if repaying {
+		if err := cureTx(ctx, tx, l, sv.State, p, alloc.Settled); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := tx.MarkRepaymentPaid(ctx, rp.OutTradeNo, transactionID, alloc); err != nil {
 		return nil, err
 	}
@@ -151,9 +156,32 @@ func settlePaymentTx(ctx context.Context, tx *mysql.Tx, d Deps, rp mysql.Repayme
 	return &rf, err
 }
 
+// cureTx is the cure on repayment: an overdue loan with nothing overdue
+// any more on today's business date moves back to active at once (the
+// close of business would do it only that night), and the borrower's line,
+// frozen while any loan is overdue, is unfrozen when none is left (also
+// after a settlement), so a cured borrower can draw again right away.
+func cureTx(ctx context.Context, tx *mysql.Tx, l loan.Loan, st lending.LoanState, p lending.Product, settled bool) error {
+	if l.Status == loan.Overdue && !settled {
+		b, err := lending.NewBill(st, p, lending.StandingRepaying)
+		if err != nil {
+			return fmt.Errorf("bill of loan %d: %w", l.ID, err)
+		}
+		if b.DaysPastDue() > 0 {
+			return nil
+		}
+		if err := tx.Transition(ctx, mysql.Transition{LoanID: l.ID, From: loan.Overdue, To: loan.Active, Reason: "cured"}); err != nil {
+			return err
+		}
+	}
+	_, err := tx.SyncLineFreeze(ctx, l.UserID)
+	return err
+}
+
 // saveServicingTx adds the allocation to what is paid; a payment that
-// reached later principal re-amortizes the later installments.
-func saveServicingTx(ctx context.Context, tx *mysql.Tx, loanID int64, sv mysql.Servicing, a lending.Allocation) error {
+// reached later principal re-amortizes the later installments. It returns
+// the state saved.
+func saveServicingTx(ctx context.Context, tx *mysql.Tx, loanID int64, sv mysql.Servicing, a lending.Allocation) (lending.LoanState, error) {
 	st := sv.State
 	n := len(st.Schedule.Installments)
 	paid := make([]lending.Components, n)
@@ -170,11 +198,11 @@ func saveServicingTx(ctx context.Context, tx *mysql.Tx, loanID int64, sv mysql.S
 	if prepaid && !a.Settled {
 		next, err := lending.Reamortize(st)
 		if err != nil {
-			return fmt.Errorf("reamortize loan %d: %w", loanID, err)
+			return st, fmt.Errorf("reamortize loan %d: %w", loanID, err)
 		}
 		st = next
 	}
-	return tx.SaveServicing(ctx, loanID, sv, st)
+	return st, tx.SaveServicing(ctx, loanID, sv, st)
 }
 
 // principalReleased is the credit a payment gives back: the principal it
@@ -195,21 +223,23 @@ func waivedPrincipal(a lending.Allocation) money.Fen {
 	return w
 }
 
-// repayTransaction books a payment on a cash basis (key "repay:<no>"):
-// Debit Clearing the amount paid; Credit the principal receivable and the
-// interest, fee and penalty income by what was allocated; an overpayment
+// repayTransaction books a payment (key "repay:<no>"): Debit Clearing the
+// amount paid; Credit the principal receivable, the interest and fee
+// income (cash basis) and the penalty receivable (the close of business
+// accrues penalty into it against penalty income) by what was allocated;
+// an overpayment
 // Credit RefundsPayable. A cooling-off settlement also nets the credit
 // (upfront fee and costs already paid, booked as income) against the
 // principal receivable: Debit those incomes, Credit principal.
 func repayTransaction(rp mysql.Repayment, mchID string, before lending.LoanState, a lending.Allocation) ledger.Transaction {
 	sums := map[ledger.Account]money.Fen{}
 	order := []ledger.Account{ledger.Clearing(mchID), ledger.LoanAccount(rp.LoanID, ledger.Principal), ledger.InterestIncome,
-		ledger.FeeIncome, ledger.PenaltyIncome, ledger.RefundsPayable}
+		ledger.FeeIncome, ledger.LoanAccount(rp.LoanID, ledger.Penalty), ledger.PenaltyIncome, ledger.RefundsPayable}
 	sums[order[0]] += a.AmountFen
 	sums[order[1]] -= a.Totals.PrincipalFen
 	sums[ledger.InterestIncome] -= a.Totals.InterestFen
 	sums[ledger.FeeIncome] -= a.Totals.FeeFen
-	sums[ledger.PenaltyIncome] -= a.Totals.PenaltyFen
+	sums[order[4]] -= a.Totals.PenaltyFen
 	sums[ledger.RefundsPayable] -= a.RefundFen
 	if w := waivedPrincipal(a); a.Settled && w > 0 {
 		var paid lending.Components
