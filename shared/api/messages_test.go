@@ -15,12 +15,18 @@ const (
 	pastDueTpl = "wxtplPastDueDEV"
 )
 
-func TestSubscriptionsCountAcceptsPerBorrower(t *testing.T) {
+// subscriptionStack serves sign-in and message-subscribe.
+func subscriptionStack(t *testing.T) *stack {
 	env := apptest.New(t, apptest.Options{})
 	srv := scftest.Server(t, env.App.Log,
 		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(env.App)},
 		scftest.Route{Pattern: "POST /v1/messages/subscriptions", Handler: api.MessageSubscribe(env.App)})
-	s := &stack{env: env, url: srv.URL}
+	return &stack{env: env, url: srv.URL}
+}
+
+func TestSubscriptionsCountAcceptsPerBorrower(t *testing.T) {
+	s := subscriptionStack(t)
+	env := s.env
 	alice, bob := s.client(t, "alice"), s.client(t, "bob")
 	ctx := context.Background()
 	for range 2 {
@@ -51,11 +57,7 @@ func TestSubscriptionsCountAcceptsPerBorrower(t *testing.T) {
 }
 
 func TestABadSubscriptionReportChangesNothing(t *testing.T) {
-	env := apptest.New(t, apptest.Options{})
-	srv := scftest.Server(t, env.App.Log,
-		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(env.App)},
-		scftest.Route{Pattern: "POST /v1/messages/subscriptions", Handler: api.MessageSubscribe(env.App)})
-	s := &stack{env: env, url: srv.URL}
+	s := subscriptionStack(t)
 	c := s.client(t, "alice")
 	ctx := context.Background()
 	for name, body := range map[string]map[string]any{
