@@ -284,3 +284,30 @@ func TestARefusalIsNotRetriedOnTheSameChannel(t *testing.T) {
 		t.Fatal("something was delivered")
 	}
 }
+
+func TestConcurrentRunsNeitherDuplicateNorExceedTheCap(t *testing.T) {
+	r := newRemindRig(t)
+	u := r.borrower("alice", "13812345678", true)
+	for range 3 {
+		r.activeLoan(u)
+	}
+	r.at(0, 10)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := jobs.RunRemind(context.Background(), r.env.App)
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(r.env.SMS.Sent()); n != 2 {
+		t.Fatalf("%d SMS, want the cap of 2", n)
+	}
+	if ms := r.messages(u); len(ms) != 2 {
+		t.Fatalf("%+v", ms)
+	}
+}
