@@ -103,14 +103,9 @@ func repayingBill(ctx context.Context, a *app.App, l loan.Loan) (lending.Bill, e
 	return b, nil
 }
 
-// recipient is where a claimed notice goes, in clear only in memory.
-type recipient struct {
-	channel remind.Channel
-	address string // openid or 11-digit phone
-}
-
 // sendNotice claims the notice (cap, channel, subscription) in one
-// transaction, calls the provider outside it and records the answer.
+// transaction, calls the provider outside it and records the answer. The
+// phone is decrypted only for a notice claimed for SMS.
 func sendNotice(ctx context.Context, a *app.App, userID, loanID int64, n remind.Notice, r *RemindReport) error {
 	now := a.Clock.Now()
 	p := a.Cfg.Remind
@@ -119,86 +114,72 @@ func sendNotice(ctx context.Context, a *app.App, userID, loanID int64, n remind.
 	if err != nil {
 		return err
 	}
-	phone := ""
-	if c.PhoneEnc != "" {
-		if phone, err = a.Vault.Decrypt(ctx, pii.FieldPhone, c.PhoneEnc); err != nil {
-			a.Log.ErrorContext(ctx, "remind: phone unreadable", "user_id", userID, "error", err.Error())
-			phone = ""
-		}
-	}
 	params := remind.ParamsOf(n)
 	masked, _ := json.Marshal(params)
-	var to recipient
 	var m mysql.Notice
 	err = mysql.InTx(ctx, a.DB, now, func(tx *mysql.Tx) error {
-		to = recipient{}
+		m = mysql.Notice{}
 		st, err := tx.NoticeState(ctx, userID, loanID, n.Seq, string(n.Kind), day)
 		if err != nil || (st.ID != 0 && st.Status != mysql.MessageFailed) || st.Attempts >= RemindMaxAttempts || st.SentToday >= p.DailyMax {
 			return err
 		}
-		for _, ch := range p.Channels {
-			tid := p.TemplateID(ch, n.Template)
-			switch {
-			case ch == remind.WeChat && c.OpenID != "":
-				ok, err := tx.TakeQuota(ctx, userID, tid)
-				if err != nil {
-					return err
-				}
-				if ok {
-					to = recipient{ch, c.OpenID}
-					m.Recipient = remind.MaskOpenID(c.OpenID)
-				}
-			case ch == remind.SMS && phone != "":
-				to = recipient{ch, phone}
-				m.Recipient = pii.MaskPhone(phone)
-			}
-			if to.channel != "" {
-				m = mysql.Notice{ID: st.ID, UserID: userID, LoanID: loanID, Seq: n.Seq, Kind: string(n.Kind), Template: string(n.Template),
-					Channel: string(ch), TemplateID: tid, Recipient: m.Recipient, Params: string(masked), Attempts: st.Attempts + 1}
-				m.ID, err = tx.ClaimMessage(ctx, m, day)
-				return err
-			}
+		ch, recipient, err := pickChannel(ctx, tx, p, c, userID, n.Template)
+		if err != nil || ch == "" {
+			return err
 		}
-		return nil
+		m = mysql.Notice{ID: st.ID, UserID: userID, LoanID: loanID, Seq: n.Seq, Kind: string(n.Kind), Template: string(n.Template),
+			Channel: string(ch), TemplateID: p.TemplateID(ch, n.Template), Recipient: recipient, Params: string(masked), Attempts: st.Attempts + 1}
+		m.ID, err = tx.ClaimMessage(ctx, m, day)
+		return err
 	})
-	if mysql.IsClaimLost(err) || (err == nil && to.channel == "") {
+	if mysql.IsClaimLost(err) || (err == nil && m.Channel == "") {
 		r.Skipped++
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return deliver(ctx, a, m, to, params, r)
+	return deliver(ctx, a, m, c, params, r)
+}
+
+// pickChannel is the first channel of the configured order that reaches
+// the borrower: WeChat while they hold a subscription to the template
+// (one is used), SMS when their verified phone is known. It returns the
+// masked recipient, or no channel.
+func pickChannel(ctx context.Context, tx *mysql.Tx, p remind.Policy, c mysql.Contact, userID int64, t remind.Template) (remind.Channel, string, error) {
+	for _, ch := range p.Channels {
+		switch {
+		case ch == remind.WeChat && c.OpenID != "":
+			ok, err := tx.TakeQuota(ctx, userID, p.TemplateID(ch, t))
+			if err != nil || ok {
+				return ch, remind.MaskOpenID(c.OpenID), err
+			}
+		case ch == remind.SMS && c.PhoneEnc != "":
+			return ch, c.PhoneMasked, nil
+		}
+	}
+	return "", "", nil
 }
 
 // deliver calls the provider and records its answer: sent; failed (a
 // later run may retry, on the next channel after a WeChat refusal); or
 // gave_up after RemindMaxAttempts or a refusal a retry cannot fix.
-func deliver(ctx context.Context, a *app.App, m mysql.Notice, to recipient, params []remind.Param, r *RemindReport) error {
-	var res remind.Result
-	var err error
-	if to.channel == remind.WeChat {
-		res, err = a.WeChat.SendSubscribe(ctx, to.address, m.TemplateID, a.Cfg.Remind.Page, params)
-	} else {
-		values := make([]string, len(params))
-		for i, p := range params {
-			values[i] = p.Value
-		}
-		res, err = a.SMS.SendSMS(ctx, to.address, m.TemplateID, values)
-	}
+func deliver(ctx context.Context, a *app.App, m mysql.Notice, c mysql.Contact, params []remind.Param, r *RemindReport) error {
+	res, err := send(ctx, a, m, c, params)
 	if err != nil {
 		res = remind.Result{Outcome: remind.Retry, Code: "error"}
 		a.Log.ErrorContext(ctx, "remind: send", "message_id", m.ID, "error", err.Error())
 	}
+	wechat := m.Channel == string(remind.WeChat)
 	status, quota := mysql.MessageSent, mysql.QuotaKeep
 	switch {
 	case res.Outcome == remind.Sent:
 		r.Sent++
-	case to.channel == remind.WeChat && res.Code == "43101":
+	case wechat && res.Code == "43101":
 		status, quota = mysql.MessageFailed, mysql.QuotaClear
 	case res.Outcome == remind.Retry:
 		status = mysql.MessageFailed
-		if to.channel == remind.WeChat {
+		if wechat {
 			quota = mysql.QuotaRefund
 		}
 	default:
@@ -211,4 +192,16 @@ func deliver(ctx context.Context, a *app.App, m mysql.Notice, to recipient, para
 		r.Failed++
 	}
 	return mysql.Messages{DB: a.DB}.FinishMessage(ctx, m.ID, status, res.Code, quota, a.Clock.Now())
+}
+
+// send calls m's channel; the phone is decrypted here, in memory only.
+func send(ctx context.Context, a *app.App, m mysql.Notice, c mysql.Contact, params []remind.Param) (remind.Result, error) {
+	if m.Channel == string(remind.WeChat) {
+		return a.WeChat.SendSubscribe(ctx, c.OpenID, m.TemplateID, a.Cfg.Remind.Page, params)
+	}
+	phone, err := a.Vault.Decrypt(ctx, pii.FieldPhone, c.PhoneEnc)
+	if err != nil {
+		return remind.Result{}, fmt.Errorf("phone of user %d: %w", m.UserID, err)
+	}
+	return a.SMS.SendSMS(ctx, phone, m.TemplateID, remind.SMSValues(params))
 }

@@ -117,7 +117,7 @@ func TestAReminderIsNotSentAt23AndGoesOutTheNextMorning(t *testing.T) {
 		t.Fatalf("not sent at 08:00: %+v", rep)
 	}
 	sms := r.env.SMS.Sent()
-	if len(sms) != 1 || sms[0].Phone != "+8613812345678" || sms[0].TemplateID != "2000001" || sms[0].Params[1] != fmt.Sprintf("%02d月%02d日", int(r.due.Month), r.due.Day) {
+	if len(sms) != 1 || sms[0].Phone != "+8613812345678" || sms[0].TemplateID != "2000001" || len(sms[0].Params) != 2 || sms[0].Params[1] != fmt.Sprintf("%02d月%02d日", int(r.due.Month), r.due.Day) {
 		t.Fatalf("%+v", sms)
 	}
 	ms := r.messages(u)

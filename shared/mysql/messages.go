@@ -62,18 +62,21 @@ func (s Messages) RepayingLoans(ctx context.Context, afterID int64, limit int) (
 }
 
 // Contact is how a borrower can be reached: their own openid, and their
-// phone (encrypted) only once their identity is verified with it.
+// phone (encrypted, and masked) only once their identity is verified with
+// it.
 type Contact struct {
-	OpenID   string
-	PhoneEnc string
+	OpenID      string
+	PhoneEnc    string
+	PhoneMasked string
 }
 
 // Contact reads userID's contact.
 func (s Messages) Contact(ctx context.Context, userID int64) (Contact, error) {
 	var c Contact
-	var enc sql.NullString
-	err := s.DB.QueryRowContext(ctx, `SELECT openid, CASE WHEN kyc_identity = 'verified' THEN phone_enc END FROM users WHERE id = ?`, userID).Scan(&c.OpenID, &enc)
-	c.PhoneEnc = enc.String
+	var enc, masked sql.NullString
+	err := s.DB.QueryRowContext(ctx, `SELECT openid, CASE WHEN kyc_identity = 'verified' THEN phone_enc END,
+		CASE WHEN kyc_identity = 'verified' THEN phone_masked END FROM users WHERE id = ?`, userID).Scan(&c.OpenID, &enc, &masked)
+	c.PhoneEnc, c.PhoneMasked = enc.String, masked.String
 	return c, err
 }
 

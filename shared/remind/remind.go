@@ -103,26 +103,38 @@ func Notices(b lending.Bill) []Notice {
 	return out
 }
 
-// Params are a notice's template parameters, in the template's order; Key
-// is the WeChat subscribe message's data key. None is personal data.
+// Param is one of a notice's template parameters; Key is the WeChat
+// subscribe message's data key. None is personal data.
 type Param struct {
 	Key   string
 	Value string
+	SMS   bool // also an SMS template variable ({1}, {2} in order)
 }
 
 // ParamsOf fills the template of n: the amount in yuan and the due date
-// (MM月DD日, 6 characters: Tencent SMS's limit for new accounts), and a
-// neutral note.
+// (MM月DD日: 6 characters, Tencent SMS's variable limit for new accounts),
+// and a neutral note, which the SMS templates carry as fixed text.
 func ParamsOf(n Notice) []Param {
 	note := "请按时还款，已还请忽略"
 	if n.Template == PastDue {
 		note = "如有疑问请联系客服"
 	}
 	return []Param{
-		{Key: "amount1", Value: n.AmountFen.String()},
-		{Key: "date2", Value: fmt.Sprintf("%02d月%02d日", int(n.DueDate.Month), n.DueDate.Day)},
+		{Key: "amount1", Value: n.AmountFen.String(), SMS: true},
+		{Key: "date2", Value: fmt.Sprintf("%02d月%02d日", int(n.DueDate.Month), n.DueDate.Day), SMS: true},
 		{Key: "thing3", Value: note},
 	}
+}
+
+// SMSValues are the SMS template's variables among params, in order.
+func SMSValues(params []Param) []string {
+	var out []string
+	for _, p := range params {
+		if p.SMS {
+			out = append(out, p.Value)
+		}
+	}
+	return out
 }
 
 // Outcome is what a provider did with one message.

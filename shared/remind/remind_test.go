@@ -64,6 +64,9 @@ func TestParamsAreNeutralAndShort(t *testing.T) {
 	if p[0].Value != "1234.56" || p[1].Value != "01月05日" {
 		t.Fatalf("%v", p)
 	}
+	if v := SMSValues(p); len(v) != 2 || v[0] != "1234.56" || v[1] != "01月05日" {
+		t.Fatalf("SMS variables %v", v)
+	}
 	for _, x := range p {
 		for _, w := range []string{"催", "逾期", "法律", "起诉", "征信"} {
 			if strings.Contains(x.Value, w) {
