@@ -53,6 +53,16 @@ func (r *remindRig) borrower(user, phone string, verified bool) int64 {
 	return u.ID
 }
 
+// withAlice is a rig with alice, her phone verified, and n active loans.
+func withAlice(t *testing.T, n int) (*remindRig, int64) {
+	r := newRemindRig(t)
+	u := r.borrower("alice", "13812345678", true)
+	for range n {
+		r.activeLoan(u)
+	}
+	return r, u
+}
+
 func (r *remindRig) exec(q string, args ...any) {
 	r.t.Helper()
 	if _, err := r.env.App.DB.Exec(q, args...); err != nil {
@@ -101,9 +111,7 @@ func (r *remindRig) messages(userID int64) []mysql.Notice {
 }
 
 func TestAReminderIsNotSentAt23AndGoesOutTheNextMorning(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	r.activeLoan(u)
+	r, u := withAlice(t, 1)
 	r.at(-3, 23)
 	if rep := r.run(); rep.Sent != 0 || len(r.env.SMS.Sent()) != 0 {
 		t.Fatalf("sent at 23:00: %+v", rep)
@@ -132,9 +140,7 @@ func TestAReminderIsNotSentAt23AndGoesOutTheNextMorning(t *testing.T) {
 }
 
 func TestTheScheduleIsDueSoonThenOverdueEachNoticeOnce(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	r.activeLoan(u)
+	r, u := withAlice(t, 1)
 	for d := -5; d <= 15; d++ {
 		r.at(d, 10)
 		r.run()
@@ -160,8 +166,7 @@ func TestTheScheduleIsDueSoonThenOverdueEachNoticeOnce(t *testing.T) {
 }
 
 func TestNoticesStopWhenNothingIsOwed(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
+	r, u := withAlice(t, 0)
 	id := r.activeLoan(u)
 	r.at(-3, 10)
 	if rep := r.run(); rep.Sent != 1 {
@@ -179,11 +184,7 @@ func TestNoticesStopWhenNothingIsOwed(t *testing.T) {
 }
 
 func TestAtMostTheDailyCapOfMessagesGoesToOneBorrower(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	for range 3 {
-		r.activeLoan(u)
-	}
+	r, u := withAlice(t, 3)
 	r.at(0, 10)
 	if rep := r.run(); rep.Sent != 2 || rep.Skipped != 1 {
 		t.Fatalf("%+v", rep)
@@ -195,6 +196,13 @@ func TestAtMostTheDailyCapOfMessagesGoesToOneBorrower(t *testing.T) {
 	r.at(1, 10)
 	if rep := r.run(); rep.Sent != 2 {
 		t.Fatalf("next day: %+v", rep)
+	}
+	perDay := map[string]int{}
+	for _, m := range r.messages(u) {
+		perDay[m.BusinessDate]++
+	}
+	if len(perDay) != 2 || perDay[r.due.String()] != 2 || perDay[r.due.AddDays(1).String()] != 2 {
+		t.Fatalf("%v", perDay)
 	}
 }
 
@@ -236,9 +244,7 @@ func TestOnlyTheBorrowersOwnVerifiedPhoneOrOpenIDIsUsed(t *testing.T) {
 func remindMask(s string) string { return s[:4] + "****" + s[len(s)-4:] }
 
 func TestAProviderFailureIsRetriedOnceLaterAndNeverDuplicated(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	r.activeLoan(u)
+	r, u := withAlice(t, 1)
 	r.env.SMS.FailNext("InternalError.Timeout")
 	r.at(-3, 10)
 	if rep := r.run(); rep.Sent != 0 || rep.Failed != 1 {
@@ -260,9 +266,7 @@ func TestAProviderFailureIsRetriedOnceLaterAndNeverDuplicated(t *testing.T) {
 }
 
 func TestARefusalIsNotRetriedOnTheSameChannel(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	r.activeLoan(u)
+	r, u := withAlice(t, 1)
 	if err := (mysql.Messages{DB: r.env.App.DB}).Subscribe(context.Background(), u, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -286,11 +290,7 @@ func TestARefusalIsNotRetriedOnTheSameChannel(t *testing.T) {
 }
 
 func TestConcurrentRunsNeitherDuplicateNorExceedTheCap(t *testing.T) {
-	r := newRemindRig(t)
-	u := r.borrower("alice", "13812345678", true)
-	for range 3 {
-		r.activeLoan(u)
-	}
+	r, u := withAlice(t, 3)
 	r.at(0, 10)
 	errs := make(chan error, 4)
 	for range 4 {

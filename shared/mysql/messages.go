@@ -45,20 +45,8 @@ type Notice struct {
 // RepayingLoans lists loans being repaid (active, overdue) after afterID,
 // in id order, at most limit: job-remind's cursor.
 func (s Messages) RepayingLoans(ctx context.Context, afterID int64, limit int) ([]int64, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id FROM loans WHERE status IN ('active', 'overdue') AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return queryList(ctx, s.DB, func(r interface{ Scan(...any) error }) (id int64, err error) { err = r.Scan(&id); return },
+		`SELECT id FROM loans WHERE status IN ('active', 'overdue') AND id > ? ORDER BY id LIMIT ?`, afterID, limit)
 }
 
 // Contact is how a borrower can be reached: their own openid, and their
@@ -108,20 +96,10 @@ type Subscription struct {
 
 // Subscriptions lists userID's authorisations.
 func (s Messages) Subscriptions(ctx context.Context, userID int64) ([]Subscription, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT template_id, quota, accepted, rejected FROM message_subscriptions WHERE user_id = ? ORDER BY template_id`, userID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		var x Subscription
-		if err := rows.Scan(&x.TemplateID, &x.Quota, &x.Accepted, &x.Rejected); err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return queryList(ctx, s.DB, func(r interface{ Scan(...any) error }) (x Subscription, err error) {
+		err = r.Scan(&x.TemplateID, &x.Quota, &x.Accepted, &x.Rejected)
+		return
+	}, `SELECT template_id, quota, accepted, rejected FROM message_subscriptions WHERE user_id = ? ORDER BY template_id`, userID)
 }
 
 // NoticeState is what a claim needs to decide: the notice's row (ID 0 when
@@ -225,22 +203,12 @@ func (s Messages) FinishMessage(ctx context.Context, id int64, status, result st
 // List is the audit of messages, newest first: userID's, or everyone's
 // when userID is 0; at most limit.
 func (s Messages) List(ctx context.Context, userID int64, limit int) ([]Notice, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, user_id, loan_id, seq, kind, template, channel, template_id, recipient_masked, params_masked,
-		status, result_code, attempts, DATE_FORMAT(business_date, '%Y-%m-%d'), sent_at FROM messages WHERE (? = 0 OR user_id = ?) ORDER BY id DESC LIMIT ?`, userID, userID, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Notice
-	for rows.Next() {
-		var m Notice
-		if err := rows.Scan(&m.ID, &m.UserID, &m.LoanID, &m.Seq, &m.Kind, &m.Template, &m.Channel, &m.TemplateID, &m.Recipient, &m.Params,
-			&m.Status, &m.Result, &m.Attempts, &m.BusinessDate, &m.SentAt); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryList(ctx, s.DB, func(r interface{ Scan(...any) error }) (m Notice, err error) {
+		err = r.Scan(&m.ID, &m.UserID, &m.LoanID, &m.Seq, &m.Kind, &m.Template, &m.Channel, &m.TemplateID, &m.Recipient, &m.Params,
+			&m.Status, &m.Result, &m.Attempts, &m.BusinessDate, &m.SentAt)
+		return
+	}, `SELECT id, user_id, loan_id, seq, kind, template, channel, template_id, recipient_masked, params_masked, status, result_code,
+		attempts, DATE_FORMAT(business_date, '%Y-%m-%d'), sent_at FROM messages WHERE (? = 0 OR user_id = ?) ORDER BY id DESC LIMIT ?`, userID, userID, limit)
 }
 
 // IsClaimLost reports that another run claimed the notice first.
