@@ -311,3 +311,29 @@ func TestConcurrentRunsNeitherDuplicateNorExceedTheCap(t *testing.T) {
 		t.Fatalf("%+v", ms)
 	}
 }
+
+func TestAWeChatFailureGivesTheSubscriptionBackForTheRetry(t *testing.T) {
+	r, u := withAlice(t, 1)
+	ctx := context.Background()
+	msgs := mysql.Messages{DB: r.env.App.DB}
+	if err := msgs.Subscribe(ctx, u, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	r.env.WeChat.FailSubscribe(-1)
+	r.at(-1, 10)
+	if rep := r.run(); rep.Failed != 1 {
+		t.Fatalf("%+v", rep)
+	}
+	r.at(-1, 11)
+	if rep := r.run(); rep.Sent != 1 {
+		t.Fatalf("%+v", rep)
+	}
+	ms := r.messages(u)
+	if len(ms) != 1 || ms[0].Channel != "wechat" || ms[0].Attempts != 2 || len(r.env.WeChat.Subscribes()) != 1 || len(r.env.SMS.Sent()) != 0 {
+		t.Fatalf("%+v", ms)
+	}
+	subs, err := msgs.Subscriptions(ctx, u)
+	if err != nil || len(subs) != 1 || subs[0].Quota != 0 {
+		t.Fatalf("%+v %v", subs, err)
+	}
+}
