@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/tencentyun/scf-go-lib/events"
@@ -73,6 +74,10 @@ func remindLoan(ctx context.Context, a *app.App, loanID int64, r *RemindReport) 
 		return err
 	}
 	b, err := repayingBill(ctx, a, l)
+	if errors.Is(err, errNoBill) {
+		a.Log.ErrorContext(ctx, "remind: loan skipped", "loan_id", l.ID, "error", err.Error())
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -83,6 +88,10 @@ func remindLoan(ctx context.Context, a *app.App, loanID int64, r *RemindReport) 
 	}
 	return nil
 }
+
+// errNoBill: a loan's stored state or product that lending cannot read
+// (logged; the loan is skipped rather than stopping everyone's reminders).
+var errNoBill = errors.New("no bill")
 
 // repayingBill is the bill of a loan being repaid on today's business date.
 func repayingBill(ctx context.Context, a *app.App, l loan.Loan) (lending.Bill, error) {
@@ -98,7 +107,7 @@ func repayingBill(ctx context.Context, a *app.App, l loan.Loan) (lending.Bill, e
 	st.AsOf = lending.ShanghaiDate(a.Clock.Now())
 	b, err := lending.NewBill(st, pv.Product, lending.StandingRepaying)
 	if err != nil {
-		return b, fmt.Errorf("bill of loan %d: %w", l.ID, err)
+		return b, fmt.Errorf("%w: loan %d: %v", errNoBill, l.ID, err)
 	}
 	return b, nil
 }
