@@ -63,6 +63,15 @@ func withAlice(t *testing.T, n int) (*remindRig, int64) {
 	return r, u
 }
 
+// subscribe records userID's acceptance of the due_soon subscribe message.
+func (r *remindRig) subscribe(userID int64) {
+	r.t.Helper()
+	err := mysql.Messages{DB: r.env.App.DB}.Subscribe(context.Background(), userID, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now())
+	if err != nil {
+		r.t.Fatal(err)
+	}
+}
+
 func (r *remindRig) exec(q string, args ...any) {
 	r.t.Helper()
 	if _, err := r.env.App.DB.Exec(q, args...); err != nil {
@@ -214,10 +223,7 @@ func TestOnlyTheBorrowersOwnVerifiedPhoneOrOpenIDIsUsed(t *testing.T) {
 	for _, u := range []int64{alice, bob, carol} {
 		r.activeLoan(u)
 	}
-	ctx := context.Background()
-	if err := (mysql.Messages{DB: r.env.App.DB}).Subscribe(ctx, carol, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	r.subscribe(carol)
 	r.at(-1, 10)
 	if rep := r.run(); rep.Sent != 2 || rep.Skipped != 1 {
 		t.Fatalf("%+v", rep)
@@ -267,9 +273,7 @@ func TestAProviderFailureIsRetriedOnceLaterAndNeverDuplicated(t *testing.T) {
 
 func TestARefusalIsNotRetriedOnTheSameChannel(t *testing.T) {
 	r, u := withAlice(t, 1)
-	if err := (mysql.Messages{DB: r.env.App.DB}).Subscribe(context.Background(), u, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	r.subscribe(u)
 	r.env.WeChat.FailSubscribe(43101)
 	r.env.SMS.FailNext("FailedOperation.PhoneNumberInBlacklist")
 	r.at(-3, 10)
@@ -316,9 +320,7 @@ func TestAWeChatFailureGivesTheSubscriptionBackForTheRetry(t *testing.T) {
 	r, u := withAlice(t, 1)
 	ctx := context.Background()
 	msgs := mysql.Messages{DB: r.env.App.DB}
-	if err := msgs.Subscribe(ctx, u, map[string]bool{"wxtplDueSoonDEV": true}, r.env.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
+	r.subscribe(u)
 	r.env.WeChat.FailSubscribe(-1)
 	r.at(-1, 10)
 	if rep := r.run(); rep.Failed != 1 {
