@@ -17,6 +17,7 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/redis"
+	"github.com/wxlend/wxlend/shared/remind"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud"
@@ -45,6 +46,7 @@ type App struct {
 	Vault    *pii.Vault
 	Verifier kyc.Verifier
 	Signer   tcloud.ESS
+	SMS      remind.SMSSender // Tencent Cloud SMS (job-remind)
 }
 
 // New connects and wires. Connections are made here, never per request.
@@ -82,6 +84,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, business, wall clock
 		Sessions: mysql.Sessions{DB: db},
 		Guard:    rs,
 	}
+	a.SMS = tcloud.SMS{Endpoint: cloud, Cred: role, AppID: cfg.Remind.SMSAppID, Sign: cfg.Remind.SMSSign}
 	a.Invoker = tcloud.SCFInvoker{Endpoint: cloud, Namespace: cfg.SCFNamespace, Cred: role}
 	return a, nil
 }

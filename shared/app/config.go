@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wxlend/wxlend/shared/remind"
 )
 
 // Config is every setting, read from environment variables. README lists
@@ -53,7 +56,8 @@ type Config struct {
 	// BusinessClockFile is WXLEND_BUSINESS_CLOCK_FILE: the local stack's
 	// settable business clock (clock.Shared); refused with WXLEND_ENV=prod.
 	BusinessClockFile string
-	WriteOffDPD       int // COB_WRITEOFF_DPD: days past due from which a loan is eligible for write-off
+	WriteOffDPD       int           // COB_WRITEOFF_DPD: days past due from which a loan is eligible for write-off
+	Remind            remind.Policy // REMIND_*: job-remind (README, Reminders)
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -166,6 +170,7 @@ func Load(getenv func(string) string) (Config, error) {
 		WriteOffDPD:       e.int("COB_WRITEOFF_DPD", 180, 30, 3650),
 	}
 	c.LogLevel = logLevel(e)
+	c.Remind = remindPolicy(e, c.Env)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
 		e.errs = append(e.errs, errors.New("AUTH_SECRET must be at least 32 bytes"))
 	}
@@ -185,6 +190,56 @@ func Load(getenv func(string) string) (Config, error) {
 		e.errs = append(e.errs, errors.New("WXLEND_BUSINESS_CLOCK_FILE (a settable business clock) is allowed only with WXLEND_ENV=dev or test"))
 	}
 	return c, errors.Join(e.errs...)
+}
+
+// Dev and test template ids of the local fakes; production names its own.
+const (
+	devSMSTemplates    = "due_soon=2000001,past_due=2000002"
+	devWeChatTemplates = "due_soon=wxtplDueSoonDEV,past_due=wxtplPastDueDEV"
+)
+
+// remindPolicy reads REMIND_*: a window never outside 08:00-22:00, at most
+// 3 a day, known templates only (remind.Policy.Validate).
+func remindPolicy(e *env, envName string) remind.Policy {
+	def := func(v string) string {
+		if envName == "prod" {
+			return ""
+		}
+		return v
+	}
+	p := remind.Policy{DailyMax: e.int("REMIND_DAILY_MAX", 2, 1, remind.MaxPerDay),
+		SMSAppID: e.str("REMIND_SMS_APP_ID", def("1400000000"), false),
+		SMSSign:  e.str("REMIND_SMS_SIGN", def("微信信用借"), false),
+		Page:     e.str("REMIND_PAGE", "pages/loans/index", false)}
+	var err error
+	if p.StartHour, p.EndHour, err = remind.ParseWindow(e.str("REMIND_WINDOW", "08:00-21:00", false)); err != nil {
+		e.errs = append(e.errs, err)
+		return p
+	}
+	if p.Channels, err = remind.ParseChannels(e.str("REMIND_CHANNELS", "wechat,sms", false)); err != nil {
+		e.errs = append(e.errs, err)
+		return p
+	}
+	for _, t := range []struct {
+		name, dev string
+		dst       *map[remind.Template]string
+	}{{"REMIND_SMS_TEMPLATES", devSMSTemplates, &p.SMS}, {"REMIND_WECHAT_TEMPLATES", devWeChatTemplates, &p.WeChat}} {
+		v := e.str(t.name, def(t.dev), false)
+		if v == "" {
+			continue
+		}
+		if *t.dst, err = remind.ParseTemplates(t.name, v); err != nil {
+			e.errs = append(e.errs, err)
+			return p
+		}
+	}
+	if err := p.Validate(); err != nil {
+		e.errs = append(e.errs, err)
+	}
+	if slices.Contains(p.Channels, remind.SMS) && (p.SMSAppID == "" || p.SMSSign == "") {
+		e.errs = append(e.errs, errors.New("REMIND_SMS_APP_ID and REMIND_SMS_SIGN are required when REMIND_CHANNELS names sms"))
+	}
+	return p
 }
 
 func logLevel(e *env) slog.Level {

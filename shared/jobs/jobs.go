@@ -1,7 +1,8 @@
 // Package jobs holds every timer function's entry point (serverless.yml's
 // timer triggers): the session sweep, the every-minute sweeper (outbox,
 // transfers, orders, refunds), the nightly ledger verification, the risk
-// re-drive and the daily close of business (cob). Each composes the
+// re-drive, the daily close of business (cob) and the hourly reminders
+// (remind.go). Each composes the
 // services that do the work; each takes a bounded batch per run (style.md)
 // and returns an error only when an SCF retry could help.
 package jobs

@@ -52,6 +52,7 @@ type Gateway struct {
 	funcs    map[string]*function
 	TCloud   *tcloudtest.Server
 	WeChat   *wechattest.Fake
+	SMS      *tcloudtest.SMS // Tencent Cloud SMS fake: what job-remind sent
 	async    sync.WaitGroup
 	stopOnce sync.Once
 	stop     chan struct{}
@@ -105,6 +106,7 @@ func New(cfg Config) (*Gateway, error) {
 		Clock: clock.NewShared(cfg.ClockFile, clock.System{})}
 	g.registerSCF()
 	g.TCloud.RegisterKMS()
+	g.SMS = g.TCloud.RegisterSMS()
 	g.faceDone = g.TCloud.RegisterFaceID()
 	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
 	g.WxPay = wxpaytest.New(wxpaytest.Options{Now: g.Clock.Now})

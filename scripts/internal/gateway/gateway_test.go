@@ -71,6 +71,19 @@ func TestLocalStack(t *testing.T) {
 		}
 	})
 
+	t.Run("job-remind and its audit", func(t *testing.T) {
+		if r, err := http.Post(base+"/_local/timers/job-remind", "application/json", nil); err != nil || r.StatusCode != 200 {
+			t.Fatal(err, r)
+		}
+		resp, err := http.Get(base + "/_local/messages?user_id=1")
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatal(err, resp)
+		}
+		if r, _ := http.Get(base + "/_local/messages?user_id=x"); r.StatusCode != 400 {
+			t.Fatal(r.StatusCode)
+		}
+	})
+
 	c := apitest.New(base)
 	t.Run("login and signed GET /v1/me", func(t *testing.T) {
 		resp, err := c.Login(ctx, "alice."+apitest.NewNonce())

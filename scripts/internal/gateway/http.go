@@ -1,6 +1,8 @@
 package gateway
 
 import (
+	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -45,6 +47,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle("GET /_local/clock", clk)
 	mux.Handle("POST /_local/clock", clk)
 	mux.HandleFunc("GET /_local/ledger", g.ledgerHTTP)
+	mux.HandleFunc("GET /_local/messages", g.messagesHTTP)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)
@@ -179,11 +182,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // ledgerHTTP reports every ledger balance and the verifier's findings of
 // the functions' database (for scripts/demo and people).
 func (g *Gateway) ledgerHTTP(w http.ResponseWriter, r *http.Request) {
-	dsn := g.cfg.Env["MYSQL_DSN"]
-	if dsn == "" {
-		dsn = DevEnv(g.cfg.Addr)["MYSQL_DSN"]
-	}
-	db, err := mysql.Open(r.Context(), dsn, 2)
+	db, err := g.openDB(r.Context())
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": err.Error()})
 		return
@@ -200,4 +199,13 @@ func (g *Gateway) ledgerHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"balances": balances, "violations": violations})
+}
+
+// openDB opens the local stack's database for a /_local endpoint.
+func (g *Gateway) openDB(ctx context.Context) (*sql.DB, error) {
+	dsn := g.cfg.Env["MYSQL_DSN"]
+	if dsn == "" {
+		dsn = DevEnv(g.cfg.Addr)["MYSQL_DSN"]
+	}
+	return mysql.Open(ctx, dsn, 2)
 }

@@ -39,6 +39,8 @@ type Env struct {
 	// CloudURL + "/_local/faceid/<biz_token>?result=pass").
 	CloudURL string
 	ESS      *tcloudtest.ESS
+	SMS      *tcloudtest.SMS  // what Tencent Cloud SMS accepted
+	WeChat   *wechattest.Fake // the mini-program API fake (subscribe messages)
 	relay    *callbackRelay
 }
 
@@ -85,11 +87,13 @@ func New(t testing.TB, opts Options) *Env {
 	t.Helper()
 	db := mysqltest.New(t)
 	prefix := redistest.New(t).Prefix
-	wx := httptest.NewServer(wechattest.New("wxtestapp", "wxtestsecret").Handler())
+	wxFake := wechattest.New("wxtestapp", "wxtestsecret")
+	wx := httptest.NewServer(wxFake.Handler())
 	t.Cleanup(wx.Close)
 	cloud := tcloudtest.NewServer()
 	cloud.RegisterKMS()
 	faceDone := cloud.RegisterFaceID()
+	sms := cloud.RegisterSMS()
 	mux := http.NewServeMux()
 	mux.Handle("POST /_local/faceid/{biz_token}", faceDone)
 	relay := &callbackRelay{}
@@ -146,7 +150,7 @@ func New(t testing.TB, opts Options) *Env {
 	}
 	t.Cleanup(a.Close)
 	a.Signer.ConvertPoll = time.Millisecond
-	return &Env{App: a, DB: db, Clock: clk, Wall: wall, Logs: logs, CloudURL: tc.URL, ESS: ess, relay: relay}
+	return &Env{App: a, DB: db, Clock: clk, Wall: wall, Logs: logs, CloudURL: tc.URL, ESS: ess, SMS: sms, WeChat: wxFake, relay: relay}
 }
 
 // SyncBuffer is a goroutine-safe log sink tests can read.

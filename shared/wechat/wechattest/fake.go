@@ -12,6 +12,10 @@
 // "phone:<11 digits>.<anything>" and answers that number (country code 86);
 // "foreign:<digits>" answers country code 1; any other code is 40029; each
 // code works once.
+//
+// Subscribe messages: subscribeMessage.send checks the token and the body
+// (touser, template_id, data values), records what it accepted
+// (Subscribes) and answers the errcodes queued with FailSubscribe first.
 package wechattest
 
 import (
@@ -31,6 +35,7 @@ type Fake struct {
 	mu     sync.Mutex
 	used   map[string]bool
 	token  string
+	sub    subscribeLog
 }
 
 // New makes a fake for one app.
@@ -50,7 +55,7 @@ func digest(kind, user string) string {
 }
 
 // Paths the fake serves, as on api.weixin.qq.com.
-var Paths = []string{"/sns/jscode2session", "/cgi-bin/stable_token", "/wxa/business/getuserphonenumber"}
+var Paths = []string{"/sns/jscode2session", "/cgi-bin/stable_token", "/wxa/business/getuserphonenumber", "/cgi-bin/message/subscribe/send"}
 
 // Handler serves the fake's paths.
 func (f *Fake) Handler() http.Handler {
@@ -58,6 +63,7 @@ func (f *Fake) Handler() http.Handler {
 	mux.HandleFunc("GET /sns/jscode2session", f.code2session)
 	mux.HandleFunc("POST /cgi-bin/stable_token", f.stableToken)
 	mux.HandleFunc("POST /wxa/business/getuserphonenumber", f.phoneNumber)
+	mux.HandleFunc("POST /cgi-bin/message/subscribe/send", f.subscribeSend)
 	return mux
 }
 
@@ -142,11 +148,7 @@ func (f *Fake) stableToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *Fake) phoneNumber(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	tok := f.token
-	f.mu.Unlock()
-	if tok == "" || r.URL.Query().Get("access_token") != tok {
-		errcode(w, 40001, "invalid credential, access_token is invalid or not latest")
+	if !f.tokenOK(w, r) {
 		return
 	}
 	var in struct {
@@ -167,4 +169,16 @@ func (f *Fake) phoneNumber(w http.ResponseWriter, r *http.Request) {
 		"phoneNumber": "+" + cc + number, "purePhoneNumber": number, "countryCode": cc,
 		"watermark": map[string]any{"timestamp": time.Now().Unix(), "appid": f.AppID},
 	}})
+}
+
+// tokenOK answers 40001 unless the request carries the current token.
+func (f *Fake) tokenOK(w http.ResponseWriter, r *http.Request) bool {
+	f.mu.Lock()
+	tok := f.token
+	f.mu.Unlock()
+	if tok == "" || r.URL.Query().Get("access_token") != tok {
+		errcode(w, 40001, "invalid credential, access_token is invalid or not latest")
+		return false
+	}
+	return true
 }
