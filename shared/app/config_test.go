@@ -16,6 +16,9 @@ func coreEnv(changes map[string]string) func(string) string {
 		"PII_KMS_KEY_ID": "key", "PII_INDEX_KEY": strings.Repeat("i", 32), "FACEID_RULE_ID": "1",
 		"ESS_OPERATOR_USER_ID": "op", "ESS_CALLBACK_TOKEN": "token", "ESS_CALLBACK_KEY": strings.Repeat("k", 32),
 		"LENDER_NAME": "lender", "LENDER_USCC": "91440300MA5DEVTEST",
+		// production has no default reminder templates, SMS app or sign
+		"REMIND_SMS_TEMPLATES": "due_soon=1,past_due=2", "REMIND_WECHAT_TEMPLATES": "due_soon=a,past_due=b",
+		"REMIND_SMS_APP_ID": "1400000000", "REMIND_SMS_SIGN": "微信信用借",
 	}
 	for k, v := range changes {
 		env[k] = v
