@@ -21,7 +21,7 @@ import (
 var (
 	cobAt      = 30 * time.Minute
 	businessAt = 9 * time.Hour
-	remindAt   = []time.Duration{9 * time.Hour, 13 * time.Hour, 20 * time.Hour, 23 * time.Hour}
+	remindAt   = []time.Duration{10 * time.Hour, 13 * time.Hour, 20 * time.Hour, 23 * time.Hour}
 )
 
 type sim struct {
