@@ -256,6 +256,13 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 	// Borrowers: O goes overdue and is cured, A is closed day by day, R is
 	// reminded; all borrow on day 0. B borrows 20 days later (below).
 	o, a, r := s.borrow(t, 1), s.borrow(t, 2), s.borrow(t, 3)
+	// C has two loans due the same days and never pays: two notices a day
+	// before the first due date, four once the second comes near.
+	c := s.borrow(t, 5)
+	c2, err := journey.Borrow(ctx, c.c, base, io.Discard, servicingAmountFen, 3)
+	if err != nil {
+		t.Fatalf("C's second loan: %v", err)
+	}
 	// B's loan is A's (same amount, term, product) started 20 days later:
 	// its first due date falls after A's ten overdue days are closed.
 	s.at(t, day0.AddDate(0, 0, 20).Add(9*time.Hour))
@@ -263,13 +270,20 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 
 	t.Run("a reminder is held at 23:00 and sent the next morning within the daily cap", func(t *testing.T) {
 		soon := r.due.AddDate(0, 0, -3) // due_3d is current 3 and 2 days before
-		if len(s.messages(t, r.userID)) != 0 {
-			t.Fatalf("messages before any reminder run: %+v", s.messages(t, r.userID))
+		if !c.due.Equal(r.due) {
+			t.Fatalf("C due %s, R due %s: not borrowed the same day", c.due.Format(time.DateOnly), r.due.Format(time.DateOnly))
+		}
+		for _, u := range []*servicingBorrower{r, c} {
+			if ms := s.messages(t, u.userID); len(ms) != 0 {
+				t.Fatalf("messages before any reminder run: %+v", ms)
+			}
 		}
 		s.at(t, soon.Add(23*time.Hour))
 		s.fire(t, "job-remind")
-		if ms := s.messages(t, r.userID); len(ms) != 0 {
-			t.Fatalf("sent at 23:00: %+v", ms)
+		for _, u := range []*servicingBorrower{r, c} {
+			if ms := s.messages(t, u.userID); len(ms) != 0 {
+				t.Fatalf("sent at 23:00: %+v", ms)
+			}
 		}
 		next := soon.AddDate(0, 0, 1)
 		s.at(t, next.Add(8*time.Hour+5*time.Minute))
@@ -285,23 +299,28 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		for range 3 {
 			s.fire(t, "job-remind")
 		}
-		ms = s.messages(t, r.userID)
-		perDay := map[string]int{}
-		for _, m := range ms {
-			bt, err := time.Parse(time.RFC3339, m.BusinessTime)
-			if err != nil {
-				t.Fatal(err)
+		// R's one notice went out once, C's two (one a loan) too.
+		for _, u := range []struct {
+			b    *servicingBorrower
+			want int
+		}{{r, 1}, {c, remindDailyMax}} {
+			ms = s.messages(t, u.b.userID)
+			perDay := map[string]int{}
+			for _, m := range ms {
+				bt, err := time.Parse(time.RFC3339, m.BusinessTime)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if h := bt.In(lending.Shanghai).Hour(); h < 8 || h >= 21 {
+					t.Errorf("message %+v outside 08:00-21:00", m)
+				}
+				if m.Status == "sent" || m.Status == "sending" {
+					perDay[m.BusinessDate]++
+				}
 			}
-			if h := bt.In(lending.Shanghai).Hour(); h < 8 || h >= 21 {
-				t.Errorf("message %+v outside 08:00-21:00", m)
+			if n := perDay[next.Format(time.DateOnly)]; n != u.want || len(perDay) != 1 {
+				t.Fatalf("user %d: %d messages on %s, want %d (cap %d): %+v", u.b.userID, n, next.Format(time.DateOnly), u.want, remindDailyMax, ms)
 			}
-			perDay[m.BusinessDate]++
-		}
-		if n := perDay[next.Format(time.DateOnly)]; n < 1 || n > remindDailyMax {
-			t.Fatalf("%d messages on %s, want 1..%d: %+v", n, next.Format(time.DateOnly), remindDailyMax, ms)
-		}
-		if len(perDay) != 1 {
-			t.Fatalf("messages on other days: %+v", ms)
 		}
 	})
 
@@ -371,7 +390,12 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		}
 		// A: closed one date per run, through the tenth day after its due
 		// date (the run on due+11 closes due+10).
-		s.closeThrough(t, a.due.AddDate(0, 0, days+1))
+		var daily []int64
+		for d := s.cobOn.AddDate(0, 0, 1); !d.After(a.due.AddDate(0, 0, days+1)); d = d.AddDate(0, 0, 1) {
+			s.cobOnDay(t, d)
+			daily = append(daily, s.loan(t, a).PenaltyFen)
+		}
+		t.Logf("A's penalty after each single run up to due+%d: %v fen", days, daily)
 		la := s.loan(t, a)
 		balances, _ := s.ledger(t)
 		aLedger := balances[penaltyAccount(a.loanID)]
@@ -386,6 +410,11 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		lb := s.loan(t, b)
 		if lb.Status != "active" || lb.DPD != 0 || lb.PenaltyFen != 0 {
 			t.Fatalf("B closed through its due date: status %s, dpd %d, penalty %d fen", lb.Status, lb.DPD, lb.PenaltyFen)
+		}
+		// Ten dates later, before the run: nothing has closed them yet.
+		s.at(t, b.due.AddDate(0, 0, days+1))
+		if lb = s.loan(t, b); lb.Status != "active" || lb.PenaltyFen != 0 {
+			t.Fatalf("B before the catch-up: status %s, penalty %d fen", lb.Status, lb.PenaltyFen)
 		}
 		s.cobOnDay(t, b.due.AddDate(0, 0, days+1))
 		lb = s.loan(t, b)
@@ -407,5 +436,64 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 			t.Fatalf("B's line %s after the catch-up", st)
 		}
 		s.ledgerClean(t)
+	})
+
+	t.Run("the daily cap holds back notices over it to a later day", func(t *testing.T) {
+		var now struct {
+			BusinessDate string `json:"business_date"`
+		}
+		s.getJSON(t, "/_local/clock", &now)
+		today, err := time.ParseInLocation(time.DateOnly, now.BusinessDate, lending.Shanghai)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loans := []int64{c.loanID, c2}
+		second := c.due.AddDate(0, 1, 0)
+		l := s.loan(t, c)
+		if len(l.Bill.Installments) > 1 {
+			if second, err = time.ParseInLocation(time.DateOnly, l.Bill.Installments[1].DueDate, lending.Shanghai); err != nil {
+				t.Fatal(err)
+			}
+		}
+		day := today
+		if soon := second.AddDate(0, 0, -3); soon.After(day) {
+			day = soon
+		}
+		sentOn := func(d time.Time) int {
+			n := 0
+			for _, m := range s.messages(t, c.userID) {
+				if m.BusinessDate == d.Format(time.DateOnly) && (m.Status == "sent" || m.Status == "sending") {
+					n++
+				}
+			}
+			return n
+		}
+		for _, d := range []time.Time{day, day.AddDate(0, 0, 1)} {
+			s.at(t, d.Add(9*time.Hour))
+			// Notices current on d: each unpaid installment due within 3 days
+			// or past due, on each of C's loans.
+			current := 0
+			for _, id := range loans {
+				var l servicingLoan
+				if err := journey.GetJSON(ctx, c.c, fmt.Sprintf("/v1/loans/%d", id), &l); err != nil {
+					t.Fatal(err)
+				}
+				for _, in := range l.Bill.Installments {
+					due, _ := time.ParseInLocation(time.DateOnly, in.DueDate, lending.Shanghai)
+					if in.State != "paid" && !d.Before(due.AddDate(0, 0, -3)) {
+						current++
+					}
+				}
+			}
+			if current <= remindDailyMax {
+				t.Fatalf("%d notices current on %s, want more than the cap %d", current, d.Format(time.DateOnly), remindDailyMax)
+			}
+			for range 3 {
+				s.fire(t, "job-remind")
+			}
+			if n := sentOn(d); n != remindDailyMax {
+				t.Fatalf("%d messages to C on %s with %d notices current, want the cap %d: %+v", n, d.Format(time.DateOnly), current, remindDailyMax, s.messages(t, c.userID))
+			}
+		}
 	})
 }
