@@ -103,6 +103,20 @@ func (s *servicingStack) getJSON(t *testing.T, path string, v any) {
 	}
 }
 
+// businessDate is the business clock's date (Shanghai), at 00:00.
+func (s *servicingStack) businessDate(t *testing.T) time.Time {
+	t.Helper()
+	var now struct {
+		BusinessDate string `json:"business_date"`
+	}
+	s.getJSON(t, "/_local/clock", &now)
+	d, err := time.ParseInLocation(time.DateOnly, now.BusinessDate, lending.Shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 // at sets the business clock (forward only).
 func (s *servicingStack) at(t *testing.T, when time.Time) {
 	t.Helper()
@@ -243,15 +257,7 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 	ctx := context.Background()
 
 	// Day 0 is tomorrow (Shanghai) 09:00, so the clock only moves forward.
-	var now struct {
-		BusinessDate string `json:"business_date"`
-	}
-	s.getJSON(t, "/_local/clock", &now)
-	today, err := time.ParseInLocation(time.DateOnly, now.BusinessDate, lending.Shanghai)
-	if err != nil {
-		t.Fatal(err)
-	}
-	day0 := today.AddDate(0, 0, 1)
+	day0 := s.businessDate(t).AddDate(0, 0, 1)
 	s.at(t, day0.Add(9*time.Hour))
 	// Borrowers: O goes overdue and is cured, A is closed day by day, R is
 	// reminded; all borrow on day 0. B borrows 20 days later (below).
@@ -299,7 +305,7 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		for range 3 {
 			s.fire(t, "job-remind")
 		}
-		// R's one notice went out once, C's two (one a loan) too.
+		// R's one notice went out once, C's two (one per loan) too.
 		for _, u := range []struct {
 			b    *servicingBorrower
 			want int
@@ -390,12 +396,12 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		}
 		// A: closed one date per run, through the tenth day after its due
 		// date (the run on due+11 closes due+10).
-		var daily []int64
+		var daily []string
 		for d := s.cobOn.AddDate(0, 0, 1); !d.After(a.due.AddDate(0, 0, days+1)); d = d.AddDate(0, 0, 1) {
 			s.cobOnDay(t, d)
-			daily = append(daily, s.loan(t, a).PenaltyFen)
+			daily = append(daily, fmt.Sprintf("due+%d: %d", int(d.Sub(a.due).Hours()/24)-1, s.loan(t, a).PenaltyFen))
 		}
-		t.Logf("A's penalty after each single run up to due+%d: %v fen", days, daily)
+		t.Logf("A's penalty (fen) after the single run closing each date: %v", daily)
 		la := s.loan(t, a)
 		balances, _ := s.ledger(t)
 		aLedger := balances[penaltyAccount(a.loanID)]
@@ -438,19 +444,13 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		s.ledgerClean(t)
 	})
 
-	t.Run("the daily cap holds back notices over it to a later day", func(t *testing.T) {
-		var now struct {
-			BusinessDate string `json:"business_date"`
-		}
-		s.getJSON(t, "/_local/clock", &now)
-		today, err := time.ParseInLocation(time.DateOnly, now.BusinessDate, lending.Shanghai)
-		if err != nil {
-			t.Fatal(err)
-		}
+	t.Run("the daily cap holds with more notices current than it lets out", func(t *testing.T) {
+		today := s.businessDate(t)
 		loans := []int64{c.loanID, c2}
 		second := c.due.AddDate(0, 1, 0)
 		l := s.loan(t, c)
 		if len(l.Bill.Installments) > 1 {
+			var err error
 			if second, err = time.ParseInLocation(time.DateOnly, l.Bill.Installments[1].DueDate, lending.Shanghai); err != nil {
 				t.Fatal(err)
 			}
