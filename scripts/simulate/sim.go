@@ -151,7 +151,9 @@ func (s *sim) pay(ctx context.Context, b *borrower, date string) error {
 		kind, amount = "amount", max(1, l.Bill.DueNowFen/2)
 	}
 	if _, err := journey.Pay(ctx, b.c, s.base, io.Discard, b.loanID, kind, amount); err != nil {
-		return err
+		var now loanView
+		_ = journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &now)
+		return fmt.Errorf("loan %d (%s, behaviour %s, due now %d fen; now %s): %w", b.loanID, l.Status, b.kind, l.Bill.DueNowFen, now.Status, err)
 	}
 	b.payments++
 	return nil
