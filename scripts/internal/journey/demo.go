@@ -225,6 +225,9 @@ func Pay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loa
 			return false, nil
 		}
 		if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &now); err != nil {
+			if strings.Contains(err.Error(), "not_repayable") {
+				return false, nil // settled since the read above: the next poll sees it
+			}
 			return false, err
 		}
 		if now.PayoffFen < before.PayoffFen {
