@@ -42,8 +42,11 @@ const cobMch = "1900000109"
 // same loan and servicing rows in chunks of the COB's size. Every tenth
 // loan has an installment unpaid past its grace days (overdue, penalty
 // accruing; some of them go overdue on the closed date itself); the others
-// paid every installment due. cpuprofile, when set, profiles Run.
-func benchCOB(n int, cpuprofile string) error {
+// paid every installment due. workers is cob.Limits.Workers (0: the
+// default); interpolate runs the COB's pool with interpolateParams=true
+// (an experiment: shared/mysql prepares every statement); cpuprofile, when
+// set, profiles Run.
+func benchCOB(n, workers int, interpolate bool, cpuprofile string) error {
 	ctx := context.Background()
 	dsn, drop, err := scratchDatabase(ctx)
 	if err != nil {
@@ -66,6 +69,9 @@ func benchCOB(n int, cpuprofile string) error {
 
 	cfgEnv := gateway.DevEnv("127.0.0.1:1")
 	cfgEnv["MYSQL_DSN"] = dsn
+	if interpolate { // an experiment: the driver inlines the arguments instead of preparing each statement
+		cfgEnv["MYSQL_DSN"] = dsn + "?interpolateParams=true"
+	}
 	cfgEnv["REDIS_PREFIX"] = "wxlend:bench:"
 	cfg, err := app.Load(func(k string) string { return cfgEnv[k] })
 	if err != nil {
@@ -78,7 +84,8 @@ func benchCOB(n int, cpuprofile string) error {
 	}
 	defer a.Close()
 
-	fmt.Printf("load before the close: %s\n", uptime())
+	fmt.Printf("closing %s with %d workers (0: cob.Workers = %d), MYSQL_MAX_OPEN %d, interpolateParams %v; load before the close: %s\n",
+		cobDate, workers, cob.Workers, cfg.MySQLMaxOpen, interpolate, uptime())
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {
@@ -90,7 +97,7 @@ func benchCOB(n int, cpuprofile string) error {
 		}
 	}
 	start := time.Now()
-	res, err := cob.Run(ctx, a, cob.Limits{MaxLoans: n + 1}) // the default bound, 100,000, is exactly n: the empty read that finishes the date would be left to the next invocation
+	res, err := cob.Run(ctx, a, cob.Limits{MaxLoans: n + 1, Workers: workers}) // the default bound, 100,000, is exactly n: the empty read that finishes the date would be left to the next invocation
 	took := time.Since(start)
 	if cpuprofile != "" {
 		pprof.StopCPUProfile()
