@@ -35,7 +35,7 @@ const (
 	// Workers is how many loans of a chunk are closed at once, each in
 	// its own transaction and connection (the pool has MYSQL_MAX_OPEN):
 	// a close is a dozen round trips and a commit, mostly waiting.
-	Workers = 4
+	Workers = 8
 	// MaxLoans bounds the loans one invocation closes, over all dates;
 	// the rest resumes from the cursor on the platform's retry.
 	MaxLoans = 100_000
