@@ -9,6 +9,12 @@
 // same event conversion, and (4) a bare round trip gateway -> function
 // process -> handler that does no I/O. (2) minus (3) is what the gateway
 // adds per invocation.
+//
+//	go run ./scripts/bench cob [-loans 100000] [-cpuprofile cob.pprof]
+//
+// cob: seeds that many loans being repaid in a throw-away database and
+// closes one business date with shared/cob.Run (loans/s, wall time), then
+// the same rows with raw batched UPDATEs (the ceiling); cob.go.
 package main
 
 import (
@@ -33,14 +39,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover]")
+	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob") {
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-interpolate] [-cpuprofile F]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	n := fs.Int("n", 2000, "requests (gateway) or credit applications (risk)")
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
 	failover := fs.Bool("failover", false, "journey: also a second loan rerouted off an empty merchant account")
+	loans := fs.Int("loans", 100_000, "cob: loans seeded and closed for one business date")
+	workers := fs.Int("workers", 0, "cob: loans closed at once (0: cob.Workers)")
+	interpolate := fs.Bool("interpolate", false, "cob: open the COB's pool with interpolateParams=true (experiment)")
+	cpuprofile := fs.String("cpuprofile", "", "cob: write a CPU profile of the close of business to this file")
 	_ = fs.Parse(os.Args[2:])
 	var err error
 	switch os.Args[1] {
@@ -48,6 +58,8 @@ func main() {
 		err = benchGateway(*n)
 	case "risk":
 		err = benchRisk(*n, *users)
+	case "cob":
+		err = benchCOB(*loans, *workers, *interpolate, *cpuprofile)
 	default:
 		err = benchJourney(*n, *failover)
 	}

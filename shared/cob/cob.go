@@ -13,6 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
@@ -30,6 +32,10 @@ const (
 	// Chunk is how many loans one cursor step reads; the cursor in
 	// cob_runs moves after each chunk.
 	Chunk = 200
+	// Workers is how many loans of a chunk are closed at once, each in
+	// its own transaction and connection (the pool has MYSQL_MAX_OPEN):
+	// a close is a dozen round trips and a commit, mostly waiting.
+	Workers = 8
 	// MaxLoans bounds the loans one invocation closes, over all dates;
 	// the rest resumes from the cursor on the platform's retry.
 	MaxLoans = 100_000
@@ -49,6 +55,7 @@ const (
 type Limits struct {
 	Chunk    int
 	MaxLoans int
+	Workers  int
 }
 
 // Result is what one invocation did.
@@ -78,6 +85,9 @@ func Run(ctx context.Context, a *app.App, lim Limits) (Result, error) {
 	if lim.MaxLoans <= 0 {
 		lim.MaxLoans = MaxLoans
 	}
+	if lim.Workers <= 0 {
+		lim.Workers = Workers
+	}
 	var res Result
 	target := lending.ShanghaiDate(a.Clock.Now()).AddDays(-1)
 	first, ok, err := mysql.COBRuns{DB: a.DB}.FirstOpen(ctx)
@@ -105,17 +115,25 @@ func Run(ctx context.Context, a *app.App, lim Limits) (Result, error) {
 	return res, nil
 }
 
-// run is one invocation's state.
+// run is one invocation's state (res is the closeDate goroutine's; the
+// workers share products and strategy under mu).
 type run struct {
 	a        *app.App
 	lim      Limits
+	mu       sync.Mutex
 	products map[string]lending.Product
 	strategy *risk.Strategy
 	res      *Result
 }
 
 // closeDate closes d for every loan from its run's cursor; false when the
-// invocation's bounds stopped it first.
+// invocation's bounds stopped it first. Each chunk's loans are read in one
+// query (head) and closed by up to Workers goroutines, each in its own
+// transaction as before; a borrower's loans go to one worker, in id order,
+// so they are closed one after the other as in a single-threaded run. The
+// cursor moves once the whole chunk is through; after a retryable failure
+// it stops before the failed loan (the loans after it that closed are
+// counted, and a resumed run finds them closed already).
 func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 	runs := mysql.COBRuns{DB: c.a.DB}
 	run, err := runs.Start(ctx, d, c.a.Clock.Now())
@@ -135,28 +153,110 @@ func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 		if len(ids) == 0 {
 			return true, runs.Finish(ctx, d, c.a.Clock.Now())
 		}
+		heads, err := c.heads(ctx, ids)
+		if err != nil {
+			return false, err
+		}
+		outs := c.closeChunk(ctx, ids, heads, d)
 		var closed int64
 		var penalty money.Fen
-		for _, id := range ids {
-			p, ok, err := c.closeLoan(ctx, id, d)
-			if err != nil && retryable(err) {
-				return false, errors.Join(err, runs.Advance(ctx, d, cursor, closed, penalty, c.a.Clock.Now()))
-			}
-			if err != nil {
+		var stop error
+		for i, id := range ids {
+			o := outs[i]
+			switch {
+			case o.err != nil && stop == nil && retryable(o.err):
+				stop = o.err
+			case o.err != nil && stop == nil:
 				c.res.Failed++
-				c.a.Log.ErrorContext(ctx, "cob: loan left open", "loan_id", id, "business_date", d.String(), "error", err.Error())
-			} else if ok {
+				c.a.Log.ErrorContext(ctx, "cob: loan left open", "loan_id", id, "business_date", d.String(), "error", o.err.Error())
+			case o.err == nil && o.closed:
 				c.res.Loans++
 				closed++
-				penalty += p
+				penalty += o.penalty
 			}
-			cursor = id
+			if stop == nil {
+				cursor = id
+			}
+		}
+		if stop != nil {
+			return false, errors.Join(stop, runs.Advance(ctx, d, cursor, closed, penalty, c.a.Clock.Now()))
 		}
 		c.res.PenaltyFen += penalty
 		if err := runs.Advance(ctx, d, cursor, closed, penalty, c.a.Clock.Now()); err != nil {
 			return false, err
 		}
 	}
+}
+
+// outcome is what closing one loan of a chunk did.
+type outcome struct {
+	penalty money.Fen
+	closed  bool
+	err     error
+}
+
+// head is what the COB needs of a loan before locking it.
+type head struct {
+	userID         int64
+	productCode    string
+	productVersion int
+}
+
+// heads reads the borrower and product of the chunk's loans in one query;
+// a loan missing from it (gone since ToClose) is read again by closeLoan,
+// which reports it.
+func (c *run) heads(ctx context.Context, ids []int64) (map[int64]head, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := c.a.DB.QueryContext(ctx, `SELECT id, user_id, product_code, product_version FROM loans WHERE id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("loans to close: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]head, len(ids))
+	for rows.Next() {
+		var id int64
+		var h head
+		if err := rows.Scan(&id, &h.userID, &h.productCode, &h.productVersion); err != nil {
+			return nil, err
+		}
+		out[id] = h
+	}
+	return out, rows.Err()
+}
+
+// closeChunk closes d for the loans ids on up to c.lim.Workers goroutines
+// (a borrower's loans on one, in order) and returns each loan's outcome,
+// indexed as ids.
+func (c *run) closeChunk(ctx context.Context, ids []int64, heads map[int64]head, d lending.Date) []outcome {
+	outs := make([]outcome, len(ids))
+	workers := min(c.lim.Workers, len(ids))
+	lanes := make([][]int, workers)
+	for i, id := range ids {
+		w := int(heads[id].userID % int64(workers))
+		lanes[w] = append(lanes[w], i)
+	}
+	var wg sync.WaitGroup
+	for _, lane := range lanes {
+		if len(lane) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, i := range lane {
+				h, ok := heads[ids[i]]
+				var o outcome
+				o.penalty, o.closed, o.err = c.closeLoan(ctx, ids[i], h, ok, d)
+				outs[i] = o
+			}
+		}()
+	}
+	wg.Wait()
+	return outs
 }
 
 // nearDeadline reports that the invocation should stop taking loans.
@@ -194,12 +294,15 @@ func (f loanFault) Unwrap() error { return f.err }
 // unfrozen, and last_closed_date, dpd, bucket and write-off eligibility
 // recorded. It reports the penalty and whether it closed anything (false:
 // closed already by another run, or no longer being repaid).
-func (c *run) closeLoan(ctx context.Context, id int64, d lending.Date) (money.Fen, bool, error) {
-	l, err := mysql.Loans{DB: c.a.DB}.ByID(ctx, id)
-	if err != nil {
-		return 0, false, err
+func (c *run) closeLoan(ctx context.Context, id int64, h head, known bool, d lending.Date) (money.Fen, bool, error) {
+	if !known {
+		l, err := mysql.Loans{DB: c.a.DB}.ByID(ctx, id)
+		if err != nil {
+			return 0, false, err
+		}
+		h = head{userID: l.UserID, productCode: l.ProductCode, productVersion: l.ProductVersion}
 	}
-	p, err := c.product(ctx, l)
+	p, err := c.product(ctx, h.productCode, h.productVersion)
 	if err != nil {
 		return 0, false, err
 	}
@@ -312,10 +415,12 @@ func (c *run) stepUp(ctx context.Context, tx *mysql.Tx, l loan.Loan, dl lending.
 	if err != nil || !ok || overdue || line.Status != loan.LineActive {
 		return err
 	}
+	c.mu.Lock()
 	if c.strategy == nil {
 		s := risk.DefaultStrategy()
 		c.strategy = &s
 	}
+	c.mu.Unlock()
 	policy, ok := c.strategy.Limits.RaisePolicyFor(band)
 	if !ok {
 		return nil
@@ -340,19 +445,24 @@ func penaltyAccrual(loanID int64, day lending.Date, fen money.Fen) ledger.Transa
 		Entries: []ledger.Entry{ledger.Debit(ledger.LoanAccount(loanID, ledger.Penalty), fen), ledger.Credit(ledger.PenaltyIncome, fen)}}
 }
 
-// product is the loan's product version, read once per invocation.
-func (c *run) product(ctx context.Context, l loan.Loan) (lending.Product, error) {
-	key := l.ProductCode + "@" + strconv.Itoa(l.ProductVersion)
-	if p, ok := c.products[key]; ok {
+// product is a loan's product version, read once per invocation.
+func (c *run) product(ctx context.Context, code string, version int) (lending.Product, error) {
+	key := code + "@" + strconv.Itoa(version)
+	c.mu.Lock()
+	p, ok := c.products[key]
+	c.mu.Unlock()
+	if ok {
 		return p, nil
 	}
-	pv, err := mysql.Products{DB: c.a.DB}.Version(ctx, l.ProductCode, l.ProductVersion)
+	pv, err := mysql.Products{DB: c.a.DB}.Version(ctx, code, version)
 	if err != nil {
 		if apierr.CodeOf(err) == apierr.NotFound {
 			return lending.Product{}, loanFault{err}
 		}
 		return lending.Product{}, err
 	}
+	c.mu.Lock()
 	c.products[key] = pv.Product
+	c.mu.Unlock()
 	return pv.Product, nil
 }
