@@ -116,16 +116,38 @@ type message struct {
 }
 
 // messageChecks: nothing outside the window, nobody over the daily cap.
+// Messages are read borrower by borrower (GET /_local/messages lists at
+// most messagesListed, newest first), so every message is seen.
 func (s *sim) messageChecks() ([]string, error) {
-	var out struct {
-		Messages []message `json:"messages"`
+	var bad []string
+	total := 0
+	for _, b := range s.book {
+		if b.c == nil {
+			continue
+		}
+		var out struct {
+			Messages []message `json:"messages"`
+		}
+		if err := s.getJSON(fmt.Sprintf("/_local/messages?user_id=%d", b.c.UserID), &out); err != nil {
+			return nil, err
+		}
+		if len(out.Messages) >= messagesListed {
+			bad = append(bad, fmt.Sprintf("user %d: %d messages listed, the listing may be cut", b.c.UserID, len(out.Messages)))
+		}
+		total += len(out.Messages)
+		bad = append(bad, windowAndCap(out.Messages)...)
 	}
-	if err := s.getJSON("/_local/messages", &out); err != nil {
-		return nil, err
-	}
+	fmt.Printf("messages sent: %d\n", total)
+	return bad, nil
+}
+
+// messagesListed is the gateway's bound on one GET /_local/messages.
+const messagesListed = 200
+
+func windowAndCap(msgs []message) []string {
 	var bad []string
 	perDay := map[string]int{}
-	for _, m := range out.Messages {
+	for _, m := range msgs {
 		t, err := time.Parse(time.RFC3339, m.BusinessTime)
 		if err != nil {
 			bad = append(bad, fmt.Sprintf("message %+v: business time %v", m, err))
@@ -140,6 +162,5 @@ func (s *sim) messageChecks() ([]string, error) {
 			bad = append(bad, fmt.Sprintf("user %d got %d messages on %s", m.UserID, perDay[key], t.Format(time.DateOnly)))
 		}
 	}
-	fmt.Printf("messages sent: %d\n", len(out.Messages))
-	return bad, nil
+	return bad
 }
