@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -153,7 +152,7 @@ func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 		if len(ids) == 0 {
 			return true, runs.Finish(ctx, d, c.a.Clock.Now())
 		}
-		heads, err := c.heads(ctx, ids)
+		heads, err := mysql.Loans{DB: c.a.DB}.Heads(ctx, ids)
 		if err != nil {
 			return false, err
 		}
@@ -196,37 +195,7 @@ type outcome struct {
 }
 
 // head is what the COB needs of a loan before locking it.
-type head struct {
-	userID         int64
-	productCode    string
-	productVersion int
-}
-
-// heads reads the borrower and product of the chunk's loans in one query;
-// a loan missing from it (gone since ToClose) is read again by closeLoan,
-// which reports it.
-func (c *run) heads(ctx context.Context, ids []int64) (map[int64]head, error) {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := c.a.DB.QueryContext(ctx, `SELECT id, user_id, product_code, product_version FROM loans WHERE id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("loans to close: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]head, len(ids))
-	for rows.Next() {
-		var id int64
-		var h head
-		if err := rows.Scan(&id, &h.userID, &h.productCode, &h.productVersion); err != nil {
-			return nil, err
-		}
-		out[id] = h
-	}
-	return out, rows.Err()
-}
+type head = mysql.LoanHead
 
 // closeChunk closes d for the loans ids on up to c.lim.Workers goroutines
 // (a borrower's loans on one, in order) and returns each loan's outcome,
@@ -236,7 +205,7 @@ func (c *run) closeChunk(ctx context.Context, ids []int64, heads map[int64]head,
 	workers := min(c.lim.Workers, len(ids))
 	lanes := make([][]int, workers)
 	for i, id := range ids {
-		w := int(heads[id].userID % int64(workers))
+		w := int(heads[id].UserID % int64(workers))
 		lanes[w] = append(lanes[w], i)
 	}
 	var wg sync.WaitGroup
@@ -300,9 +269,9 @@ func (c *run) closeLoan(ctx context.Context, id int64, h head, known bool, d len
 		if err != nil {
 			return 0, false, err
 		}
-		h = head{userID: l.UserID, productCode: l.ProductCode, productVersion: l.ProductVersion}
+		h = head{UserID: l.UserID, ProductCode: l.ProductCode, ProductVersion: l.ProductVersion}
 	}
-	p, err := c.product(ctx, h.productCode, h.productVersion)
+	p, err := c.product(ctx, h.ProductCode, h.ProductVersion)
 	if err != nil {
 		return 0, false, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/apierr"
@@ -234,4 +235,39 @@ func (tx *Tx) RaiseLimit(ctx context.Context, c LimitChange) error {
 	_, err = tx.exec(ctx, `INSERT INTO limit_changes (user_id, business_date, from_limit_fen, to_limit_fen, reason, decision, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.UserID, c.Date.String(), c.FromFen, c.ToFen, c.Reason, c.DecisionJSON, tx.now)
 	return err
+}
+
+// LoanHead is what the close of business needs of a loan before locking it.
+type LoanHead struct {
+	UserID         int64
+	ProductCode    string
+	ProductVersion int
+}
+
+// Heads reads the borrower and product of loans ids in one query; a loan
+// missing from the answer (gone since ToClose) is simply absent.
+func (s Loans) Heads(ctx context.Context, ids []int64) (map[int64]LoanHead, error) {
+	out := make(map[int64]LoanHead, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, user_id, product_code, product_version FROM loans WHERE id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("loans to close: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h LoanHead
+		if err := rows.Scan(&id, &h.UserID, &h.ProductCode, &h.ProductVersion); err != nil {
+			return nil, err
+		}
+		out[id] = h
+	}
+	return out, rows.Err()
 }
