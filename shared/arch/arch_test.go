@@ -32,7 +32,7 @@ var kinds = map[string]kind{
 	"shared/apierr": domain, "shared/auth": domain, "shared/clock": domain, "shared/invoke": domain,
 	"shared/money": domain, "shared/lending": domain, "shared/loan": domain, "shared/disbursement": domain, "shared/ledger": domain,
 	"shared/consent": domain, "shared/kyc": domain, "shared/risk": domain, "shared/risk/ruleexpr": domain, "shared/risk/feature": domain,
-	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain, "shared/remind": domain,
+	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain, "shared/remind": domain, "shared/ops": domain,
 
 	"shared/mysql": adapter, "shared/redis": adapter, "shared/tcloud": adapter, "shared/wechat": adapter,
 	"shared/wxpay": adapter, "shared/scf": adapter,

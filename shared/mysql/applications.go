@@ -11,6 +11,7 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/ops"
 )
 
 // Application is a credit application (授信申请).
@@ -169,6 +170,10 @@ func (s Applications) Decide(ctx context.Context, d Decided, now time.Time) (boo
 		done = true
 		if _, err := tx.exec(ctx, `INSERT INTO risk_decisions (application_id, outcome, decision, created_at) VALUES (?, ?, ?, ?)`,
 			d.ApplicationID, d.Outcome, string(rec), now); err != nil {
+			return err
+		}
+		if d.Outcome == "review" {
+			_, err := tx.AddOpsItem(ctx, ops.ForApplication(d.ApplicationID, d.UserID, json.RawMessage(reasons)))
 			return err
 		}
 		if d.Outcome != "approved" {

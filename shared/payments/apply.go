@@ -18,6 +18,7 @@ import (
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -40,6 +41,9 @@ type update struct {
 	MchID          string    // "" when the answer carries none
 	NotificationID string    // set for notifications (dedupe)
 	EventType      string
+	// review is queued for a person with the state change (a refused
+	// create that ends the part as FAIL).
+	review *ops.Item
 }
 
 func billUpdate(no string, b wxpay.TransferBill, _ bool) update {
@@ -80,14 +84,14 @@ type outcome struct {
 
 func (o outcome) log(l *slog.Logger, u update) {
 	if p := o.conflict; p != nil {
-		l.Error("transfer: conflicting final states; manual review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
+		l.Error("transfer: conflicting final states; queued for review", "out_bill_no", p.OutBillNo, "stored", p.State, "got", u.State)
 	}
 	if r := o.retry; r != nil {
 		l.Warn("disburse: failed transfer retried under a new number", "from", u.OutBillNo, "to", r.OutBillNo,
 			"reason", truncate(u.FailReason, reasonLen), "mch_id", r.MchID)
 	}
 	if m := o.partlyPaid; m != nil {
-		l.Error("disbursement partly paid; manual review", "loan_id", m.loanID, "succeeded", m.succeeded, "parts", m.parts)
+		l.Error("disbursement partly paid; queued for review", "loan_id", m.loanID, "succeeded", m.succeeded, "parts", m.parts)
 	}
 }
 
@@ -107,7 +111,9 @@ func applyTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, u update) 
 	p := parts[i]
 	if disbursement.Final(p.State) {
 		if u.State != p.State && wxpay.TransferFinal(u.State) {
-			return outcome{conflict: &p}, nil
+			_, err := tx.AddOpsItem(ctx, ops.New(ops.ConflictingFinal, ops.SubjectDisbursement, p.OutBillNo,
+				"transfer: conflicting final states", p.AmountFen, map[string]any{"stored": p.State, "got": u.State, "mch_id": p.MchID}))
+			return outcome{conflict: &p}, err
 		}
 		return outcome{}, nil
 	}
@@ -117,6 +123,11 @@ func applyTx(ctx context.Context, tx *mysql.Tx, d Deps, loanID int64, u update) 
 	}
 	if _, err := tx.UpdatePart(ctx, next); err != nil {
 		return outcome{}, err
+	}
+	if u.review != nil {
+		if _, err := tx.AddOpsItem(ctx, *u.review); err != nil {
+			return outcome{}, err
+		}
 	}
 	parts[i] = next
 	if !disbursement.Final(next.State) {
@@ -182,7 +193,12 @@ func settlePart(ctx context.Context, tx *mysql.Tx, d Deps, parts []disbursement.
 		}
 	}
 	var err error
-	out.partlyPaid, err = finishLoanTx(ctx, tx, p.LoanID, disbursement.Current(parts))
+	if out.partlyPaid, err = finishLoanTx(ctx, tx, p.LoanID, disbursement.Current(parts)); err != nil || out.partlyPaid == nil {
+		return out, err
+	}
+	m := out.partlyPaid
+	_, err = tx.AddOpsItem(ctx, ops.New(ops.PartlyPaid, ops.SubjectLoan, strconv.FormatInt(m.loanID, 10), "disbursement partly paid",
+		m.paidFen, map[string]any{"succeeded": m.succeeded, "parts": m.parts, "first_fail_reason": m.firstFailReason}))
 	return out, err
 }
 
@@ -221,13 +237,14 @@ func postPartTx(ctx context.Context, tx *mysql.Tx, p disbursement.Part) error {
 type settled struct {
 	loanID           int64
 	succeeded, parts int
+	paidFen          money.Fen
 	firstFailReason  string
 }
 
 // finishLoanTx moves a disbursing loan once every part is final: all
 // SUCCESS → active (upfront fee booked, evidence appended); none SUCCESS →
-// cancelled with the credit released; a mix is left for manual review
-// (returned, for the log).
+// cancelled with the credit released; a mix is left for a person
+// (returned; settlePart queues it).
 func finishLoanTx(ctx context.Context, tx *mysql.Tx, loanID int64, parts []disbursement.Part) (*settled, error) {
 	s := settled{loanID: loanID, parts: len(parts)}
 	for _, p := range parts {
@@ -236,6 +253,7 @@ func finishLoanTx(ctx context.Context, tx *mysql.Tx, loanID int64, parts []disbu
 		}
 		if p.State == disbursement.Success {
 			s.succeeded++
+			s.paidFen += p.AmountFen
 		} else if s.firstFailReason == "" {
 			s.firstFailReason = p.FailReason
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -164,7 +165,7 @@ func claim(ctx context.Context, d Deps, p *disbursement.Part) (bool, error) {
 // parameters on every attempt) and applies the answer. A merchant account
 // refusing for lack of balance or limits hands the part to the next route.
 func createClaimed(ctx context.Context, d Deps, userID int64, p disbursement.Part) error {
-	c, err := d.route(p)
+	c, err := d.route(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -212,8 +213,10 @@ func settleRefusedCreate(ctx context.Context, d Deps, c *wxpay.Client, p disburs
 	case err == nil:
 		return apply(ctx, d, billUpdate(p.OutBillNo, bill, false))
 	case errors.Is(err, wxpay.ErrNotFound):
-		d.Log.Error("disburse: transfer refused; manual review", "out_bill_no", p.OutBillNo, "code", refused.Code)
-		return apply(ctx, d, update{OutBillNo: p.OutBillNo, State: wxpay.TransferFail, FailReason: "REFUSED_" + refused.Code})
+		d.Log.Error("disburse: transfer refused; queued for review", "out_bill_no", p.OutBillNo, "code", refused.Code)
+		item := ops.New(ops.TransferRefused, ops.SubjectDisbursement, p.OutBillNo, "transfer refused and unknown at WeChat Pay", 0,
+			map[string]any{"code": refused.Code, "message": refused.Message, "mch_id": p.MchID, "amount_fen": p.AmountFen})
+		return apply(ctx, d, update{OutBillNo: p.OutBillNo, State: wxpay.TransferFail, FailReason: "REFUSED_" + refused.Code, review: &item})
 	default:
 		return err
 	}

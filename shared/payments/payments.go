@@ -25,6 +25,7 @@ import (
 	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
@@ -125,15 +126,16 @@ func (d Deps) withDefaults() Deps {
 func (d Deps) store() mysql.Disbursements { return mysql.Disbursements{DB: d.DB} }
 
 // route is the client of the merchant account that pays p; ErrNoRoute
-// (logged for manual review) when that account is no longer configured.
-func (d Deps) route(p disbursement.Part) (*wxpay.Client, error) {
+// (queued for a person) when that account is no longer configured.
+func (d Deps) route(ctx context.Context, p disbursement.Part) (*wxpay.Client, error) {
 	for _, c := range d.Routes {
 		if c.MchID() == p.MchID {
 			return c, nil
 		}
 	}
-	d.Log.Error("transfer: merchant account no longer configured; manual review", "out_bill_no", p.OutBillNo, "mch_id", p.MchID)
-	return nil, ErrNoRoute
+	d.Log.Error("transfer: merchant account no longer configured; queued for review", "out_bill_no", p.OutBillNo, "mch_id", p.MchID)
+	return nil, errors.Join(ErrNoRoute, queue(ctx, d, ops.New(ops.TransferNoRoute, ops.SubjectDisbursement, p.OutBillNo,
+		"transfer: merchant account no longer configured", p.AmountFen, map[string]any{"mch_id": p.MchID, "state": p.State})))
 }
 
 // realName reads the borrower's verified name (decrypted in memory only)

@@ -11,6 +11,7 @@ import (
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -70,7 +71,10 @@ func applyRefund(ctx context.Context, d Deps, u refundUpdate) error {
 		}
 		if mysql.RefundFinal(rf.State) {
 			if u.Status != rf.State && mysql.RefundFinal(u.Status) {
-				d.Log.Error("refund: conflicting final states; manual review", "out_refund_no", rf.OutRefundNo, "stored", rf.State, "got", u.Status)
+				d.Log.Error("refund: conflicting final states; queued for review", "out_refund_no", rf.OutRefundNo, "stored", rf.State, "got", u.Status)
+				_, err := tx.AddOpsItem(ctx, ops.New(ops.ConflictingFinal, ops.SubjectRefund, rf.OutRefundNo, "refund: conflicting final states",
+					rf.AmountFen, map[string]any{"stored": rf.State, "got": u.Status}))
+				return err
 			}
 			return nil
 		}
@@ -88,7 +92,10 @@ func applyRefund(ctx context.Context, d Deps, u refundUpdate) error {
 			}})
 			return err
 		case wxpay.RefundClosed, wxpay.RefundAbnormal:
-			d.Log.Error("refund: not paid out; manual review", "out_refund_no", rf.OutRefundNo, "status", u.Status)
+			d.Log.Error("refund: not paid out; queued for review", "out_refund_no", rf.OutRefundNo, "status", u.Status)
+			_, err := tx.AddOpsItem(ctx, ops.New(ops.RefundNotPaid, ops.SubjectRefund, rf.OutRefundNo, "refund not paid out: "+u.Status,
+				rf.AmountFen, map[string]any{"status": u.Status, "repayment_id": rf.RepaymentID}))
+			return err
 		}
 		return nil
 	})

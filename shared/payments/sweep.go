@@ -8,6 +8,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/disbursement"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -81,7 +82,7 @@ func sweepPart(ctx context.Context, d Deps, p disbursement.Part) error {
 	if neverSent {
 		return resend(ctx, d, p)
 	}
-	c, err := d.route(p)
+	c, err := d.route(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -95,11 +96,21 @@ func sweepPart(ctx context.Context, d Deps, p disbursement.Part) error {
 	case errors.Is(err, wxpay.ErrNotFound) && (p.State == disbursement.Creating || p.State == disbursement.Unknown):
 		return resend(ctx, d, p)
 	case errors.Is(err, wxpay.ErrNotFound):
-		d.Log.Error("transfer vanished at WeChat Pay; manual review", "out_bill_no", p.OutBillNo, "state", p.State)
-		return err
+		d.Log.Error("transfer vanished at WeChat Pay; queued for review", "out_bill_no", p.OutBillNo, "state", p.State)
+		return errors.Join(err, queue(ctx, d, ops.New(ops.TransferVanished, ops.SubjectDisbursement, p.OutBillNo,
+			"transfer vanished at WeChat Pay", p.AmountFen, map[string]any{"state": p.State, "mch_id": p.MchID, "attempts": p.Attempts})))
 	default:
 		return err
 	}
+}
+
+// queue adds an item for a person on its own (the state it describes is
+// already stored and does not change).
+func queue(ctx context.Context, d Deps, it ops.Item) error {
+	return mysql.InTx(ctx, d.DB, d.Clock.Now(), func(tx *mysql.Tx) error {
+		_, err := tx.AddOpsItem(ctx, it)
+		return err
+	})
 }
 
 // resend sends a part the caller has claimed.

@@ -48,6 +48,7 @@ func (g *Gateway) Handler() http.Handler {
 	mux.Handle("POST /_local/clock", clk)
 	mux.HandleFunc("GET /_local/ledger", g.ledgerHTTP)
 	mux.HandleFunc("GET /_local/messages", g.messagesHTTP)
+	mux.HandleFunc("GET /_local/ops", g.opsHTTP)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)

@@ -147,6 +147,19 @@ func TestRiskChainThroughTheGateway(t *testing.T) {
 	if again := waitDecision(t, rooted, id); again.Status != "review" {
 		t.Fatalf("after duplicates: %+v", again)
 	}
+	// The review waits in the operations queue, once.
+	s := &servicingStack{base: base}
+	var queue struct {
+		Items []struct {
+			Kind      string `json:"kind"`
+			SubjectID string `json:"subject_id"`
+			State     string `json:"state"`
+		} `json:"items"`
+	}
+	s.getJSON(t, "/_local/ops?kind=risk_review", &queue)
+	if len(queue.Items) != 1 || queue.Items[0].SubjectID != fmt.Sprint(id) || queue.Items[0].State != "open" {
+		t.Fatalf("ops queue %+v", queue.Items)
+	}
 	_ = g
 }
 
