@@ -219,7 +219,7 @@ var fundSummaryCols = map[string]column[FundFlowSummary]{
 // (an error from fn stops the scan and is returned); the summary comes
 // back at the end. Errors wrap ErrBillFormat with a line number.
 func ScanTradeBill(r io.Reader, fn func(TradeBillRow) error) (TradeBillSummary, error) {
-	return scanBill(r, tradeRowCols, tradeSummaryCols, func(row *TradeBillRow, k, v string) {
+	return scanBill(r, false, tradeRowCols, tradeSummaryCols, func(row *TradeBillRow, k, v string) {
 		if row.Extra == nil {
 			row.Extra = map[string]string{}
 		}
@@ -240,12 +240,25 @@ func ParseTradeBill(r io.Reader) ([]TradeBillRow, TradeBillSummary, error) {
 
 // ScanFundFlowBill streams a fund flow bill like ScanTradeBill.
 func ScanFundFlowBill(r io.Reader, fn func(FundFlowRow) error) (FundFlowSummary, error) {
-	return scanBill(r, fundRowCols, fundSummaryCols, func(row *FundFlowRow, k, v string) {
+	return scanBill(r, false, fundRowCols, fundSummaryCols, func(row *FundFlowRow, k, v string) {
 		if row.Extra == nil {
 			row.Extra = map[string]string{}
 		}
 		row.Extra[k] = v
 	}, fn)
+}
+
+// ScanTradeBillStrict is ScanTradeBill refusing any column it does not
+// know (header or summary) with ErrBillFormat: reconciliation matches on
+// what it understands only, so a changed format stops it instead of being
+// half-read.
+func ScanTradeBillStrict(r io.Reader, fn func(TradeBillRow) error) (TradeBillSummary, error) {
+	return scanBill(r, true, tradeRowCols, tradeSummaryCols, nil, fn)
+}
+
+// ScanFundFlowBillStrict is ScanFundFlowBill refusing unknown columns.
+func ScanFundFlowBillStrict(r io.Reader, fn func(FundFlowRow) error) (FundFlowSummary, error) {
+	return scanBill(r, true, fundRowCols, fundSummaryCols, nil, fn)
 }
 
 // ParseFundFlowBill reads a whole fund flow bill into memory.
@@ -282,12 +295,13 @@ func VerifyTradeBill(rows []TradeBillRow, s TradeBillSummary) error {
 // maxBillLine bounds one line of a bill file.
 const maxBillLine = 64 << 10
 
-func scanBill[Row, Sum any](r io.Reader, rowCols map[string]column[Row], sumCols map[string]column[Sum],
+func scanBill[Row, Sum any](r io.Reader, strict bool, rowCols map[string]column[Row], sumCols map[string]column[Sum],
 	extra func(*Row, string, string), fn func(Row) error) (Sum, error) {
 	var zero, sum Sum
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), maxBillLine)
 	var header, sumHeader []string
+	var setters []column[Row]
 	stage, line := 0, 0 // 0 header, 1 detail rows, 2 summary row, 3 done
 	fail := func(format string, args ...any) (Sum, error) {
 		return zero, fmt.Errorf("%w: line %d: %s", ErrBillFormat, line, fmt.Sprintf(format, args...))
@@ -305,13 +319,14 @@ func scanBill[Row, Sum any](r io.Reader, rowCols map[string]column[Row], sumCols
 		switch {
 		case stage == 0 && !ticked:
 			header = splitHeader(text)
-			if !knowsAny(header, rowCols) {
-				return fail("header names no known column")
+			var err error
+			if setters, err = settersOf(header, rowCols, strict); err != nil {
+				return fail("%v", err)
 			}
 			stage = 1
 		case stage == 1 && ticked:
 			var row Row
-			if err := fill(&row, header, splitTicked(text), rowCols, extra); err != nil {
+			if err := fillRow(&row, header, setters, splitTicked(text), extra); err != nil {
 				return fail("%v", err)
 			}
 			if err := fn(row); err != nil {
@@ -319,8 +334,8 @@ func scanBill[Row, Sum any](r io.Reader, rowCols map[string]column[Row], sumCols
 			}
 		case stage == 1 && !ticked:
 			sumHeader = splitHeader(text)
-			if !knowsAny(sumHeader, sumCols) {
-				return fail("summary header names no known column")
+			if _, err := settersOf(sumHeader, sumCols, strict); err != nil {
+				return fail("summary %v", err)
 			}
 			stage = 2
 		case stage == 2 && ticked:
@@ -341,6 +356,42 @@ func scanBill[Row, Sum any](r io.Reader, rowCols map[string]column[Row], sumCols
 	return sum, nil
 }
 
+// settersOf is the setter of each header column (nil for one it does not
+// know, refused when strict); a header naming no known column is refused.
+func settersOf[T any](header []string, cols map[string]column[T], strict bool) ([]column[T], error) {
+	setters := make([]column[T], len(header))
+	known := false
+	for i, h := range header {
+		setters[i] = cols[h]
+		switch {
+		case setters[i] != nil:
+			known = true
+		case strict:
+			return nil, fmt.Errorf("header names unknown column %q", h)
+		}
+	}
+	if !known {
+		return nil, errors.New("header names no known column")
+	}
+	return setters, nil
+}
+
+func fillRow[T any](t *T, header []string, setters []column[T], fields []string, extra func(*T, string, string)) error {
+	if len(fields) != len(setters) {
+		return fmt.Errorf("%d fields, header has %d", len(fields), len(setters))
+	}
+	for i, set := range setters {
+		if set != nil {
+			if err := set(t, fields[i]); err != nil {
+				return fmt.Errorf("column %s: %v", header[i], err)
+			}
+		} else if extra != nil {
+			extra(t, header[i], fields[i])
+		}
+	}
+	return nil
+}
+
 func fill[T any](t *T, header, fields []string, cols map[string]column[T], extra func(*T, string, string)) error {
 	if len(fields) != len(header) {
 		return fmt.Errorf("%d fields, header has %d", len(fields), len(header))
@@ -355,15 +406,6 @@ func fill[T any](t *T, header, fields []string, cols map[string]column[T], extra
 		}
 	}
 	return nil
-}
-
-func knowsAny[T any](header []string, cols map[string]column[T]) bool {
-	for _, h := range header {
-		if _, ok := cols[h]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 func splitHeader(s string) []string {

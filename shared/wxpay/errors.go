@@ -39,6 +39,9 @@ var (
 	// ErrInvalidRequest: the request had no effect. Another merchant
 	// account, or the same one tomorrow, may take it.
 	ErrMerchantLimit = errors.New("wxpay: merchant transfer limit reached")
+	// ErrBillNotReady: the bill of that date is still being generated
+	// (400 STATEMENT_CREATING); ask again later.
+	ErrBillNotReady = errors.New("wxpay: bill not ready")
 )
 
 // merchantLimitMessages mark an INVALID_REQUEST as the merchant's own
@@ -187,6 +190,8 @@ func classifyAPI(op string, a *core.APIError) *Error {
 		e.Retryable, e.kinds = true, []error{ErrRateLimited}
 	case a.Code == "NOT_ENOUGH":
 		e.Retryable, e.kinds = true, []error{ErrNotEnough}
+	case a.Code == "STATEMENT_CREATING":
+		e.Retryable, e.kinds = true, []error{ErrBillNotReady}
 	case notFoundCodes[a.Code] || a.StatusCode == http.StatusNotFound:
 		e.Final, e.kinds = true, []error{ErrNotFound}
 	case a.Code == "SIGN_ERROR" || a.Code == "NO_AUTH" || a.StatusCode == http.StatusUnauthorized:

@@ -653,6 +653,16 @@ func TestBillsRoundTrip(t *testing.T) {
 	if _, err := e.client.Refund(ctx, wxpay.RefundRequest{OutTradeNo: "R20260305B00002", OutRefundNo: "F20260305B00001", RefundFen: 345, TotalFen: 12345}); err != nil {
 		t.Fatal(err)
 	}
+	for _, no := range []string{"D20260305B00001", "D20260305B00002"} {
+		if _, err := e.client.CreateTransfer(ctx, transferReq(no, 123456)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = e.fake.ConfirmTransfer("D20260305B00001", "")
+	if _, err := e.client.TradeBill(ctx, billDate, wxpay.BillAll); !errors.Is(err, wxpay.ErrBillNotReady) {
+		t.Fatalf("a bill of today: %v, want not ready", err)
+	}
+	e.fake.ShiftClock(24 * time.Hour) // 10:30 the next day
 	csv, err := e.client.TradeBill(ctx, billDate, wxpay.BillAll)
 	if err != nil {
 		t.Fatal(err)
@@ -686,12 +696,6 @@ func TestBillsRoundTrip(t *testing.T) {
 		}
 	}
 
-	for _, no := range []string{"D20260305B00001", "D20260305B00002"} {
-		if _, err := e.client.CreateTransfer(ctx, transferReq(no, 123456)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_ = e.fake.ConfirmTransfer("D20260305B00001", "")
 	fcsv, err := e.client.FundFlowBill(ctx, billDate, wxpay.AccountOperation)
 	if err != nil {
 		t.Fatal(err)

@@ -32,6 +32,8 @@
 //	POST /_local/wxpay/notifications/delay?ms=500
 //	POST /_local/wxpay/notifications/forge?kind=signature|stale_timestamp
 //	GET  /_local/wxpay/notifications        (delivery log)
+//	POST /_local/wxpay/out-of-band  {"mch_id","kind":"payment"|"refund","amount_fen","out_trade_no"?,"time"?}
+//	POST /_local/wxpay/bills/fault?kind=hash|truncated|malformed|unknown_column|other_merchant|   (empty: none)
 //	GET  /_local/wxpay/stats
 //
 // Several merchant accounts are several fakes: ?mch_id= (query string)
@@ -74,6 +76,10 @@ type accounts struct {
 }
 
 func (a accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == Prefix+"out-of-band" && r.Method == http.MethodPost {
+		a.outOfBand(w, r)
+		return
+	}
 	i := 0
 	if m := r.URL.Query().Get("mch_id"); m != "" {
 		if i = slices.IndexFunc(a.fakes, func(f *wxpaytest.Fake) bool { return f.MchID() == m }); i < 0 {
@@ -85,6 +91,45 @@ func (a accounts) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		i = max(0, slices.IndexFunc(a.fakes, func(f *wxpaytest.Fake) bool { return f.HasTransfer(no) }))
 	}
 	a.muxes[i].ServeHTTP(w, r)
+}
+
+// outOfBand plants a money movement we never started at the account the
+// JSON body's mch_id names (the first when empty): it shows in that day's
+// bills, so reconciliation finds it.
+func (a accounts) outOfBand(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		MchID      string `json:"mch_id"`
+		Kind       string `json:"kind"`
+		AmountFen  int64  `json:"amount_fen"`
+		OutTradeNo string `json:"out_trade_no"`
+		Time       string `json:"time"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096)).Decode(&in); err != nil {
+		writeError(w, badRequest("body must be JSON {mch_id, kind, amount_fen}"))
+		return
+	}
+	i := 0
+	if in.MchID != "" {
+		if i = slices.IndexFunc(a.fakes, func(f *wxpaytest.Fake) bool { return f.MchID() == in.MchID }); i < 0 {
+			writeError(w, wxpaytest.ErrUnknown)
+			return
+		}
+	}
+	m := wxpaytest.OutOfBand{Kind: in.Kind, AmountFen: in.AmountFen, OutTradeNo: in.OutTradeNo}
+	if in.Time != "" {
+		t, err := time.Parse(time.RFC3339, in.Time)
+		if err != nil {
+			writeError(w, badRequest("time must be RFC 3339"))
+			return
+		}
+		m.At = t
+	}
+	no, err := a.fakes[i].PlantOutOfBand(m)
+	if err != nil {
+		writeError(w, badRequest(err.Error()))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"mch_id": a.fakes[i].MchID(), "kind": in.Kind, "no": no, "amount_fen": in.AmountFen})
 }
 
 // mux serves the endpoints of the package doc for one fake.
@@ -193,6 +238,12 @@ func mux(f *wxpaytest.Fake) http.Handler {
 	})
 	do("POST /_local/wxpay/notifications/forge", func(r *http.Request) (any, error) {
 		if err := f.ForgeNext(r.Form.Get("kind")); err != nil {
+			return nil, badRequest(err.Error())
+		}
+		return nil, nil
+	})
+	do("POST /_local/wxpay/bills/fault", func(r *http.Request) (any, error) {
+		if err := f.SetBillFault(r.Form.Get("kind")); err != nil {
 			return nil, badRequest(err.Error())
 		}
 		return nil, nil

@@ -17,8 +17,9 @@ import (
 // backtick-prefixed, amounts in yuan with two decimals, fees with five
 // (0.6% of the amount, exact), then a summary header and row. The fund
 // flow bill's balance starts each day at OpeningBalanceFen. A bill is
-// served for any date, today included (WeChat Pay serves yesterday's
-// after 10:00); a date with no rows answers 400 NO_STATEMENT_EXIST.
+// served from 09:00 (business clock) the day after its date (before that
+// 400 STATEMENT_CREATING); a date with no rows answers 400
+// NO_STATEMENT_EXIST. The download_url lives BillURLTTL (recon.go).
 
 // OpeningBalanceFen is each account's balance at the start of a bill day.
 const OpeningBalanceFen = 100_000_000_00
@@ -82,7 +83,7 @@ func (f *Fake) TradeBillCSV(date, billType string) (csv []byte, ok bool) {
 			if rf.Status != RefundSuccess || !onDate(rf.SuccessTime) {
 				continue
 			}
-			o := f.orders[rf.OutTradeNo]
+			o := f.orderOf(rf)
 			feeM := -rf.RefundFen * 6
 			count, refund, fee, requested = count+1, refund+rf.RefundFen, fee+feeM, requested+rf.RefundFen
 			lines = append(lines, billLine{rf.SuccessTime, ticked(rf.SuccessTime.In(shanghai).Format(time.DateTime), f.appID, f.mchID, "0", "",
@@ -171,6 +172,9 @@ func (f *Fake) tradeBill(r *http.Request, _ []byte, _ string) answer {
 	if !validDate(q.Get("bill_date")) || (billType != "ALL" && billType != "SUCCESS" && billType != "REFUND") {
 		return fail("PARAM_ERROR", "bill_date 或 bill_type 有误")
 	}
+	if !f.billReady(q.Get("bill_date")) {
+		return fail("STATEMENT_CREATING", "账单生成中")
+	}
 	csv, ok := f.TradeBillCSV(q.Get("bill_date"), billType)
 	return f.billAnswer(csv, ok, q.Get("tar_type"))
 }
@@ -184,6 +188,9 @@ func (f *Fake) fundFlowBill(r *http.Request, _ []byte, _ string) answer {
 	if !validDate(q.Get("bill_date")) || (acct != "BASIC" && acct != "OPERATION" && acct != "FEES") {
 		return fail("PARAM_ERROR", "bill_date 或 account_type 有误")
 	}
+	if !f.billReady(q.Get("bill_date")) {
+		return fail("STATEMENT_CREATING", "账单生成中")
+	}
 	csv, ok := f.FundFlowBillCSV(q.Get("bill_date"), acct)
 	return f.billAnswer(csv, ok, q.Get("tar_type"))
 }
@@ -191,6 +198,12 @@ func (f *Fake) fundFlowBill(r *http.Request, _ []byte, _ string) answer {
 func validDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
+}
+
+// billFile is a bill behind a download token.
+type billFile struct {
+	csv     []byte
+	expires time.Time
 }
 
 // maxBillFiles bounds the download tokens kept.
@@ -205,14 +218,21 @@ func (f *Fake) billAnswer(csv []byte, ok bool, tarType string) answer {
 	}
 	token := randomAlnum(40)
 	f.mu.Lock()
-	f.billFiles[token+"|"+tarType] = csv
+	fault := f.settings.billFault
+	if fault != BillFaultHash {
+		csv = f.damage(csv, fault)
+	}
+	sum := sha1.Sum(csv)
+	if fault == BillFaultHash {
+		csv = f.damage(csv, fault)
+	}
+	f.billFiles[token+"|"+tarType] = billFile{csv: csv, expires: f.nowCST().Add(BillURLTTL)}
 	f.billOrder = append(f.billOrder, token+"|"+tarType)
 	if len(f.billOrder) > maxBillFiles {
 		delete(f.billFiles, f.billOrder[0])
 		f.billOrder = f.billOrder[1:]
 	}
 	f.mu.Unlock()
-	sum := sha1.Sum(csv)
 	u := "https://api.mch.weixin.qq.com/v3/billdownload/file?" + url.Values{"token": {token}, "tartype": {tarType}}.Encode()
 	return okJSON(map[string]string{"hash_type": "SHA1", "hash_value": hex.EncodeToString(sum[:]), "download_url": u})
 }
@@ -221,11 +241,12 @@ func (f *Fake) downloadBill(r *http.Request, _ []byte, fault string) answer {
 	q := r.URL.Query()
 	key := q.Get("token") + "|" + q.Get("tartype")
 	f.mu.Lock()
-	csv, ok := f.billFiles[key]
+	file, ok := f.billFiles[key]
 	f.mu.Unlock()
-	if !ok {
+	if !ok || f.nowCST().After(file.expires) {
 		return fail("INVALID_REQUEST", "token 无效或已过期")
 	}
+	csv := file.csv
 	if fault == FaultCorrupt {
 		csv = append(append([]byte(nil), csv...), " "...)
 	}

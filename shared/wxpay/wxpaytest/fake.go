@@ -84,7 +84,7 @@ type Fake struct {
 	refunds    map[string]*refund   // by out_refund_no
 	transfers  map[string]*transfer // by out_bill_no
 	packages   map[string]string    // package_info → out_bill_no
-	billFiles  map[string][]byte    // download token → CSV
+	billFiles  map[string]billFile  // download token → file
 	billOrder  []string
 	seq        int64
 	settings   settings
@@ -98,6 +98,7 @@ type Fake struct {
 
 	api      http.Handler
 	inflight atomic.Int64
+	shift    atomic.Int64 // ShiftClock, in nanoseconds
 	ctx      context.Context
 	cancel   context.CancelFunc
 }
@@ -107,6 +108,7 @@ type settings struct {
 	transferHold  string // "", ACCEPTED or PROCESSING
 	cancelHold    bool   // cancelled bills stay CANCELING
 	manualRefunds bool   // refunds stay PROCESSING
+	billFault     string // SetBillFault
 }
 
 // Stats are counters for tests (and /_local/wxpay/stats, served by
@@ -129,7 +131,7 @@ func New(opts Options) *Fake {
 	f := &Fake{mchID: opts.MchID, appID: opts.AppID, now: opts.Now, notifyClient: opts.NotifyClient,
 		retryDelays: opts.NotifyRetryDelays, timeoutDelay: opts.TimeoutDelay,
 		orders: map[string]*order{}, prepays: map[string]string{}, refunds: map[string]*refund{},
-		transfers: map[string]*transfer{}, packages: map[string]string{}, billFiles: map[string][]byte{},
+		transfers: map[string]*transfer{}, packages: map[string]string{}, billFiles: map[string]billFile{},
 		creates: map[string]int{}, stats: Stats{Calls: map[string]int{}}}
 	if f.mchID == "" {
 		f.mchID = DevMchID
@@ -264,7 +266,9 @@ func (f *Fake) nextSeq() int64 {
 // shanghai is China Standard Time (no daylight saving).
 var shanghai = time.FixedZone("CST", 8*3600)
 
-func (f *Fake) nowCST() time.Time { return f.now().In(shanghai).Truncate(time.Second) }
+func (f *Fake) nowCST() time.Time {
+	return f.now().Add(time.Duration(f.shift.Load())).In(shanghai).Truncate(time.Second)
+}
 
 func rfc3339(t time.Time) string {
 	if t.IsZero() {
