@@ -35,12 +35,12 @@ var kinds = map[string]kind{
 	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain, "shared/remind": domain, "shared/ops": domain,
 
 	"shared/mysql": adapter, "shared/redis": adapter, "shared/tcloud": adapter, "shared/wechat": adapter,
-	"shared/wxpay": adapter, "shared/scf": adapter,
+	"shared/wxpay": adapter, "shared/scf": adapter, "shared/wecom": adapter,
 
 	"shared/app": wiring,
 
 	"shared/payments": service, "shared/underwriting": service, "shared/jobs": service, "shared/outbox": service,
-	"shared/cob": service,
+	"shared/cob": service, "shared/recon": service, "shared/monitor": service,
 
 	"shared/api": edge,
 
