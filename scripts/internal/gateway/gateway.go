@@ -21,6 +21,7 @@ import (
 	"github.com/wxlend/wxlend/shared/clock"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+	"github.com/wxlend/wxlend/shared/wecom/wecomtest"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
@@ -66,7 +67,10 @@ type Gateway struct {
 	// Pay; WxPay2URL is its address.
 	WxPay2    *wxpaytest.Fake
 	WxPay2URL string
-	wxpay2    *http.Server
+	// Robot is the WeCom group robot fake that job-monitor and
+	// job-reconcile alert (ALERT_WEBHOOK_URL points at it).
+	Robot  *wecomtest.Fake
+	wxpay2 *http.Server
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -103,7 +107,7 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g := &Gateway{cfg: cfg, Manifest: m, funcs: map[string]*function{}, stop: make(chan struct{}),
 		TCloud: tcloudtest.NewServer(), WeChat: wechattest.New(DevWeChatAppID, DevWeChatSecret),
-		Clock: clock.NewShared(cfg.ClockFile, clock.System{})}
+		Clock: clock.NewShared(cfg.ClockFile, clock.System{}), Robot: &wecomtest.Fake{}}
 	g.registerSCF()
 	g.TCloud.RegisterKMS()
 	g.SMS = g.TCloud.RegisterSMS()
@@ -167,6 +171,7 @@ func DevEnv(addr string) map[string]string {
 		"ESS_CALLBACK_KEY":          tcloudtest.DevESSCallbackKey,
 		"LENDER_NAME":               "微信信用借本地开发小额贷款有限公司",
 		"LENDER_USCC":               "91440300MA5DEVONLY",
+		"ALERT_WEBHOOK_URL":         "http://" + addr + wecomtest.Path + "?key=" + wecomtest.DevKey,
 	}
 }
 

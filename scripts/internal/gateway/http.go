@@ -21,6 +21,7 @@ import (
 	"github.com/wxlend/wxlend/shared/scf"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 	"github.com/wxlend/wxlend/shared/wechat/wechattest"
+	"github.com/wxlend/wxlend/shared/wecom/wecomtest"
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
@@ -49,6 +50,9 @@ func (g *Gateway) Handler() http.Handler {
 	mux.HandleFunc("GET /_local/ledger", g.ledgerHTTP)
 	mux.HandleFunc("GET /_local/messages", g.messagesHTTP)
 	mux.HandleFunc("GET /_local/ops", g.opsHTTP)
+	mux.HandleFunc("GET /_local/recon", g.reconHTTP)
+	mux.HandleFunc("GET /_local/alerts", g.alertsHTTP)
+	mux.Handle("POST "+wecomtest.Path, g.Robot)
 	mux.HandleFunc("POST /_local/invoke/{function}", g.invokeHTTP)
 	mux.Handle("POST /_local/faceid/{biz_token}", g.faceDone)
 	mux.Handle("POST /_local/ess/sign/{flow_id}", g.ESS)

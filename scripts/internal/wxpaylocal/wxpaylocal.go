@@ -28,6 +28,7 @@
 //	POST /_local/wxpay/settings?auto_confirm=true&transfer_hold=ACCEPTED&cancel_hold=false&manual_refunds=false&balance_fen=-1&day_quota_fen=0
 //	POST /_local/wxpay/notifications/hold
 //	POST /_local/wxpay/notifications/release[?reverse=true]
+//	POST /_local/wxpay/notifications/drop   (held ones are lost; holding stops)
 //	POST /_local/wxpay/notifications/duplicate?n=2
 //	POST /_local/wxpay/notifications/delay?ms=500
 //	POST /_local/wxpay/notifications/forge?kind=signature|stale_timestamp
@@ -219,6 +220,9 @@ func mux(f *wxpaytest.Fake) http.Handler {
 	do("POST /_local/wxpay/notifications/hold", func(*http.Request) (any, error) { f.HoldNotifications(); return nil, nil })
 	do("POST /_local/wxpay/notifications/release", func(r *http.Request) (any, error) {
 		return map[string]int{"released": f.ReleaseNotifications(r.Form.Get("reverse") == "true")}, nil
+	})
+	do("POST /_local/wxpay/notifications/drop", func(*http.Request) (any, error) {
+		return map[string]int{"dropped": f.DropHeldNotifications()}, nil
 	})
 	do("POST /_local/wxpay/notifications/duplicate", func(r *http.Request) (any, error) {
 		n, err := strconv.Atoi(r.Form.Get("n"))

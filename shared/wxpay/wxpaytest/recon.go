@@ -144,3 +144,14 @@ func (f *Fake) orderOf(rf *refund) *order {
 	}
 	return &order{}
 }
+
+// DropHeldNotifications loses the held notifications for good (WeChat
+// Pay gave up after its retries) and stops holding; it says how many. The
+// orders stay paid: only a query or the bill can show them.
+func (f *Fake) DropHeldNotifications() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.held)
+	f.held, f.notifyCtl.hold = nil, false
+	return n
+}
