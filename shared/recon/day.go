@@ -36,19 +36,19 @@ type brk struct {
 
 // day is one account's reconciliation of one bill date.
 type day struct {
-	d          Deps
-	c          *wxpay.Client
-	mch, date  string
-	from, to   time.Time
-	primary    bool
-	ours       map[string]map[string]entry // kind → merchant number → record
-	oursNet    money.Fen                   // our records settled on the date: payments − refunds − transfers
-	misses     []line
-	breaks     []brk
-	report     mysql.ReconRun
-	tradeNet   money.Fen // trade bill: payments − refunds
-	basicNet   money.Fen // BASIC fund flow: income − expense
-	haveBasic  bool
+	d         Deps
+	c         *wxpay.Client
+	mch, date string
+	from, to  time.Time
+	primary   bool
+	ours      map[string]map[string]entry // kind → merchant number → record
+	oursNet   money.Fen                   // our records settled on the date: payments − refunds − transfers
+	misses    []line
+	breaks    []brk
+	report    mysql.ReconRun
+	tradeNet  money.Fen // trade bill: payments − refunds
+	basicNet  money.Fen // BASIC fund flow: income − expense
+	haveBasic bool
 }
 
 func newDay(ctx context.Context, d Deps, c *wxpay.Client, date string) (*day, error) {
@@ -82,13 +82,17 @@ func (day *day) readBills(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		err = readAll(func(fn func(io.Reader) error) error { return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountBasic, fn) },
+		err = readAll(func(fn func(io.Reader) error) error {
+			return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountBasic, fn)
+		},
 			func(r io.Reader) error { return day.scanBasic(r) })
 		if err != nil {
 			return err
 		}
 	}
-	return readAll(func(fn func(io.Reader) error) error { return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountOperation, fn) },
+	return readAll(func(fn func(io.Reader) error) error {
+		return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountOperation, fn)
+	},
 		func(r io.Reader) error { return day.scanOperation(r) })
 }
 
