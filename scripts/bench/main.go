@@ -15,6 +15,12 @@
 // cob: seeds that many loans being repaid in a throw-away database and
 // closes one business date with shared/cob.Run (loans/s, wall time), then
 // the same rows with raw batched UPDATEs (the ceiling); cob.go.
+//
+//	go run ./scripts/bench recon [-lines 1000000]
+//
+// recon: a synthetic trade bill of that many lines against as many paid
+// repayments in a throw-away database: lines/s and peak RSS of a
+// parse-only pass and of shared/recon reconciling it; recon.go.
 package main
 
 import (
@@ -39,8 +45,8 @@ import (
 )
 
 func main() {
-	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-interpolate] [-cpuprofile F]")
+	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob" && os.Args[1] != "recon") {
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-interpolate] [-cpuprofile F] | bench recon [-lines N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -50,6 +56,7 @@ func main() {
 	loans := fs.Int("loans", 100_000, "cob: loans seeded and closed for one business date")
 	workers := fs.Int("workers", 0, "cob: loans closed at once (0: cob.Workers)")
 	interpolate := fs.Bool("interpolate", false, "cob: open the COB's pool with interpolateParams=true (experiment)")
+	lines := fs.Int("lines", 1_000_000, "recon: trade bill lines and matching paid repayments")
 	cpuprofile := fs.String("cpuprofile", "", "cob: write a CPU profile of the close of business to this file")
 	_ = fs.Parse(os.Args[2:])
 	var err error
@@ -60,6 +67,8 @@ func main() {
 		err = benchRisk(*n, *users)
 	case "cob":
 		err = benchCOB(*loans, *workers, *interpolate, *cpuprofile)
+	case "recon":
+		err = benchRecon(*lines)
 	default:
 		err = benchJourney(*n, *failover)
 	}

@@ -37,6 +37,7 @@ type brk struct {
 // day is one account's reconciliation of one bill date.
 type day struct {
 	d         Deps
+	src       Source
 	c         *wxpay.Client
 	mch, date string
 	from, to  time.Time
@@ -51,12 +52,12 @@ type day struct {
 	haveBasic bool
 }
 
-func newDay(ctx context.Context, d Deps, c *wxpay.Client, date string) (*day, error) {
+func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date string) (*day, error) {
 	from, err := time.ParseInLocation(time.DateOnly, date, lending.Shanghai)
 	if err != nil {
 		return nil, fmt.Errorf("bill date %q: %w", date, err)
 	}
-	day := &day{d: d, c: c, mch: c.MchID(), date: date, from: from, to: from.AddDate(0, 0, 1), primary: c.MchID() == d.Pay.Pay.MchID(),
+	day := &day{d: d, src: src, c: c, mch: src.MchID(), date: date, from: from, to: from.AddDate(0, 0, 1), primary: src.MchID() == d.Pay.Pay.MchID(),
 		ours: map[string]map[string]entry{mysql.OursPayment: {}, mysql.OursRefund: {}, mysql.OursTransfer: {}}}
 	day.report = mysql.ReconRun{MchID: day.mch, BillDate: date}
 	sign := map[string]money.Fen{mysql.OursPayment: 1, mysql.OursRefund: -1, mysql.OursTransfer: -1}
@@ -77,13 +78,13 @@ func newDay(ctx context.Context, d Deps, c *wxpay.Client, date string) (*day, er
 // is stored here.
 func (day *day) readBills(ctx context.Context) error {
 	if day.primary {
-		err := readAll(func(fn func(io.Reader) error) error { return day.c.StreamTradeBill(ctx, day.date, wxpay.BillAll, fn) },
+		err := readAll(func(fn func(io.Reader) error) error { return day.src.StreamTradeBill(ctx, day.date, wxpay.BillAll, fn) },
 			func(r io.Reader) error { return day.scanTrade(r) })
 		if err != nil {
 			return err
 		}
 		err = readAll(func(fn func(io.Reader) error) error {
-			return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountBasic, fn)
+			return day.src.StreamFundFlowBill(ctx, day.date, wxpay.AccountBasic, fn)
 		},
 			func(r io.Reader) error { return day.scanBasic(r) })
 		if err != nil {
@@ -91,7 +92,7 @@ func (day *day) readBills(ctx context.Context) error {
 		}
 	}
 	return readAll(func(fn func(io.Reader) error) error {
-		return day.c.StreamFundFlowBill(ctx, day.date, wxpay.AccountOperation, fn)
+		return day.src.StreamFundFlowBill(ctx, day.date, wxpay.AccountOperation, fn)
 	},
 		func(r io.Reader) error { return day.scanOperation(r) })
 }

@@ -175,16 +175,29 @@ func pending(ctx context.Context, d Deps, mch string) ([]string, error) {
 	return out, nil
 }
 
+// Source serves one merchant account's bills (*wxpay.Client does).
+type Source interface {
+	MchID() string
+	StreamTradeBill(ctx context.Context, date, billType string, fn func(io.Reader) error) error
+	StreamFundFlowBill(ctx context.Context, date, accountType string, fn func(io.Reader) error) error
+}
+
 // Reconcile reconciles one account's date (a done date is answered as
 // stored). Refused and waiting dates come back with their state; the
 // error is for failures a retry can help.
 func Reconcile(ctx context.Context, d Deps, c *wxpay.Client, date string) (mysql.ReconRun, error) {
+	return ReconcileFrom(ctx, d, c, c, date)
+}
+
+// ReconcileFrom is Reconcile reading the bills from src (the benchmark
+// reads files); c answers the queries about transfers of src's account.
+func ReconcileFrom(ctx context.Context, d Deps, src Source, c *wxpay.Client, date string) (mysql.ReconRun, error) {
 	d = d.withDefaults()
 	store := mysql.Recon{DB: d.Pay.DB}
-	if r, ok, err := store.Run(ctx, c.MchID(), date); err != nil || (ok && r.State == mysql.ReconDone) {
+	if r, ok, err := store.Run(ctx, src.MchID(), date); err != nil || (ok && r.State == mysql.ReconDone) {
 		return r, err
 	}
-	day, err := newDay(ctx, d, c, date)
+	day, err := newDay(ctx, d, src, c, date)
 	if err != nil {
 		return mysql.ReconRun{}, err
 	}

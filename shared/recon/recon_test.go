@@ -42,7 +42,10 @@ func newRig(t *testing.T) *rig {
 	}
 	r.client = c
 	r.deps = recon.Deps{Pay: payments.Deps{DB: r.db.DB, Pay: c, Routes: []*wxpay.Client{c}, Clock: r.clock, Log: slog.New(slog.DiscardHandler)},
-		Alert: func(_ context.Context, name, _, body string) error { r.alerts = append(r.alerts, name+": "+body); return nil }}
+		Alert: func(_ context.Context, name, _, body string) error {
+			r.alerts = append(r.alerts, name+": "+body)
+			return nil
+		}}
 	return r
 }
 

@@ -24,9 +24,11 @@ import (
 // OpeningBalanceFen is each account's balance at the start of a bill day.
 const OpeningBalanceFen = 100_000_000_00
 
-var tradeHeader = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
+// TradeBillHeader and TradeBillSummaryHeader are the trade bill (ALL)
+// header lines the fake serves.
+var TradeBillHeader = "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注"
 
-var tradeSummaryHeader = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
+var TradeBillSummaryHeader = "总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额"
 
 var fundHeader = "记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额（元）,账户结余（元）,资金变更提交申请人,备注,业务凭证号"
 
@@ -95,7 +97,7 @@ func (f *Fake) TradeBillCSV(date, billType string) (csv []byte, ok bool) {
 	if len(lines) == 0 {
 		return nil, false
 	}
-	return render(tradeHeader, lines, tradeSummaryHeader, ticked(strconv.FormatInt(count, 10), yuan(settle, 2), yuan(refund, 2),
+	return render(TradeBillHeader, lines, TradeBillSummaryHeader, ticked(strconv.FormatInt(count, 10), yuan(settle, 2), yuan(refund, 2),
 		"0.00", yuan(fee, 5), yuan(total, 2), yuan(requested, 2))), true
 }
 
