@@ -81,6 +81,25 @@ func (s Recon) OurSide(ctx context.Context, mch string, withPayments bool, since
 	return nil
 }
 
+// OurSideCount is how many rows OurSide(mch, withPayments, since) will
+// stream at most, per kind: a size hint for the maps that hold them.
+func (s Recon) OurSideCount(ctx context.Context, mch string, withPayments bool, since time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	q := map[string]string{OursTransfer: `SELECT COUNT(*) FROM disbursements WHERE state = 'SUCCESS' AND updated_at >= ? AND mch_id = ?`}
+	if withPayments {
+		q[OursPayment] = `SELECT COUNT(*) FROM repayments WHERE state = 'PAID' AND updated_at >= ? AND ? <> ''`
+		q[OursRefund] = `SELECT COUNT(*) FROM refunds WHERE state = 'SUCCESS' AND updated_at >= ? AND ? <> ''`
+	}
+	for kind, query := range q {
+		var n int
+		if err := s.DB.QueryRowContext(ctx, query, since, mch).Scan(&n); err != nil {
+			return nil, err
+		}
+		out[kind] = n
+	}
+	return out, nil
+}
+
 func (s Recon) stream(ctx context.Context, kind, query string, args []any, fn func(OursRow)) error {
 	rows, err := s.DB.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -58,10 +58,18 @@ func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date strin
 		return nil, fmt.Errorf("bill date %q: %w", date, err)
 	}
 	day := &day{d: d, src: src, c: c, mch: src.MchID(), date: date, from: from, to: from.AddDate(0, 0, 1), primary: src.MchID() == d.Pay.Pay.MchID(),
-		ours: map[string]map[string]entry{mysql.OursPayment: {}, mysql.OursRefund: {}, mysql.OursTransfer: {}}}
+		ours: map[string]map[string]entry{}}
+	store := mysql.Recon{DB: d.Pay.DB}
+	sizes, err := store.OurSideCount(ctx, day.mch, day.primary, from.Add(-Slack))
+	if err != nil {
+		return nil, err
+	}
+	for _, kind := range []string{mysql.OursPayment, mysql.OursRefund, mysql.OursTransfer} {
+		day.ours[kind] = make(map[string]entry, sizes[kind]) // sized once: no rehash of a million keys
+	}
 	day.report = mysql.ReconRun{MchID: day.mch, BillDate: date}
 	sign := map[string]money.Fen{mysql.OursPayment: 1, mysql.OursRefund: -1, mysql.OursTransfer: -1}
-	err = mysql.Recon{DB: d.Pay.DB}.OurSide(ctx, day.mch, day.primary, from.Add(-Slack), func(r mysql.OursRow) {
+	err = store.OurSide(ctx, day.mch, day.primary, from.Add(-Slack), func(r mysql.OursRow) {
 		if !r.At.Before(day.to.Add(Slack)) {
 			return
 		}
