@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): services up, go vet, every test with
 # the race detector (integration and end-to-end tests included), the
-# mini-program SDK's tests (scripts/sdk-test.sh), then the borrower journey on a local stack (scripts/demo.sh) and a small simulated
-# loan book (scripts/simulate).
+# mini-program SDK's tests (scripts/sdk-test.sh), then the borrower journey
+# on a local stack (scripts/demo.sh) and a small simulated loan book
+# (scripts/simulate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
