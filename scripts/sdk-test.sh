@@ -4,7 +4,7 @@
 # repaid loan through the SDK alone against a local stack this script
 # starts (scripts/sdkstack: throw-away database, stopped on exit).
 # The SDK needs nothing from npm (its HMAC is a committed bundle); the page
-# tests need miniprogram-simulate, installed from the pinned
+# tests need miniprogram-simulate and jsdom, installed from the pinned
 # package-lock.json when node_modules is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 ensure_services
 command -v node >/dev/null || { say "sdk-test: node (20 or later) is needed"; exit 1; }
 mp=shared/miniprogram
-if [ ! -d "$mp/node_modules/miniprogram-simulate" ]; then
+if [ ! -d "$mp/node_modules/miniprogram-simulate" ] || [ ! -d "$mp/node_modules/jsdom" ]; then
   (cd "$mp" && npm ci --no-audit --no-fund --ignore-scripts)
 fi
 mkdir -p .local
