@@ -4,6 +4,7 @@
 const { api } = require('../../utils/api.js')
 const captcha = require('../../utils/captcha.js')
 const f = require('../../utils/format.js')
+const { busy } = require('../../utils/busy.js')
 
 const STEPS = ['授权协议', '手机号', '实名与人脸', '银行卡', '审批结果']
 
@@ -49,17 +50,7 @@ Component({
       }
     },
     toggleAgree(e) { this.setData({ agreed: e.detail.value.length > 0 }) },
-    async run(fn) {
-      if (this.data.busy) return
-      this.setData({ busy: true, error: '' })
-      try {
-        await fn()
-      } catch (e) {
-        this.setData({ error: f.message(e) })
-      } finally {
-        this.setData({ busy: false })
-      }
-    },
+    run(fn) { return busy(this, fn) },
     accept() {
       if (!this.data.textsShown || !this.data.agreed) return
       return this.run(async () => {

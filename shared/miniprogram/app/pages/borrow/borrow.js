@@ -5,6 +5,7 @@
 // confirmed in WeChat (wx.requestMerchantTransfer).
 const { api } = require('../../utils/api.js')
 const f = require('../../utils/format.js')
+const { busy } = require('../../utils/busy.js')
 
 const TERMS = [3, 6, 9, 12, 18, 24, 36]
 
@@ -37,17 +38,7 @@ Component({
     input(e) { this.setData({ amount: e.detail.value, quote: null, canConfirm: false }) },
     pickTerm(e) { this.setData({ termIndex: Number(e.detail.value), quote: null, canConfirm: false }) },
     pickMethod(e) { this.setData({ methodIndex: Number(e.detail.value), quote: null, canConfirm: false }) },
-    async run(fn) {
-      if (this.data.busy) return
-      this.setData({ busy: true, error: '' })
-      try {
-        await fn()
-      } catch (e) {
-        this.setData({ error: f.message(e) })
-      } finally {
-        this.setData({ busy: false })
-      }
-    },
+    run(fn) { return busy(this, fn) },
     getQuote() {
       const fen = f.fenFromYuan(this.data.amount)
       if (!fen) return this.setData({ error: '请输入借款金额（元）' })

@@ -3,6 +3,7 @@
 // (the SDK's routes table); until a stack serves them the page says so.
 const { api, errors } = require('../../utils/api.js')
 const f = require('../../utils/format.js')
+const { busy } = require('../../utils/busy.js')
 
 Component({
   data: { phone: '', agreements: [], open: '', exported: '', busy: false, error: '', closed: false },
@@ -20,16 +21,8 @@ Component({
       const code = e.currentTarget.dataset.code
       this.setData({ open: this.data.open === code ? '' : code })
     },
-    async run(fn) {
-      if (this.data.busy) return
-      this.setData({ busy: true, error: '' })
-      try {
-        await fn()
-      } catch (e) {
-        this.setData({ error: e instanceof errors.NotFoundError ? '该功能暂未开放' : f.message(e) })
-      } finally {
-        this.setData({ busy: false })
-      }
+    run(fn) {
+      return busy(this, fn, function (e) { return e instanceof errors.NotFoundError ? '该功能暂未开放' : f.message(e) })
     },
     exportData() {
       return this.run(async () => {

@@ -3,6 +3,7 @@
 // the loan off early at the payoff amount the API quotes.
 const { api } = require('../../utils/api.js')
 const f = require('../../utils/format.js')
+const { busy } = require('../../utils/busy.js')
 
 function billView(loan) {
   const b = loan.bill || { installments: [], due_now_fen: 0, totals: { outstanding: { total_fen: 0 } } }
@@ -34,16 +35,9 @@ Component({
         this.setData({ error: f.message(e) })
       }
     },
-    async run(fn) {
-      if (this.data.busy) return
-      this.setData({ busy: true, error: '', notice: '' })
-      try {
-        await fn()
-      } catch (e) {
-        this.setData({ error: e && e.cancelled ? '已取消支付' : f.message(e) })
-      } finally {
-        this.setData({ busy: false })
-      }
+    run(fn) {
+      this.setData({ notice: '' })
+      return busy(this, fn, function (e) { return e && e.cancelled ? '已取消支付' : f.message(e) })
     },
     // pay opens WeChat Pay for a repayment of kind; the bill updates when
     // WeChat Pay's notification is applied.
