@@ -2,13 +2,13 @@
 // a real local stack (scripts/sdk-test.sh starts it and names its fixtures
 // file in WXLEND_SDK_STACK). wx.request runs over fetch; wx.login, the
 // phone code, liveness, e-signing and the payment sheets are played
-// through the local fixtures (wxshim.js).
+// through the local fixtures (testkit/wxshim.js).
 'use strict'
 const test = require('node:test')
 const assert = require('node:assert/strict')
 const fs = require('fs')
 const sdk = require('../sdk/index.js')
-const { createWx } = require('./wxshim.js')
+const { createWx } = require('../testkit/wxshim.js')
 
 const stackFile = process.env.WXLEND_SDK_STACK
 const stack = stackFile ? JSON.parse(fs.readFileSync(stackFile, 'utf8')) : null
