@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): services up, go vet, every test with
-# the race detector (integration and end-to-end tests included), then the
-# borrower journey on a local stack (scripts/demo.sh) and a small simulated
-# loan book (scripts/simulate).
+# the race detector (integration and end-to-end tests included), the
+# mini-program SDK's tests (scripts/sdk-test.sh), then the borrower journey
+# on a local stack (scripts/demo.sh) and a small simulated loan book
+# (scripts/simulate).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -11,6 +12,9 @@ go vet ./...
 go vet -tags wxlend_local ./shared/app/ # the local stack's dev fixtures (app.LocalTag)
 go test -race -count=1 -timeout 40m "$@" ./...
 if [ "$#" -eq 0 ]; then
+  # The mini-program SDK and reference app (node --test), end to end
+  # against a stack of their own (README "Front end").
+  scripts/sdk-test.sh
   scripts/demo.sh
   # A small loan book through time: the close of business, reminders and
   # every invariant the simulator checks (README "The loan-book simulator").

@@ -74,7 +74,7 @@ func benchRisk(n, users int) error {
 }
 
 func applyOnce(ctx context.Context, c *apitest.Client, fp string) (int64, error) {
-	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": fp}})
+	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": fp}, "captcha": journey.DevCaptcha()})
 	if err != nil || resp.Status != 202 {
 		return 0, fmt.Errorf("apply: %v %v", err, resp)
 	}

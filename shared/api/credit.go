@@ -7,6 +7,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/auth"
 	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/outbox"
@@ -14,21 +15,26 @@ import (
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
-// CreditApply is credit-apply (POST /v1/credit/applications {device},
-// signed): stores the application with the device facts and hands it to
+// CreditApply is credit-apply (POST /v1/credit/applications {device,
+// captcha}, signed): checks the captcha ticket (auth.CheckCaptcha, before
+// anything is stored), stores the application with the device facts and hands it to
 // the risk chain (risk-antifraud, asynchronously), answering 202 at once.
 // Needs verified identity and liveness and the credit-query consent. A
 // borrower with an application in progress gets that one back.
 func CreditApply(a *app.App) http.Handler {
 	return Route("POST /v1/credit/applications", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
-			Device risk.DeviceSignals `json:"device"`
+			Device  risk.DeviceSignals  `json:"device"`
+			Captcha *auth.CaptchaAnswer `json:"captcha"`
 		}
 		if err := scf.DecodeJSON(r, &in); err != nil {
 			return err
 		}
 		if err := in.Device.Validate(); err != nil {
 			return apierr.Invalid("device.fingerprint_id", "format", "device fingerprint must be 16-128 characters of [A-Za-z0-9_-]")
+		}
+		if err := a.Auth.CheckCaptcha(r.Context(), in.Captcha, ClientIP(r)); err != nil {
+			return err
 		}
 		if err := requireConsents(r, a, consent.StepCredit); err != nil {
 			return err

@@ -6,14 +6,16 @@ import (
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/app"
+	"github.com/wxlend/wxlend/shared/auth"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
-// Login is auth-login (POST /v1/auth/login): {code} -> session. It is the
-// one borrower POST without a signature (there is no sign_key yet), so it is
-// rate limited per IP before anything else.
+// Login is auth-login (POST /v1/auth/login): {code, captcha?} -> session.
+// It is the one borrower POST without a signature (there is no sign_key
+// yet), so it is rate limited per IP before anything else; after repeated
+// failed sign-ins from the IP it needs a captcha (auth.SignIn).
 func Login(a *app.App) http.Handler {
 	return Route("POST /v1/auth/login", Func(func(w http.ResponseWriter, r *http.Request) error {
 		ctx := r.Context()
@@ -21,12 +23,13 @@ func Login(a *app.App) http.Handler {
 			return err
 		}
 		var in struct {
-			Code string `json:"code"`
+			Code    string              `json:"code"`
+			Captcha *auth.CaptchaAnswer `json:"captcha"`
 		}
 		if err := scf.DecodeJSON(r, &in); err != nil {
 			return err
 		}
-		res, err := a.Auth.Login(ctx, in.Code, ClientIP(r))
+		res, err := a.Auth.SignIn(ctx, in.Code, ClientIP(r), scf.RequestID(ctx), in.Captcha)
 		if err != nil {
 			return err
 		}

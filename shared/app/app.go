@@ -84,6 +84,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, business, wall clock
 		Sessions: mysql.Sessions{DB: db},
 		Guard:    rs,
 	}
+	if cfg.CaptchaAppID != 0 {
+		a.Auth.Captcha = tcloud.Captcha{Endpoint: cloud, Cred: role, AppID: uint64(cfg.CaptchaAppID), SecretKey: cfg.CaptchaSecretKey}
+	}
 	a.SMS = tcloud.SMS{Endpoint: cloud, Cred: role, AppID: cfg.Remind.SMSAppID, Sign: cfg.Remind.SMSSign}
 	a.Invoker = tcloud.SCFInvoker{Endpoint: cloud, Namespace: cfg.SCFNamespace, Cred: role}
 	return a, nil

@@ -58,6 +58,12 @@ type Config struct {
 	BusinessClockFile string
 	WriteOffDPD       int           // COB_WRITEOFF_DPD: days past due from which a loan is eligible for write-off
 	Remind            remind.Policy // REMIND_*: job-remind (README, Reminders)
+
+	// CaptchaAppID and CaptchaSecretKey are CAPTCHA_APP_ID and
+	// CAPTCHA_APP_SECRET_KEY (Tencent Cloud Captcha, mini-program):
+	// required in prod; unset elsewhere, every captcha check fails closed.
+	CaptchaAppID     int
+	CaptchaSecretKey string
 }
 
 // env reads variables and remembers the first problem, so Load reports
@@ -170,6 +176,11 @@ func Load(getenv func(string) string) (Config, error) {
 		WriteOffDPD:       e.int("COB_WRITEOFF_DPD", 180, 30, 3650),
 	}
 	c.LogLevel = logLevel(e)
+	c.CaptchaAppID = e.int("CAPTCHA_APP_ID", 0, 0, 1<<62)
+	c.CaptchaSecretKey = e.str("CAPTCHA_APP_SECRET_KEY", "", c.Env == "prod")
+	if c.Env == "prod" && c.CaptchaAppID == 0 {
+		e.errs = append(e.errs, errors.New("CAPTCHA_APP_ID is required"))
+	}
 	c.Remind = remindPolicy(e, c.Env)
 	if len(c.AuthSecret) > 0 && len(c.AuthSecret) < 32 {
 		e.errs = append(e.errs, errors.New("AUTH_SECRET must be at least 32 bytes"))

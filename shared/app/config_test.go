@@ -16,6 +16,7 @@ func coreEnv(changes map[string]string) func(string) string {
 		"PII_KMS_KEY_ID": "key", "PII_INDEX_KEY": strings.Repeat("i", 32), "FACEID_RULE_ID": "1",
 		"ESS_OPERATOR_USER_ID": "op", "ESS_CALLBACK_TOKEN": "token", "ESS_CALLBACK_KEY": strings.Repeat("k", 32),
 		"LENDER_NAME": "lender", "LENDER_USCC": "91440300MA5DEVTEST",
+		"CAPTCHA_APP_ID": "190000001", "CAPTCHA_APP_SECRET_KEY": "captcha-secret",
 		// production has no default reminder templates, SMS app or sign
 		"REMIND_SMS_TEMPLATES": "due_soon=1,past_due=2", "REMIND_WECHAT_TEMPLATES": "due_soon=a,past_due=b",
 		"REMIND_SMS_APP_ID": "1400000000", "REMIND_SMS_SIGN": "微信信用借",
@@ -59,5 +60,24 @@ func TestTheSettableBusinessClockIsRefusedInProduction(t *testing.T) {
 				t.Fatalf("business clock %T, want shared %v", app.BusinessClock(cfg), c.shared)
 			}
 		})
+	}
+}
+
+// Production cannot run without the captcha application (the credit
+// application and repeated sign-ins depend on it); dev and test may, and
+// then every captcha check fails closed (auth.CheckCaptcha).
+func TestCaptchaSettingsAreRequiredInProduction(t *testing.T) {
+	for _, name := range []string{"CAPTCHA_APP_ID", "CAPTCHA_APP_SECRET_KEY"} {
+		_, err := app.Load(coreEnv(map[string]string{name: ""}))
+		if err == nil || !strings.Contains(err.Error(), name+" is required") {
+			t.Fatalf("without %s: err = %v", name, err)
+		}
+	}
+	cfg, err := app.Load(coreEnv(map[string]string{"WXLEND_ENV": "dev", "TENCENTCLOUD_API_SCHEME": "HTTP", "CAPTCHA_APP_ID": "", "CAPTCHA_APP_SECRET_KEY": ""}))
+	if err != nil || cfg.CaptchaAppID != 0 {
+		t.Fatalf("dev without captcha: %+v %v", cfg.CaptchaAppID, err)
+	}
+	if _, err := app.Load(coreEnv(map[string]string{"CAPTCHA_APP_ID": "-1"})); err == nil {
+		t.Fatal("a negative CAPTCHA_APP_ID was accepted")
 	}
 }

@@ -67,6 +67,8 @@ type Sessions interface {
 type Guard interface {
 	ClaimNonce(ctx context.Context, scope, nonce string, ttl time.Duration) (bool, error)
 	Allow(ctx context.Context, key string, limit int, window time.Duration, now time.Time, member string) (Limit, error)
+	// Count is how many events Allow recorded for key within window.
+	Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error)
 }
 
 // Limit is a rate window's answer.

@@ -35,6 +35,8 @@ type Service struct {
 	Users    Users
 	Sessions Sessions
 	Guard    Guard
+	// Captcha verifies captcha tickets (CheckCaptcha); nil fails closed.
+	Captcha CaptchaVerifier
 }
 
 // LoginResult is the api.md login response.

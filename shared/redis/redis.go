@@ -126,6 +126,15 @@ func (s *Store) Allow(ctx context.Context, key string, limit int, window time.Du
 	return l, nil
 }
 
+// Count is how many events Allow recorded for key within window.
+func (s *Store) Count(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	n, err := s.C.ZCount(ctx, s.Key("rl", key), strconv.FormatInt(now.UnixMilli()-window.Milliseconds()+1, 10), "+inf").Result()
+	if err != nil {
+		return 0, fmt.Errorf("redis rate window: %w", err)
+	}
+	return int(n), nil
+}
+
 // Ping reports whether the server answers.
 func (s *Store) Ping(ctx context.Context) error { return s.C.Ping(ctx).Err() }
 

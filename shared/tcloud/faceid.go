@@ -2,11 +2,9 @@ package tcloud
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/kyc"
@@ -22,22 +20,11 @@ type FaceID struct {
 	RuleID   string // the liveness rule configured in the FaceID console
 }
 
+var faceIDProduct = product{service: "faceid", version: "2018-03-01", host: "faceid.tencentcloudapi.com",
+	unavailable: "identity verification is unavailable, try again"}
+
 func (f FaceID) call(ctx context.Context, action string, params map[string]any, out any) error {
-	c := common.NewCommonClient(f.Cred(), f.Endpoint.Region, f.Endpoint.profile("faceid.tencentcloudapi.com"))
-	req := tchttp.NewCommonRequest("faceid", "2018-03-01", action)
-	req.SetContext(ctx)
-	if err := req.SetActionParameters(params); err != nil {
-		return fmt.Errorf("faceid %s: %w", action, err)
-	}
-	resp := tchttp.NewCommonResponse()
-	if err := c.Send(req, resp); err != nil {
-		return classify("faceid "+action, err)
-	}
-	var env struct{ Response json.RawMessage }
-	if err := json.Unmarshal(resp.GetBody(), &env); err != nil {
-		return apierr.Wrap(apierr.Unavailable, err, "identity verification is unavailable, try again")
-	}
-	return json.Unmarshal(env.Response, out)
+	return callCommon(ctx, f.Endpoint, f.Cred(), faceIDProduct, action, params, out)
 }
 
 type resultAnswer struct {

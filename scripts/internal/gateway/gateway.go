@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,7 @@ func New(cfg Config) (*Gateway, error) {
 	g.TCloud.RegisterKMS()
 	g.SMS = g.TCloud.RegisterSMS()
 	g.faceDone = g.TCloud.RegisterFaceID()
+	g.TCloud.RegisterCaptcha()
 	g.ESS = g.TCloud.RegisterESS(tcloudtest.ESSCallbacks{URL: "http://" + cfg.Addr + "/notify/ess"})
 	g.WxPay = wxpaytest.New(wxpaytest.Options{Now: g.Clock.Now})
 	if err := g.startSecondMerchant(); err != nil {
@@ -166,6 +168,8 @@ func DevEnv(addr string) map[string]string {
 		"PII_KMS_KEY_ID":            "wxlend-pii-key-1",
 		"PII_INDEX_KEY":             "wxlend-dev-blind-index-key-not-for-production",
 		"FACEID_RULE_ID":            "1",
+		"CAPTCHA_APP_ID":            strconv.Itoa(tcloudtest.DevCaptchaAppID),
+		"CAPTCHA_APP_SECRET_KEY":    tcloudtest.DevCaptchaSecretKey,
 		"ESS_OPERATOR_USER_ID":      tcloudtest.DevESSOperatorID,
 		"ESS_CALLBACK_TOKEN":        tcloudtest.DevESSCallbackToken,
 		"ESS_CALLBACK_KEY":          tcloudtest.DevESSCallbackKey,

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/scripts/internal/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/journey"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/consent"
@@ -81,7 +82,7 @@ type decision struct {
 func applyAndWait(t *testing.T, c *apitest.Client, device map[string]any) (int64, decision) {
 	t.Helper()
 	ctx := context.Background()
-	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": device})
+	resp, err := c.Post(ctx, "/v1/credit/applications", map[string]any{"device": device, "captcha": journey.DevCaptcha()})
 	expect(t, resp, err, 202, "")
 	var app struct {
 		ApplicationID int64 `json:"application_id"`
@@ -168,7 +169,7 @@ func TestUnsignedCreditApplicationIsRefused(t *testing.T) {
 	c := apitest.New(base)
 	resp, err := c.Login(context.Background(), "nokyc."+apitest.NewNonce())
 	expect(t, resp, err, 200, "")
-	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": device("x", false)})
+	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": device("x", false), "captcha": journey.DevCaptcha()})
 	expect(t, resp, err, 409, "failed_precondition")
 	resp, err = c.Post(context.Background(), "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": "short"}})
 	expect(t, resp, err, 400, "invalid_argument")

@@ -27,7 +27,7 @@ func Approve(ctx context.Context, c *apitest.Client, user, name, idNumber, card,
 		AnnualRateBP  int64  `json:"annual_rate_bp"`
 	}
 	device := map[string]any{"fingerprint_id": "device-" + user + "-0123456789"}
-	if err := callJSON(ctx, c, "POST", "/v1/credit/applications", map[string]any{"device": device}, nil, &app); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/credit/applications", map[string]any{"device": device, "captcha": DevCaptcha()}, nil, &app); err != nil {
 		return 0, err
 	}
 	if err := poll(ctx, 10*time.Second, func() (bool, error) {
@@ -37,6 +37,12 @@ func Approve(ctx context.Context, c *apitest.Client, user, name, idNumber, card,
 		return 0, fmt.Errorf("credit application %d: %s %v", app.ApplicationID, app.Status, err)
 	}
 	return app.LimitFen, nil
+}
+
+// DevCaptcha is a captcha answer the local stack's captcha fake passes
+// once (tcloudtest's fixtures).
+func DevCaptcha() map[string]string {
+	return map[string]string{"ticket": "dev-pass-" + apitest.NewNonce(), "randstr": "@dev"}
 }
 
 // Borrow quotes amountFen over termMonths (equal installments), takes the

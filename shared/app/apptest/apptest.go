@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -94,6 +95,7 @@ func New(t testing.TB, opts Options) *Env {
 	cloud.RegisterKMS()
 	faceDone := cloud.RegisterFaceID()
 	sms := cloud.RegisterSMS()
+	cloud.RegisterCaptcha()
 	mux := http.NewServeMux()
 	mux.Handle("POST /_local/faceid/{biz_token}", faceDone)
 	relay := &callbackRelay{}
@@ -122,6 +124,7 @@ func New(t testing.TB, opts Options) *Env {
 		"TENCENTCLOUD_API_ENDPOINT": strings.TrimPrefix(tc.URL, "http://"),
 		"PII_KMS_KEY_ID":            opts.KMSKeyID, "PII_CIPHER": opts.Cipher,
 		"PII_INDEX_KEY": "test-blind-index-key-0123456789abcdef", "FACEID_RULE_ID": "1",
+		"CAPTCHA_APP_ID": strconv.Itoa(tcloudtest.DevCaptchaAppID), "CAPTCHA_APP_SECRET_KEY": tcloudtest.DevCaptchaSecretKey,
 		"ESS_OPERATOR_USER_ID": tcloudtest.DevESSOperatorID, "ESS_CALLBACK_TOKEN": tcloudtest.DevESSCallbackToken,
 		"ESS_CALLBACK_KEY": tcloudtest.DevESSCallbackKey, "LENDER_NAME": "微信信用借测试小额贷款有限公司", "LENDER_USCC": "91440300MA5DEVTEST",
 	}

@@ -1,0 +1,7 @@
+const api = require('./utils/api.js')
+
+App({
+  onLaunch() {
+    api.init()
+  },
+})
