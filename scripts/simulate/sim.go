@@ -108,7 +108,7 @@ func (s *sim) borrow(ctx context.Context, b *borrower) error {
 		return err
 	}
 	b.c = apitest.New(s.base)
-	b.c.ForwardedFor = fmt.Sprintf("198.51.%d.%d", 100+b.i/250, 1+b.i%250)
+	b.c.FromIP(apitest.LoopbackIP(b.i))
 	limit, err := journey.Approve(ctx, b.c, b.user, "王小明", id, card, b.phone)
 	if err != nil {
 		return err

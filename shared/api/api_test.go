@@ -47,7 +47,7 @@ func (s *stack) client(t *testing.T, user string) *apitest.Client {
 	t.Helper()
 	c := apitest.New(s.url)
 	c.Now = s.env.Wall.Now
-	c.ForwardedFor = "10.0.0." + strconv.Itoa(len(user))
+	c.FromIP(apitest.LoopbackIP(len(user)))
 	resp, err := c.Login(context.Background(), user+"."+apitest.NewNonce())
 	if err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("login %s: %v %v %s", user, err, resp.Status, resp.Body)
@@ -233,14 +233,14 @@ func TestRateLimitPerIP(t *testing.T) {
 	s := newStack(t, apptest.Options{IPPerMinute: 3, UserPerMinute: 100})
 	ctx := context.Background()
 	c := apitest.New(s.url)
-	c.ForwardedFor = "192.0.2.7"
+	c.FromIP("127.0.2.7")
 	for i := 0; i < 3; i++ {
 		resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "invalid.x"}, nil)
 		want(t, resp, err, 400, "invalid_argument")
 	}
 	resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.1"}, nil)
 	want(t, resp, err, 429, "rate_limited")
-	c.ForwardedFor = "192.0.2.8"
+	c.FromIP("127.0.2.8")
 	resp, err = c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.2"}, nil)
 	want(t, resp, err, 200, "")
 }

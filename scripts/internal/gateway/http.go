@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/events"
@@ -91,11 +90,10 @@ func (g *Gateway) route(function string) http.Handler {
 		if rid == "" {
 			rid = scf.NewID()
 		}
+		// x-scf-remote-addr is the TCP peer, as on the platform; tests act
+		// as many clients by dialling from many loopback addresses.
 		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
-			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients
-		}
-		ev, _ := json.Marshal(scf.EventFromRequest(r, body, rid, ip))
+		ev, _ := json.Marshal(scf.EventFromRequest(r, body, ip))
 		out, err := g.Invoke(r.Context(), function, rid, ev)
 		if err != nil {
 			g.cfg.Log.Error("invoke failed", "function", function, "request_id", rid, "error", err)
@@ -166,11 +164,6 @@ func orNull(b []byte) []byte {
 		return []byte("null")
 	}
 	return b
-}
-
-func isLoopback(ip string) bool {
-	p := net.ParseIP(ip)
-	return p != nil && p.IsLoopback()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

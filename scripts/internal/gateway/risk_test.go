@@ -43,7 +43,7 @@ func onboard(t *testing.T, base, user, id string) *apitest.Client {
 	t.Helper()
 	ctx := context.Background()
 	c := apitest.New(base)
-	c.ForwardedFor = "203.0.113." + fmt.Sprint(len(user))
+	c.FromIP(apitest.LoopbackIP(len(user)))
 	resp, err := c.Login(ctx, user+"."+apitest.NewNonce())
 	expect(t, resp, err, 200, "")
 	for _, code := range []string{consent.PrivacyPolicy, consent.IdentityVerification, consent.BiometricProcessing, consent.CreditQuery} {

@@ -195,7 +195,7 @@ func (s *servicingStack) borrow(t *testing.T, i int) *servicingBorrower {
 		t.Fatal(err)
 	}
 	b := &servicingBorrower{c: apitest.New(s.base)}
-	b.c.ForwardedFor = fmt.Sprintf("198.51.100.%d", 10+i)
+	b.c.FromIP(apitest.LoopbackIP(10 + i))
 	limit, err := journey.Approve(ctx, b.c, fmt.Sprintf("servicing%d", i), "王小明", id,
 		gateway.DevCard(fmt.Sprintf("6217000001%08d", i)), fmt.Sprintf("1392%07d", i+1))
 	if err != nil {

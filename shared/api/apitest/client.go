@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -26,11 +27,26 @@ type Client struct {
 	SignKey string
 	UserID  int64
 	// Now is the clock used for X-Timestamp (tests move it).
-	Now func() time.Time
-	// ForwardedFor, when set, is sent as X-Forwarded-For: the local gateway
-	// honours it from loopback so tests can act as many client IPs.
-	ForwardedFor string
-	extra        map[string]string
+	Now   func() time.Time
+	extra map[string]string
+}
+
+// FromIP makes the client connect from ip, a loopback address such as
+// 127.0.0.7 (Linux routes all of 127.0.0.0/8 to lo), so tests act as many
+// clients. The local gateway, like the function-URL platform, takes the
+// client IP from the connection (x-scf-remote-addr) and never from a
+// header a client could set, so this is the only way to change it.
+func (c *Client) FromIP(ip string) {
+	d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	c.HTTP = &http.Client{Timeout: c.HTTP.Timeout, Transport: t}
+}
+
+// LoopbackIP is a distinct loopback address for client number i (i >= 0),
+// never 127.0.0.1: for FromIP.
+func LoopbackIP(i int) string {
+	return fmt.Sprintf("127.%d.%d.%d", 1+i/62500%250, i/250%250, 1+i%250)
 }
 
 // New makes a client of baseURL.
@@ -114,9 +130,6 @@ func (c *Client) Send(ctx context.Context, method, path string, body any, sig *S
 	}
 	for k, v := range c.extra {
 		req.Header.Set(k, v)
-	}
-	if c.ForwardedFor != "" {
-		req.Header.Set("X-Forwarded-For", c.ForwardedFor)
 	}
 	if method == http.MethodPost && path != "/v1/auth/login" {
 		c.sign(req, raw, sig)
