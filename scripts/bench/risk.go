@@ -83,7 +83,7 @@ func applyOnce(ctx context.Context, c *apitest.Client, fp string) (int64, error)
 	}
 	_ = resp.Decode(&app)
 	for i := 0; i < 2000; i++ {
-		r, err := c.Get(ctx, fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID))
+		r, err := c.Get(ctx, fmt.Sprintf("/v1/credit/decisions/%d", app.ApplicationID))
 		if err != nil {
 			return 0, err
 		}

@@ -300,7 +300,7 @@ func TestBodyBytesCrossTheEventUnchanged(t *testing.T) {
 
 func FuzzRequestFromEvent(f *testing.F) {
 	f.Add("POST", "/v1/auth/login", "a=1", `{"code":"x"}`, "content-type", "application/json")
-	f.Add("GET", "/v1/loans/{id}", "", "", "x", "y")
+	f.Add("GET", "/v1/loans/detail/{id}", "", "", "x", "y")
 	f.Fuzz(func(t *testing.T, method, path, query, body, hk, hv string) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var v map[string]any

@@ -27,7 +27,10 @@ type Client struct {
 	SignKey string
 	UserID  int64
 	// Now is the clock used for X-Timestamp (tests move it).
-	Now   func() time.Time
+	Now func() time.Time
+	// Check validates every answer (default CheckResponse: openapi.yaml);
+	// a failed check is Send's error.
+	Check func(*http.Request, *Response) error
 	extra map[string]string
 }
 
@@ -51,7 +54,7 @@ func LoopbackIP(i int) string {
 
 // New makes a client of baseURL.
 func New(baseURL string) *Client {
-	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now}
+	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now, Check: CheckResponse}
 }
 
 // Response is a raw answer.
@@ -140,7 +143,11 @@ func (c *Client) Send(ctx context.Context, method, path string, body any, sig *S
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if err == nil && c.Check != nil {
+		err = c.Check(req, out)
+	}
+	return out, err
 }
 
 func (c *Client) sign(req *http.Request, raw []byte, sig *Signing) {
@@ -185,4 +192,12 @@ func encode(body any) ([]byte, error) {
 		}
 		return raw, nil
 	}
+}
+
+// LoanPath is the path of a per-loan endpoint (openapi.yaml): kind is
+// detail, cancel, payoff, repay, contract or contract-sign. The loan id is
+// the last segment, the one place the front door's trailing wildcard
+// (/v1/loans/<kind>/*) can carry it, and inside the signed path.
+func LoanPath(kind string, loanID int64) string {
+	return "/v1/loans/" + kind + "/" + strconv.FormatInt(loanID, 10)
 }
