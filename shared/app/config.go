@@ -65,10 +65,15 @@ type Config struct {
 type env struct {
 	get  func(string) string
 	errs []error
+	seen map[string]string // every setting read: refuseDevValues checks them
 }
 
 func (e *env) str(name, def string, required bool) string {
 	v := strings.TrimSpace(e.get(name))
+	if e.seen == nil {
+		e.seen = map[string]string{}
+	}
+	e.seen[name] = v
 	if v == "" {
 		if required {
 			e.errs = append(e.errs, fmt.Errorf("%s is required", name))
@@ -124,6 +129,9 @@ func LoadDB(getenv func(string) string) (Config, error) {
 		MySQLMaxOpen: e.int("MYSQL_MAX_OPEN", 4, 1, 200),
 	}
 	c.LogLevel = logLevel(e)
+	if c.Env == "prod" {
+		e.refuseDevValues()
+	}
 	return c, errors.Join(e.errs...)
 }
 
@@ -188,6 +196,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env == "prod" && c.BusinessClockFile != "" {
 		e.errs = append(e.errs, errors.New("WXLEND_BUSINESS_CLOCK_FILE (a settable business clock) is allowed only with WXLEND_ENV=dev or test"))
+	}
+	if c.Env == "prod" {
+		e.str("TENCENTCLOUD_SECRETID", "", false) // the role's, never a published pair
+		e.str("TENCENTCLOUD_SECRETKEY", "", false)
+		e.refuseDevValues()
 	}
 	return c, errors.Join(e.errs...)
 }
