@@ -26,13 +26,39 @@ type File struct {
 
 // Inputs holds defaults, functions and triggers.
 type Inputs struct {
-	Region      string              `yaml:"region"`
-	Runtime     string              `yaml:"runtime"`
-	MemorySize  int                 `yaml:"memorySize"`
-	Timeout     int                 `yaml:"timeout"`
-	Environment Environment         `yaml:"environment"`
-	Functions   map[string]Function `yaml:"functions"`
-	Triggers    []Trigger           `yaml:"triggers"`
+	Region      string      `yaml:"region"`
+	Namespace   string      `yaml:"namespace"`
+	Role        string      `yaml:"role"`
+	Runtime     string      `yaml:"runtime"`
+	MemorySize  int         `yaml:"memorySize"`
+	Timeout     int         `yaml:"timeout"`
+	VPCConfig   VPCConfig   `yaml:"vpcConfig"`
+	CLS         CLS         `yaml:"cls"`
+	Environment Environment `yaml:"environment"`
+	// PaymentsEnvironment is the merchant account's variables, an anchor
+	// the money-moving functions' environment refers to.
+	PaymentsEnvironment Environment         `yaml:"paymentsEnvironment"`
+	Functions           map[string]Function `yaml:"functions"`
+	Triggers            []Trigger           `yaml:"triggers"`
+}
+
+// VPCConfig puts every function in the VPC (MySQL, Redis).
+type VPCConfig struct {
+	VPCID    string `yaml:"vpcId"`
+	SubnetID string `yaml:"subnetId"`
+}
+
+// CLS is where function logs go (infra/cls.tf).
+type CLS struct {
+	LogsetID string `yaml:"logsetId"`
+	TopicID  string `yaml:"topicId"`
+}
+
+// DeadLetter is where SCF parks an asynchronous invocation whose retries
+// all failed (scf DeadLetterConfig).
+type DeadLetter struct {
+	Type string `yaml:"type"`
+	Name string `yaml:"name"`
 }
 
 // Environment is SCF's environment block.
@@ -49,6 +75,24 @@ type Function struct {
 	Timeout     int         `yaml:"timeout"`
 	Description string      `yaml:"description"`
 	Environment Environment `yaml:"environment"`
+	// Asynchronous invocations: retries after a failure (scf
+	// AsyncTriggerConfig RetryNum), how long an event may wait (MsgTTL,
+	// seconds) and the dead-letter queue.
+	RetryNum   *int        `yaml:"retryNum"`
+	MsgTTL     int         `yaml:"msgTTL"`
+	DeadLetter *DeadLetter `yaml:"deadLetter"`
+}
+
+// Variables is the environment function name runs with in the cloud: the
+// inputs' variables, then its own.
+func (f *File) Variables(name string) map[string]string {
+	vars := map[string]string{}
+	for _, m := range []map[string]string{f.Inputs.Environment.Variables, f.Inputs.Functions[name].Environment.Variables} {
+		for k, v := range m {
+			vars[k] = v
+		}
+	}
+	return vars
 }
 
 // Trigger is a function URL (http) or timer trigger.
@@ -221,6 +265,12 @@ func (f *File) Validate() error {
 		}
 		if fn.Timeout < 1 || fn.Timeout > 900 {
 			bad("function %s: timeout %d: must be 1-900 s", n, fn.Timeout)
+		}
+		if r := fn.RetryNum; r != nil && (*r < 0 || *r > 2) {
+			bad("function %s: retryNum %d: SCF retries an async invocation 0-2 times", n, *r)
+		}
+		if d := fn.DeadLetter; d != nil && (d.Type == "" || d.Name == "") {
+			bad("function %s: deadLetter needs type and name", n)
 		}
 	}
 	seen := map[string]string{}
