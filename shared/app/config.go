@@ -19,6 +19,9 @@ import (
 // them; Load names the first missing or bad one.
 type Config struct {
 	Env           string // WXLEND_ENV: dev | test | prod
+	// LedgerImmutability is LEDGER_IMMUTABILITY: triggers (TencentDB,
+	// TDSQL-C) or grants (TiDB, TDSQL distributed); README "Past one database".
+	LedgerImmutability string
 	LogLevel      slog.Level
 	MySQLDSN      string
 	MySQLMaxOpen  int
@@ -127,6 +130,8 @@ func LoadDB(getenv func(string) string) (Config, error) {
 		Env:          e.oneOf("WXLEND_ENV", "prod", "dev", "test", "prod"),
 		MySQLDSN:     e.str("MYSQL_DSN", "", true),
 		MySQLMaxOpen: e.int("MYSQL_MAX_OPEN", 4, 1, 200),
+
+		LedgerImmutability: e.oneOf("LEDGER_IMMUTABILITY", "triggers", "triggers", "grants"),
 	}
 	c.LogLevel = logLevel(e)
 	if c.Env == "prod" {
