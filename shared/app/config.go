@@ -18,44 +18,44 @@ import (
 // Config is every setting, read from environment variables. README lists
 // them; Load names the first missing or bad one.
 type Config struct {
-	Env           string // WXLEND_ENV: dev | test | prod
+	Env string // WXLEND_ENV: dev | test | prod
 	// LedgerImmutability is LEDGER_IMMUTABILITY: triggers (TencentDB,
 	// TDSQL-C) or grants (TiDB, TDSQL distributed); README "Past one database".
 	LedgerImmutability string
-	LogLevel      slog.Level
-	MySQLDSN      string
-	MySQLMaxOpen  int
-	RedisAddr     string
-	RedisPassword string
-	RedisDB       int
-	RedisPrefix   string
-	RedisPool     int
-	RedisTimeout  time.Duration // REDIS_TIMEOUT_MS: dial/read/write bound (redis.DefaultTimeout)
-	WeChatAppID   string
-	WeChatSecret  string
-	WeChatAPIBase string
-	AuthSecret    []byte
-	SessionTTL    time.Duration
-	IPPerMinute   int
-	UserPerMinute int
-	CloudRegion   string
-	CloudEndpoint string // empty: the public endpoint of each product
-	CloudScheme   string
-	SCFNamespace  string
-	PIIKeyID      string        // PII_KMS_KEY_ID: KMS master key for data keys
-	PIICipher     string        // PII_CIPHER: AES-256-GCM | SM4-GCM
-	PIIIndexKey   []byte        // PII_INDEX_KEY: blind-index HMAC key, >= 32 bytes
-	PIIContext    string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
-	FaceIDRuleID  string        // FACEID_RULE_ID
-	KYCDailyLimit int           // KYC_DAILY_CHECKS: paid checks per step per user per day
-	ESSOperatorID string        // ESS_OPERATOR_USER_ID: the lender's e-sign operator
-	ESSFileHost   string        // ESS_FILE_ENDPOINT: file API host (file.ess.tencent.cn)
-	ESSToken      []byte        // ESS_CALLBACK_TOKEN: HMAC token of e-sign callbacks
-	ESSKey        []byte        // ESS_CALLBACK_KEY: 32-byte AES key of e-sign callbacks
-	LenderName    string        // LENDER_NAME
-	LenderUSCC    string        // LENDER_USCC: 统一社会信用代码
-	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
-	QuoteTTL      time.Duration // QUOTE_TTL
+	LogLevel           slog.Level
+	MySQLDSN           string
+	MySQLMaxOpen       int
+	RedisAddr          string
+	RedisPassword      string
+	RedisDB            int
+	RedisPrefix        string
+	RedisPool          int
+	RedisTimeout       time.Duration // REDIS_TIMEOUT_MS: dial/read/write bound (redis.DefaultTimeout)
+	WeChatAppID        string
+	WeChatSecret       string
+	WeChatAPIBase      string
+	AuthSecret         []byte
+	SessionTTL         time.Duration
+	IPPerMinute        int
+	UserPerMinute      int
+	CloudRegion        string
+	CloudEndpoint      string // empty: the public endpoint of each product
+	CloudScheme        string
+	SCFNamespace       string
+	PIIKeyID           string        // PII_KMS_KEY_ID: KMS master key for data keys
+	PIICipher          string        // PII_CIPHER: AES-256-GCM | SM4-GCM
+	PIIIndexKey        []byte        // PII_INDEX_KEY: blind-index HMAC key, >= 32 bytes
+	PIIContext         string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
+	FaceIDRuleID       string        // FACEID_RULE_ID
+	KYCDailyLimit      int           // KYC_DAILY_CHECKS: paid checks per step per user per day
+	ESSOperatorID      string        // ESS_OPERATOR_USER_ID: the lender's e-sign operator
+	ESSFileHost        string        // ESS_FILE_ENDPOINT: file API host (file.ess.tencent.cn)
+	ESSToken           []byte        // ESS_CALLBACK_TOKEN: HMAC token of e-sign callbacks
+	ESSKey             []byte        // ESS_CALLBACK_KEY: 32-byte AES key of e-sign callbacks
+	LenderName         string        // LENDER_NAME
+	LenderUSCC         string        // LENDER_USCC: 统一社会信用代码
+	RateCapBP          int           // RATE_CAP_BP: annual cost cap, at most 3600
+	QuoteTTL           time.Duration // QUOTE_TTL
 	// BusinessClockFile is WXLEND_BUSINESS_CLOCK_FILE: the local stack's
 	// settable business clock (clock.Shared); refused with WXLEND_ENV=prod.
 	BusinessClockFile string
