@@ -16,13 +16,12 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 )
 
-// TestFrontDoor runs the local stack as the custom domain and function
-// URLs would: every route of serverless.yml reaches a handler that serves
-// exactly its method and path; a raw function-URL event through
-// /_local/invoke answers like the platform's; the client IP is the
-// connection's, whatever X-Forwarded-For says.
-func TestFrontDoor(t *testing.T) {
-	g, base, db := startStackDB(t)
+// frontDoor runs on TestLocalStack's stack (one build) as the custom
+// domain and function URLs would: every route of serverless.yml reaches a
+// handler that serves exactly its method and path; a raw function-URL
+// event through /_local/invoke answers like the platform's; the client IP
+// is the connection's, whatever X-Forwarded-For says.
+func frontDoor(t *testing.T, g *gateway.Gateway, base string, db *mysqltest.DB) {
 	t.Run("every route reaches its handler, which serves only its method", func(t *testing.T) {
 		everyRouteServed(t, g, base)
 	})
