@@ -95,7 +95,7 @@ func TestMigrationLockWaitsOnlyAsLongAsConfigured(t *testing.T) {
 	}
 	defer conn.Close()
 	var got int
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('wxlend_migrate', 1)").Scan(&got); err != nil || got != 1 {
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('wxlend_migrate', 60)").Scan(&got); err != nil || got != 1 { // server-wide: other tests' migrations hold it briefly
 		t.Fatal(err, got)
 	}
 	_, err = mysql.MigrateWith(ctx, db.DB, mysql.MigrateOptions{LockTimeout: time.Second})
