@@ -78,6 +78,7 @@ func check(m *manifest.File, real bool) bool {
 	}
 	fmt.Printf("ok   serverless.yml: %d functions, %d routes behind the custom domain, %d timers\n",
 		len(m.Names()), len(m.Routes()), len(m.Timers()))
+	section("a zip per function in dist/ (scripts/build.sh)", missingZips(m))
 	section("shared/api/openapi.yaml agrees with serverless.yml", openAPIProblems(m))
 	fs, err := infracheck.Load("infra")
 	if err != nil {
@@ -98,6 +99,17 @@ func check(m *manifest.File, real bool) bool {
 		fmt.Println("ok   every stage variable is set")
 	}
 	return ok
+}
+
+// missingZips: serverless.yml deploys ./dist/<name>.zip for every function.
+func missingZips(m *manifest.File) []string {
+	var out []string
+	for _, n := range m.Names() {
+		if _, err := os.Stat(m.Inputs.Functions[n].Src); err != nil {
+			out = append(out, n+": "+err.Error())
+		}
+	}
+	return out
 }
 
 func openAPIProblems(m *manifest.File) []string {
