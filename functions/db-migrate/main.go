@@ -27,8 +27,12 @@ func main() {
 			return nil, err
 		}
 		defer db.Close()
-		applied, err := mysql.Migrate(ctx, db)
+		mode := mysql.Immutability(cfg.LedgerImmutability)
+		applied, err := mysql.MigrateWith(ctx, db, mysql.MigrateOptions{Ledger: mode})
 		log.InfoContext(ctx, "migrate", "applied", applied)
+		if err == nil {
+			err = mysql.CheckLedgerImmutable(ctx, db, mode) // an ERROR log: the alarm pages a person
+		}
 		return map[string]any{"applied": applied}, err
 	})
 }

@@ -1,4 +1,4 @@
-// Command loan-payoff-quote is an SCF function (GET /v1/loans/{id}/payoff);
+// Command loan-payoff-quote is an SCF function (GET /v1/loans/payoff/{id});
 // see serverless.yml for its trigger, shared/api for its HTTP contract and
 // shared/payments for its behaviour.
 package main

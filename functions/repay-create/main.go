@@ -1,4 +1,4 @@
-// Command repay-create is an SCF function (POST /v1/loans/{id}/repayments);
+// Command repay-create is an SCF function (POST /v1/loans/repay/{id});
 // see serverless.yml for its trigger, shared/api for its HTTP contract and
 // shared/payments for its behaviour.
 package main

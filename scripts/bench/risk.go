@@ -29,7 +29,7 @@ func benchRisk(n, users int) error {
 	clients := make([]*apitest.Client, users)
 	for i := range clients {
 		c := apitest.New(base)
-		c.ForwardedFor = fmt.Sprintf("198.51.100.%d", i+1)
+		c.FromIP(apitest.LoopbackIP(i))
 		id, err := gateway.DevID(fmt.Sprintf("1101051985%02d%02d", i%12+1, i%28+1), '9')
 		if err != nil {
 			return err
@@ -83,7 +83,7 @@ func applyOnce(ctx context.Context, c *apitest.Client, fp string) (int64, error)
 	}
 	_ = resp.Decode(&app)
 	for i := 0; i < 2000; i++ {
-		r, err := c.Get(ctx, fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID))
+		r, err := c.Get(ctx, fmt.Sprintf("/v1/credit/decisions/%d", app.ApplicationID))
 		if err != nil {
 			return 0, err
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wxlend/wxlend/shared/api/apitest"
 	"time"
 
 	"github.com/wxlend/wxlend/scripts/internal/journey"
@@ -60,7 +61,7 @@ func (s *sim) check(ctx context.Context) ([]string, error) {
 func (s *sim) loanChecks(ctx context.Context, b *borrower) ([]string, error) {
 	var bad []string
 	var l loanView
-	if err := journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &l); err != nil {
+	if err := journey.GetJSON(ctx, b.c, apitest.LoanPath("detail", b.loanID), &l); err != nil {
 		return nil, err
 	}
 	if l.Bill == nil {

@@ -31,7 +31,7 @@ type sim struct {
 	book  []*borrower
 }
 
-// loanView is what the simulator reads of GET /v1/loans/{id}.
+// loanView is what the simulator reads of GET /v1/loans/detail/{id}.
 type loanView struct {
 	Status     string `json:"status"`
 	DPD        int    `json:"dpd"`
@@ -108,7 +108,7 @@ func (s *sim) borrow(ctx context.Context, b *borrower) error {
 		return err
 	}
 	b.c = apitest.New(s.base)
-	b.c.ForwardedFor = fmt.Sprintf("198.51.%d.%d", 100+b.i/250, 1+b.i%250)
+	b.c.FromIP(apitest.LoopbackIP(b.i))
 	limit, err := journey.Approve(ctx, b.c, b.user, "王小明", id, card, b.phone)
 	if err != nil {
 		return err
@@ -117,7 +117,7 @@ func (s *sim) borrow(ctx context.Context, b *borrower) error {
 		return err
 	}
 	var l loanView
-	if err := journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &l); err != nil {
+	if err := journey.GetJSON(ctx, b.c, apitest.LoanPath("detail", b.loanID), &l); err != nil {
 		return err
 	}
 	if l.Bill == nil || len(l.Bill.Installments) == 0 {
@@ -139,7 +139,7 @@ func (s *sim) pay(ctx context.Context, b *borrower, date string) error {
 		return nil
 	}
 	var l loanView
-	if err := journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &l); err != nil {
+	if err := journey.GetJSON(ctx, b.c, apitest.LoanPath("detail", b.loanID), &l); err != nil {
 		return err
 	}
 	if l.Status == "settled" || l.Bill == nil || l.Bill.DueNowFen == 0 {
@@ -152,7 +152,7 @@ func (s *sim) pay(ctx context.Context, b *borrower, date string) error {
 	}
 	if _, err := journey.Pay(ctx, b.c, s.base, io.Discard, b.loanID, kind, amount); err != nil {
 		var now loanView
-		_ = journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &now)
+		_ = journey.GetJSON(ctx, b.c, apitest.LoanPath("detail", b.loanID), &now)
 		return fmt.Errorf("loan %d (%s, behaviour %s, due now %d fen; now %s): %w", b.loanID, l.Status, b.kind, l.Bill.DueNowFen, now.Status, err)
 	}
 	b.payments++
@@ -167,7 +167,7 @@ func (s *sim) observe(ctx context.Context, monthEnd time.Time) error {
 			continue
 		}
 		var l loanView
-		if err := journey.GetJSON(ctx, b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &l); err != nil {
+		if err := journey.GetJSON(ctx, b.c, apitest.LoanPath("detail", b.loanID), &l); err != nil {
 			return err
 		}
 		b.settled = l.Status == "settled"

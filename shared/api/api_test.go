@@ -42,12 +42,25 @@ func newStack(t *testing.T, opts apptest.Options) *stack {
 	return &stack{env: env, url: srv.URL}
 }
 
+// newClient is a client of the stack whose answers are checked against
+// openapi.yaml, except the test-only /v1/test/ routes it serves.
+func (s *stack) newClient() *apitest.Client {
+	c := apitest.New(s.url)
+	c.Check = func(req *http.Request, resp *apitest.Response) error {
+		if strings.HasPrefix(req.URL.Path, "/v1/test/") {
+			return nil
+		}
+		return apitest.CheckResponse(req, resp)
+	}
+	return c
+}
+
 // client is a borrower signed in as user, whose clock follows the app's.
 func (s *stack) client(t *testing.T, user string) *apitest.Client {
 	t.Helper()
-	c := apitest.New(s.url)
+	c := s.newClient()
 	c.Now = s.env.Wall.Now
-	c.ForwardedFor = "10.0.0." + strconv.Itoa(len(user))
+	c.FromIP(apitest.LoopbackIP(len(user)))
 	resp, err := c.Login(context.Background(), user+"."+apitest.NewNonce())
 	if err != nil || resp.Status != http.StatusOK {
 		t.Fatalf("login %s: %v %v %s", user, err, resp.Status, resp.Body)
@@ -104,7 +117,7 @@ func TestLoginAndMe(t *testing.T) {
 func TestLoginRejectsBadCodes(t *testing.T) {
 	s := newStack(t, apptest.Options{})
 	ctx := context.Background()
-	c := apitest.New(s.url)
+	c := s.newClient()
 	cases := []struct {
 		body   any
 		status int
@@ -154,7 +167,7 @@ func TestSignedPostRules(t *testing.T) {
 	want(t, resp, err, 400, "invalid_argument") // malformed, not forged
 	// Signed with another session's key.
 	other := s.client(t, "erin")
-	forged := apitest.New(s.url)
+	forged := s.newClient()
 	forged.Token, forged.SignKey, forged.Now = c.Token, other.SignKey, c.Now
 	resp, err = forged.Send(ctx, "POST", "/v1/test/echo", []byte(`{}`), nil)
 	want(t, resp, err, 401, "unauthenticated")
@@ -232,15 +245,15 @@ func TestRateLimits(t *testing.T) {
 func TestRateLimitPerIP(t *testing.T) {
 	s := newStack(t, apptest.Options{IPPerMinute: 3, UserPerMinute: 100})
 	ctx := context.Background()
-	c := apitest.New(s.url)
-	c.ForwardedFor = "192.0.2.7"
+	c := s.newClient()
+	c.FromIP("127.0.2.7")
 	for i := 0; i < 3; i++ {
 		resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "invalid.x"}, nil)
 		want(t, resp, err, 400, "invalid_argument")
 	}
 	resp, err := c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.1"}, nil)
 	want(t, resp, err, 429, "rate_limited")
-	c.ForwardedFor = "192.0.2.8"
+	c.FromIP("127.0.2.8")
 	resp, err = c.Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "ivan.2"}, nil)
 	want(t, resp, err, 200, "")
 }
@@ -258,7 +271,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 	want(t, resp, err, 503, "unavailable")
 	resp, err = c.Get(ctx, "/v1/me")
 	want(t, resp, err, 503, "unavailable")
-	resp, err = apitest.New(s.url).Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "kim.1"}, nil)
+	resp, err = s.newClient().Send(ctx, "POST", "/v1/auth/login", map[string]string{"code": "kim.1"}, nil)
 	want(t, resp, err, 503, "unavailable")
 	srv.Start()
 	resp, err = c.Get(ctx, "/v1/me")
@@ -275,7 +288,7 @@ func TestRedisDownFailsClosed(t *testing.T) {
 func TestMisroutedAndMalformedRequestsAnswerInTheEnvelope(t *testing.T) {
 	s := newStack(t, apptest.Options{})
 	ctx := context.Background()
-	anon := apitest.New(s.url)
+	anon := s.newClient()
 	resp, err := anon.Send(ctx, "GET", "/v1/auth/login", nil, nil)
 	want(t, resp, err, 405, "method_not_allowed")
 	if resp.Header.Get("Allow") != "POST" {

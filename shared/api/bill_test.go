@@ -3,7 +3,6 @@ package api_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -49,7 +48,7 @@ func newBillRig(t *testing.T) *billRig {
 	}
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
-		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d payments.Deps) http.Handler { return api.RepayCreate(a, d) })},
+		scftest.Route{Pattern: "POST /v1/loans/repay/{id}", Handler: late(func(d payments.Deps) http.Handler { return api.RepayCreate(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransaction, Handler: late(payments.TransactionNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathRefund, Handler: late(payments.RefundNotify)},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(payments.TransferNotify)},
@@ -71,8 +70,8 @@ func loanRoutes(a *app.App) []scftest.Route {
 	return []scftest.Route{
 		{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
 		{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
-		{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
-		{Pattern: "GET /v1/loans/{id}", Handler: api.LoanGet(a)},
+		{Pattern: "POST /v1/loans/create", Handler: api.LoanCreate(a)},
+		{Pattern: "GET /v1/loans/detail/{id}", Handler: api.LoanGet(a)},
 	}
 }
 
@@ -101,7 +100,7 @@ func createdLoan(t *testing.T, c *apitest.Client, key string, amount int64) int6
 
 func getLoan(t *testing.T, c *apitest.Client, loanID int64) loanBody {
 	t.Helper()
-	resp, err := c.Get(context.Background(), fmt.Sprintf("/v1/loans/%d", loanID))
+	resp, err := c.Get(context.Background(), apitest.LoanPath("detail", loanID))
 	want(t, resp, err, 200, "")
 	var b loanBody
 	if err := json.Unmarshal(resp.Body, &b); err != nil || b.Bill == nil {
@@ -114,7 +113,7 @@ func getLoan(t *testing.T, c *apitest.Client, loanID int64) loanBody {
 // notification; it returns the order's amount.
 func (r *billRig) repay(t *testing.T, c *apitest.Client, loanID int64, key string, body map[string]any) money.Fen {
 	t.Helper()
-	resp, err := c.SendWith(context.Background(), http.MethodPost, fmt.Sprintf("/v1/loans/%d/repayments", loanID), body,
+	resp, err := c.SendWith(context.Background(), http.MethodPost, apitest.LoanPath("repay", loanID), body,
 		map[string]string{"Idempotency-Key": key})
 	want(t, resp, err, 200, "")
 	var out struct {
@@ -313,7 +312,8 @@ func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 	ctx := context.Background()
 	c := s.client(t, "bea")
 	grantCredit(t, s.env, c.UserID, 1_000_000)
-	path := fmt.Sprintf("/v1/loans/%d", createdLoan(t, c, "key-bill-keys", 100_000))
+	loanID := createdLoan(t, c, "key-bill-keys", 100_000)
+	path := apitest.LoanPath("detail", loanID)
 	keys := func(raw []byte) []string {
 		var m map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &m); err != nil {
@@ -342,7 +342,7 @@ func TestLoanGetOnlyAddsTheBill(t *testing.T) {
 	if len(list.Loans) != 1 || !slices.Equal(keys(list.Loans[0]), slices.DeleteFunc(slices.Clone(before), func(k string) bool { return k == "schedule" })) {
 		t.Fatalf("loan-list %s", resp.Body)
 	}
-	resp, err = c.Post(ctx, path+"/cancel", map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("cancel", loanID), map[string]any{})
 	want(t, resp, err, 200, "")
 	resp, err = c.Get(ctx, path)
 	want(t, resp, err, 200, "")

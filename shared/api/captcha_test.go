@@ -81,7 +81,7 @@ func TestSignInNeedsACaptchaAfterRepeatedFailures(t *testing.T) {
 	s := captchaStack(t)
 	ctx := context.Background()
 	c := apitest.New(s.url)
-	c.ForwardedFor = "198.51.100.7"
+	c.FromIP(apitest.LoopbackIP(7))
 	login := func(code string, captcha any) (*apitest.Response, error) {
 		body := map[string]any{"code": code}
 		if captcha != nil {
@@ -106,7 +106,7 @@ func TestSignInNeedsACaptchaAfterRepeatedFailures(t *testing.T) {
 	wantReason(t, resp, err, 400, "invalid_argument", "captcha_replayed")
 
 	other := apitest.New(s.url)
-	other.ForwardedFor = "198.51.100.8"
+	other.FromIP(apitest.LoopbackIP(8))
 	resp, err = other.Login(ctx, "erin."+apitest.NewNonce())
 	want(t, resp, err, 200, "")
 }

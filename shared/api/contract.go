@@ -58,10 +58,10 @@ func contractView(c mysql.Contract) map[string]any {
 		"status": c.Status, "sections": contract.SectionsOf(c.Document), "sign_url": nilIfEmpty(c.SignURL)}
 }
 
-// ContractGet is contract-get (GET /v1/loans/{id}/contract): the contract
+// ContractGet is contract-get (GET /v1/loans/contract/{id}): the contract
 // rendered with the quoted terms, its hashes and sections.
 func ContractGet(a *app.App) http.Handler {
-	return Route("GET /v1/loans/{id}/contract", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("GET /v1/loans/contract/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		l, err := ownLoan(r, a)
 		if err != nil {
 			return err
@@ -75,12 +75,12 @@ func ContractGet(a *app.App) http.Handler {
 	})))
 }
 
-// ContractSign is contract-sign (POST /v1/loans/{id}/contract/sign {},
+// ContractSign is contract-sign (POST /v1/loans/contract-sign/{id} {},
 // signed): starts a Tencent e-sign flow for the borrower (identity
 // verified by ESS) and answers the mini-program signing link. An applied
 // loan only; a flow already started is answered as it is.
 func ContractSign(a *app.App) http.Handler {
-	return Route("POST /v1/loans/{id}/contract/sign", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("POST /v1/loans/contract-sign/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct{}
 		if err := scf.DecodeJSON(r, &in); err != nil {
 			return err

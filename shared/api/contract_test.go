@@ -23,9 +23,9 @@ func contractStack(t *testing.T) *stack {
 	env := apptest.New(t, apptest.Options{IPPerMinute: 100000, UserPerMinute: 100000})
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
-		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
-		scftest.Route{Pattern: "GET /v1/loans/{id}/contract", Handler: api.ContractGet(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)},
+		scftest.Route{Pattern: "POST /v1/loans/cancel/{id}", Handler: api.LoanCancel(a)},
+		scftest.Route{Pattern: "GET /v1/loans/contract/{id}", Handler: api.ContractGet(a)},
+		scftest.Route{Pattern: "POST /v1/loans/contract-sign/{id}", Handler: api.ContractSign(a)},
 		scftest.Route{Pattern: "POST /notify/ess", Handler: api.NotifyESS(a)},
 	)...)
 	env.CallbacksTo(srv.URL)
@@ -63,9 +63,8 @@ func TestContractSigningHandsOverToDisbursement(t *testing.T) {
 	verifiedBorrower(t, s, c)
 	grantCredit(t, s.env, c.UserID, 1_000_000)
 	loanID := createdLoan(t, c, "key-contract-1", 500_000)
-	path := fmt.Sprintf("/v1/loans/%d", loanID)
 
-	resp, err := c.Get(ctx, path+"/contract")
+	resp, err := c.Get(ctx, apitest.LoanPath("contract", loanID))
 	want(t, resp, err, 200, "")
 	var doc struct {
 		SHA256   string `json:"sha256"`
@@ -81,13 +80,13 @@ func TestContractSigningHandsOverToDisbursement(t *testing.T) {
 	if !strings.Contains(body, "张**") || strings.Contains(body, "张三丰") || !strings.Contains(body, "伍仟元整") {
 		t.Fatalf("contract must show the masked borrower and the amount: %.600s", body)
 	}
-	resp, err = c.Get(ctx, path+"/contract")
+	resp, err = c.Get(ctx, apitest.LoanPath("contract", loanID))
 	if !strings.Contains(string(resp.Body), doc.SHA256) {
 		t.Fatal("a second view rendered another contract")
 	}
 
 	s.env.ESS.SetDuplicates(2) // every callback arrives three times
-	resp, err = c.Post(ctx, path+"/contract/sign", map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("contract-sign", loanID), map[string]any{})
 	want(t, resp, err, 200, "")
 	var sign struct {
 		Status  string `json:"status"`
@@ -119,7 +118,7 @@ func TestContractSigningHandsOverToDisbursement(t *testing.T) {
 	if kinds != "contract,signature" {
 		t.Fatalf("evidence kinds %q", kinds)
 	}
-	resp, err = c.Post(ctx, path+"/cancel", map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("cancel", loanID), map[string]any{})
 	want(t, resp, err, 200, "") // signed but not yet disbursing: still cancellable
 }
 

@@ -71,10 +71,10 @@ func CreditApply(a *app.App) http.Handler {
 }
 
 // CreditApplicationGet is credit-application-get (GET
-// /v1/credit/applications/{id}): the borrower's own application, with the
+// /v1/credit/decisions/{id}): the borrower's own application, with the
 // borrower-safe reasons of a decline or review.
 func CreditApplicationGet(a *app.App) http.Handler {
-	return Route("GET /v1/credit/applications/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("GET /v1/credit/decisions/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err

@@ -51,12 +51,12 @@ func LivenessStart(a *app.App) http.Handler {
 
 var bizTokenFormat = regexp.MustCompile(`^[A-Za-z0-9-]{8,128}$`)
 
-// LivenessResult is kyc-liveness-result (GET /v1/kyc/liveness/{biz_token}):
+// LivenessResult is kyc-liveness-result (GET /v1/kyc/liveness-results/{biz_token}):
 // pending until the borrower finishes; verified only when FaceID says live
 // and matching AND the session was bound to the borrower's own verified ID
 // number; otherwise failed. Another borrower's token is not_found.
 func LivenessResult(a *app.App) http.Handler {
-	return Route("GET /v1/kyc/liveness/{biz_token}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("GET /v1/kyc/liveness-results/{biz_token}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		tok := r.PathValue("biz_token")
 		if !bizTokenFormat.MatchString(tok) {
 			return apierr.New(apierr.NotFound, "liveness session not found")

@@ -59,7 +59,7 @@ func kycRoutes(a *app.App) []scftest.Route {
 		{Pattern: "POST /v1/auth/phone", Handler: api.PhoneBind(a)},
 		{Pattern: "POST /v1/kyc/identity", Handler: api.KYCIdentity(a)},
 		{Pattern: "POST /v1/kyc/liveness", Handler: api.LivenessStart(a)},
-		{Pattern: "GET /v1/kyc/liveness/{biz_token}", Handler: api.LivenessResult(a)},
+		{Pattern: "GET /v1/kyc/liveness-results/{biz_token}", Handler: api.LivenessResult(a)},
 		{Pattern: "POST /v1/kyc/bank-card", Handler: api.BankCard(a)},
 	}
 }
@@ -169,7 +169,7 @@ func livenessSteps(t *testing.T, s *stack, c *apitest.Client) {
 		if l.BizToken == "" || !strings.Contains(l.URL, l.BizToken) {
 			t.Fatalf("liveness start: %s", resp.Body)
 		}
-		resp, err = c.Get(ctx, "/v1/kyc/liveness/"+l.BizToken)
+		resp, err = c.Get(ctx, "/v1/kyc/liveness-results/"+l.BizToken)
 		status(t, resp, err, "pending")
 		r, err := http.Post(s.env.CloudURL+"/_local/faceid/"+l.BizToken+"?result="+result, "", nil)
 		if err != nil || r.StatusCode != 204 {
@@ -178,13 +178,13 @@ func livenessSteps(t *testing.T, s *stack, c *apitest.Client) {
 		return l.BizToken
 	}
 	failed := start("other_person")
-	resp, err = c.Get(ctx, "/v1/kyc/liveness/"+failed)
+	resp, err = c.Get(ctx, "/v1/kyc/liveness-results/"+failed)
 	status(t, resp, err, "failed")
 	passed := start("pass")
-	resp, err = c.Get(ctx, "/v1/kyc/liveness/"+passed)
+	resp, err = c.Get(ctx, "/v1/kyc/liveness-results/"+passed)
 	status(t, resp, err, "verified")
 	stranger := s.client(t, "stranger")
-	resp, err = stranger.Get(ctx, "/v1/kyc/liveness/"+passed)
+	resp, err = stranger.Get(ctx, "/v1/kyc/liveness-results/"+passed)
 	want(t, resp, err, 404, "not_found")
 }
 
@@ -297,8 +297,8 @@ func TestVerifiedPhoneIsLockedAndSignsTheContract(t *testing.T) {
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(kycRoutes(a),
 		scftest.Route{Pattern: "POST /v1/loans/quote", Handler: api.Quote(a)},
-		scftest.Route{Pattern: "POST /v1/loans", Handler: api.LoanCreate(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/contract/sign", Handler: api.ContractSign(a)})...)
+		scftest.Route{Pattern: "POST /v1/loans/create", Handler: api.LoanCreate(a)},
+		scftest.Route{Pattern: "POST /v1/loans/contract-sign/{id}", Handler: api.ContractSign(a)})...)
 	s := &stack{env: env, url: srv.URL}
 	ctx := context.Background()
 	c := s.client(t, "phone-lock")
@@ -333,7 +333,7 @@ func TestVerifiedPhoneIsLockedAndSignsTheContract(t *testing.T) {
 		LoanID int64 `json:"loan_id"`
 	}
 	_ = resp.Decode(&l)
-	resp, err = c.Post(ctx, fmt.Sprintf("/v1/loans/%d/contract/sign", l.LoanID), map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("contract-sign", l.LoanID), map[string]any{})
 	want(t, resp, err, 200, "")
 	var flowID string
 	_ = env.DB.QueryRow("SELECT flow_id FROM contracts WHERE loan_id = ?", l.LoanID).Scan(&flowID)

@@ -23,7 +23,7 @@ var (
 	quoteIDFormat = regexp.MustCompile(`^[0-9a-f]{32}$`)
 )
 
-// LoanCreate is loan-create (POST /v1/loans {quote_id} + Idempotency-Key,
+// LoanCreate is loan-create (POST /v1/loans/create {quote_id} + Idempotency-Key,
 // signed). In one transaction: claim the idempotency key, check the quote
 // (the borrower's own, unexpired, unused), draw the amount from the credit
 // line with a conditional update, mark the quote used and insert the loan
@@ -32,7 +32,7 @@ var (
 // Errors: invalid_argument, not_found (quote), conflict (key reused with
 // another body, quote used), failed_precondition (expired quote, credit).
 func LoanCreate(a *app.App) http.Handler {
-	return Route("POST /v1/loans", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("POST /v1/loans/create", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		var in struct {
 			QuoteID string `json:"quote_id"`
 		}
@@ -129,10 +129,10 @@ func view(l loan.Loan, full bool) loanView {
 	return v
 }
 
-// LoanGet is loan-get (GET /v1/loans/{id}): the borrower's own loan only;
+// LoanGet is loan-get (GET /v1/loans/detail/{id}): the borrower's own loan only;
 // anyone else's is not_found.
 func LoanGet(a *app.App) http.Handler {
-	return Route("GET /v1/loans/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("GET /v1/loans/detail/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
@@ -173,11 +173,11 @@ func LoanList(a *app.App) http.Handler {
 	})))
 }
 
-// LoanCancel is loan-cancel (POST /v1/loans/{id}/cancel, signed): before
+// LoanCancel is loan-cancel (POST /v1/loans/cancel/{id}, signed): before
 // disbursement only; the credit line gets the amount back in the same
 // transaction. Errors: not_found, failed_precondition (too late).
 func LoanCancel(a *app.App) http.Handler {
-	return Route("POST /v1/loans/{id}/cancel", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("POST /v1/loans/cancel/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err

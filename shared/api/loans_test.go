@@ -27,7 +27,7 @@ func loanStackWith(t *testing.T, opts apptest.Options) *stack {
 	a := env.App
 	srv := scftest.Server(t, a.Log, append(loanRoutes(a),
 		scftest.Route{Pattern: "GET /v1/loans", Handler: api.LoanList(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/cancel", Handler: api.LoanCancel(a)},
+		scftest.Route{Pattern: "POST /v1/loans/cancel/{id}", Handler: api.LoanCancel(a)},
 		scftest.Route{Pattern: "GET /v1/me", Handler: api.Me(a)},
 	)...)
 	t.Cleanup(func() { ledgerVerified(t, env) })
@@ -65,7 +65,7 @@ func quote(t *testing.T, c *apitest.Client, amount int64) string {
 
 func createLoan(c *apitest.Client, key, quoteID string) (*apitest.Response, error) {
 	req := map[string]string{"quote_id": quoteID}
-	return c.SendWith(context.Background(), "POST", "/v1/loans", req, map[string]string{"Idempotency-Key": key})
+	return c.SendWith(context.Background(), "POST", "/v1/loans/create", req, map[string]string{"Idempotency-Key": key})
 }
 
 func TestConcurrentDrawsNeverExceedTheLimit(t *testing.T) {
@@ -166,18 +166,18 @@ func TestLoanLifecycleThroughTheAPI(t *testing.T) {
 	want(t, resp, err, 409, "conflict")
 	resp, err = createLoan(other, "key-other-user", q)
 	want(t, resp, err, 404, "not_found")
-	path := fmt.Sprintf("/v1/loans/%d", created.LoanID)
+	path := apitest.LoanPath("detail", created.LoanID)
 	resp, err = c.Get(ctx, path)
 	want(t, resp, err, 200, "")
 	resp, err = other.Get(ctx, path)
 	want(t, resp, err, 404, "not_found")
 	resp, err = c.Get(ctx, "/v1/loans")
 	want(t, resp, err, 200, "")
-	resp, err = other.Post(ctx, path+"/cancel", map[string]any{})
+	resp, err = other.Post(ctx, apitest.LoanPath("cancel", created.LoanID), map[string]any{})
 	want(t, resp, err, 404, "not_found")
-	resp, err = c.Post(ctx, path+"/cancel", map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("cancel", created.LoanID), map[string]any{})
 	want(t, resp, err, 200, "")
-	resp, err = c.Post(ctx, path+"/cancel", map[string]any{})
+	resp, err = c.Post(ctx, apitest.LoanPath("cancel", created.LoanID), map[string]any{})
 	want(t, resp, err, 409, "failed_precondition")
 	line, _ := mysql.CreditLines{DB: s.env.DB.DB}.Get(ctx, c.UserID)
 	if line.UsedFen != 0 {

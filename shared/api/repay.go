@@ -9,7 +9,7 @@ import (
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
-// RepayCreate is repay-create (POST /v1/loans/{id}/repayments {kind,
+// RepayCreate is repay-create (POST /v1/loans/repay/{id} {kind,
 // amount_fen?} + Idempotency-Key, signed): payments.CreateRepayment for
 // the borrower's own loan, answered with the repayment and the JSAPI
 // pay_params. The key's request is the path and the body as sent, so the
@@ -18,7 +18,7 @@ import (
 // (not repaying, nothing due, amount above the payoff), unavailable
 // (WeChat Pay; retry with the same key).
 func RepayCreate(a *app.App, d payments.Deps) http.Handler {
-	return Route("POST /v1/loans/{id}/repayments", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("POST /v1/loans/repay/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err
@@ -41,12 +41,12 @@ func RepayCreate(a *app.App, d payments.Deps) http.Handler {
 	})))
 }
 
-// LoanPayoffQuote is loan-payoff-quote (GET /v1/loans/{id}/payoff): what
+// LoanPayoffQuote is loan-payoff-quote (GET /v1/loans/payoff/{id}): what
 // settling the borrower's own active or overdue loan costs today
 // (payments.PayoffQuote). Errors: not_found (not the borrower's loan),
 // failed_precondition (not repaying).
 func LoanPayoffQuote(a *app.App, d payments.Deps) http.Handler {
-	return Route("GET /v1/loans/{id}/payoff", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
+	return Route("GET /v1/loans/payoff/{id}", Borrower(a, Func(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
 			return err

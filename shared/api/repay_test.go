@@ -48,8 +48,8 @@ func newRepayStack(t *testing.T) *repayStack {
 	a := env.App
 	srv := scftest.Server(t, a.Log,
 		scftest.Route{Pattern: "POST /v1/auth/login", Handler: api.Login(a)},
-		scftest.Route{Pattern: "POST /v1/loans/{id}/repayments", Handler: late(func(d payments.Deps) http.Handler { return api.RepayCreate(a, d) })},
-		scftest.Route{Pattern: "GET /v1/loans/{id}/payoff", Handler: late(func(d payments.Deps) http.Handler { return api.LoanPayoffQuote(a, d) })},
+		scftest.Route{Pattern: "POST /v1/loans/repay/{id}", Handler: late(func(d payments.Deps) http.Handler { return api.RepayCreate(a, d) })},
+		scftest.Route{Pattern: "GET /v1/loans/payoff/{id}", Handler: late(func(d payments.Deps) http.Handler { return api.LoanPayoffQuote(a, d) })},
 		scftest.Route{Pattern: "POST " + wxpay.NotifyPathTransfer, Handler: late(payments.TransferNotify)},
 	)
 	c, err := wxpay.New(context.Background(), wxpaytest.DevConfig(wx.URL, srv.URL))
@@ -83,7 +83,7 @@ func (s *repayStack) activeLoan(t *testing.T, c *apitest.Client, amount money.Fe
 
 func (s *repayStack) repay(t *testing.T, c *apitest.Client, loanID any, key string, body any, status int, code string) *apitest.Response {
 	t.Helper()
-	path := "/v1/loans/" + strconvAny(loanID) + "/repayments"
+	path := "/v1/loans/repay/" + strconvAny(loanID)
 	resp, err := c.SendWith(context.Background(), http.MethodPost, path, body, map[string]string{"Idempotency-Key": key})
 	want(t, resp, err, status, code)
 	return resp
@@ -169,7 +169,7 @@ func TestLoanPayoffQuoteAnswersTheAPIContract(t *testing.T) {
 	c := s.client(t, "paula")
 	other := s.client(t, "oliver")
 	loanID := s.activeLoan(t, c, 300_000)
-	resp, err := c.Get(context.Background(), "/v1/loans/"+strconv.FormatInt(loanID, 10)+"/payoff")
+	resp, err := c.Get(context.Background(), apitest.LoanPath("payoff", loanID))
 	want(t, resp, err, 200, "")
 	wantKeys := []string{"as_of", "cooling_off", "credit_fen", "fee_fen", "interest_fen", "loan_id", "payoff_fen", "penalty_fen", "principal_fen"}
 	if got := keysOf(t, resp.Body); !slices.Equal(got, wantKeys) {
@@ -189,8 +189,8 @@ func TestLoanPayoffQuoteAnswersTheAPIContract(t *testing.T) {
 		q.AsOf != lending.ShanghaiDate(s.env.Clock.Now()).String() {
 		t.Fatalf("quote %s", resp.Body)
 	}
-	resp, err = other.Get(context.Background(), "/v1/loans/"+strconv.FormatInt(loanID, 10)+"/payoff")
+	resp, err = other.Get(context.Background(), apitest.LoanPath("payoff", loanID))
 	want(t, resp, err, 404, "not_found")
-	resp, err = c.Get(context.Background(), "/v1/loans/x1/payoff")
+	resp, err = c.Get(context.Background(), "/v1/loans/payoff/x1")
 	want(t, resp, err, 404, "not_found")
 }

@@ -18,41 +18,44 @@ import (
 // Config is every setting, read from environment variables. README lists
 // them; Load names the first missing or bad one.
 type Config struct {
-	Env           string // WXLEND_ENV: dev | test | prod
-	LogLevel      slog.Level
-	MySQLDSN      string
-	MySQLMaxOpen  int
-	RedisAddr     string
-	RedisPassword string
-	RedisDB       int
-	RedisPrefix   string
-	RedisPool     int
-	RedisTimeout  time.Duration // REDIS_TIMEOUT_MS: dial/read/write bound (redis.DefaultTimeout)
-	WeChatAppID   string
-	WeChatSecret  string
-	WeChatAPIBase string
-	AuthSecret    []byte
-	SessionTTL    time.Duration
-	IPPerMinute   int
-	UserPerMinute int
-	CloudRegion   string
-	CloudEndpoint string // empty: the public endpoint of each product
-	CloudScheme   string
-	SCFNamespace  string
-	PIIKeyID      string        // PII_KMS_KEY_ID: KMS master key for data keys
-	PIICipher     string        // PII_CIPHER: AES-256-GCM | SM4-GCM
-	PIIIndexKey   []byte        // PII_INDEX_KEY: blind-index HMAC key, >= 32 bytes
-	PIIContext    string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
-	FaceIDRuleID  string        // FACEID_RULE_ID
-	KYCDailyLimit int           // KYC_DAILY_CHECKS: paid checks per step per user per day
-	ESSOperatorID string        // ESS_OPERATOR_USER_ID: the lender's e-sign operator
-	ESSFileHost   string        // ESS_FILE_ENDPOINT: file API host (file.ess.tencent.cn)
-	ESSToken      []byte        // ESS_CALLBACK_TOKEN: HMAC token of e-sign callbacks
-	ESSKey        []byte        // ESS_CALLBACK_KEY: 32-byte AES key of e-sign callbacks
-	LenderName    string        // LENDER_NAME
-	LenderUSCC    string        // LENDER_USCC: 统一社会信用代码
-	RateCapBP     int           // RATE_CAP_BP: annual cost cap, at most 3600
-	QuoteTTL      time.Duration // QUOTE_TTL
+	Env string // WXLEND_ENV: dev | test | prod
+	// LedgerImmutability is LEDGER_IMMUTABILITY: triggers (TencentDB,
+	// TDSQL-C) or grants (TiDB, TDSQL distributed); README "Past one database".
+	LedgerImmutability string
+	LogLevel           slog.Level
+	MySQLDSN           string
+	MySQLMaxOpen       int
+	RedisAddr          string
+	RedisPassword      string
+	RedisDB            int
+	RedisPrefix        string
+	RedisPool          int
+	RedisTimeout       time.Duration // REDIS_TIMEOUT_MS: dial/read/write bound (redis.DefaultTimeout)
+	WeChatAppID        string
+	WeChatSecret       string
+	WeChatAPIBase      string
+	AuthSecret         []byte
+	SessionTTL         time.Duration
+	IPPerMinute        int
+	UserPerMinute      int
+	CloudRegion        string
+	CloudEndpoint      string // empty: the public endpoint of each product
+	CloudScheme        string
+	SCFNamespace       string
+	PIIKeyID           string        // PII_KMS_KEY_ID: KMS master key for data keys
+	PIICipher          string        // PII_CIPHER: AES-256-GCM | SM4-GCM
+	PIIIndexKey        []byte        // PII_INDEX_KEY: blind-index HMAC key, >= 32 bytes
+	PIIContext         string        // PII_KMS_CONTEXT: KMS encryption context (JSON)
+	FaceIDRuleID       string        // FACEID_RULE_ID
+	KYCDailyLimit      int           // KYC_DAILY_CHECKS: paid checks per step per user per day
+	ESSOperatorID      string        // ESS_OPERATOR_USER_ID: the lender's e-sign operator
+	ESSFileHost        string        // ESS_FILE_ENDPOINT: file API host (file.ess.tencent.cn)
+	ESSToken           []byte        // ESS_CALLBACK_TOKEN: HMAC token of e-sign callbacks
+	ESSKey             []byte        // ESS_CALLBACK_KEY: 32-byte AES key of e-sign callbacks
+	LenderName         string        // LENDER_NAME
+	LenderUSCC         string        // LENDER_USCC: 统一社会信用代码
+	RateCapBP          int           // RATE_CAP_BP: annual cost cap, at most 3600
+	QuoteTTL           time.Duration // QUOTE_TTL
 	// BusinessClockFile is WXLEND_BUSINESS_CLOCK_FILE: the local stack's
 	// settable business clock (clock.Shared); refused with WXLEND_ENV=prod.
 	BusinessClockFile string
@@ -71,10 +74,15 @@ type Config struct {
 type env struct {
 	get  func(string) string
 	errs []error
+	seen map[string]string // every setting read: refuseDevValues checks them
 }
 
 func (e *env) str(name, def string, required bool) string {
 	v := strings.TrimSpace(e.get(name))
+	if e.seen == nil {
+		e.seen = map[string]string{}
+	}
+	e.seen[name] = v
 	if v == "" {
 		if required {
 			e.errs = append(e.errs, fmt.Errorf("%s is required", name))
@@ -128,8 +136,13 @@ func LoadDB(getenv func(string) string) (Config, error) {
 		Env:          e.oneOf("WXLEND_ENV", "prod", "dev", "test", "prod"),
 		MySQLDSN:     e.str("MYSQL_DSN", "", true),
 		MySQLMaxOpen: e.int("MYSQL_MAX_OPEN", 4, 1, 200),
+
+		LedgerImmutability: e.oneOf("LEDGER_IMMUTABILITY", "triggers", "triggers", "grants"),
 	}
 	c.LogLevel = logLevel(e)
+	if c.Env == "prod" {
+		e.refuseDevValues()
+	}
 	return c, errors.Join(e.errs...)
 }
 
@@ -199,6 +212,11 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.Env == "prod" && c.BusinessClockFile != "" {
 		e.errs = append(e.errs, errors.New("WXLEND_BUSINESS_CLOCK_FILE (a settable business clock) is allowed only with WXLEND_ENV=dev or test"))
+	}
+	if c.Env == "prod" {
+		e.str("TENCENTCLOUD_SECRETID", "", false) // the role's, never a published pair
+		e.str("TENCENTCLOUD_SECRETKEY", "", false)
+		e.refuseDevValues()
 	}
 	return c, errors.Join(e.errs...)
 }

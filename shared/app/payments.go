@@ -71,11 +71,17 @@ func LoadPayments(getenv func(string) string) (PaymentsConfig, error) {
 			name = func(v string) string { return wxpay.RouteEnv(v, n) }
 		}
 		e.int(name(wxpay.EnvHTTPTimeoutMS), 0, int(MinWxPayTimeout/time.Millisecond), int(MaxWxPayTimeout/time.Millisecond))
+		for _, v := range append(wxpayRequired, wxpay.EnvAppID) {
+			e.str(name(v), "", false) // seen, for refuseDevValues
+		}
 		for _, v := range []string{wxpay.EnvBaseURL, wxpay.EnvNotifyBase} {
 			if prod && strings.HasPrefix(getenv(name(v)), "http://") {
 				e.errs = append(e.errs, fmt.Errorf("%s: plain HTTP is allowed only with WXLEND_ENV=dev or test", name(v)))
 			}
 		}
+	}
+	if prod {
+		e.refuseDevValues()
 	}
 	if len(e.errs) == 0 {
 		var err error

@@ -16,7 +16,7 @@ import (
 func paymentsEnv(changes map[string]string) func(string) string {
 	env := wxpaytest.DevEnv("https://api.mch.weixin.qq.com", "https://pay.example.com")
 	maps.Copy(env, wxpaytest.DevRouteEnv(2, "1230000110", "https://api.mch.weixin.qq.com"))
-	env["WXLEND_ENV"] = "prod"
+	env["WXLEND_ENV"] = "test" // the fakes' keys: refused with prod (TestProductionRefusesEveryDevValue)
 	maps.Copy(env, changes)
 	return func(k string) string { return env[k] }
 }
@@ -58,8 +58,11 @@ func TestLoadPaymentsNamesEveryBadSetting(t *testing.T) {
 		{map[string]string{"WXPAY_2_HTTP_TIMEOUT_MS": "30000"}, []string{"WXPAY_2_HTTP_TIMEOUT_MS"}},
 		{map[string]string{wxpay.EnvMchID: "", wxpay.EnvNotifyBase: ""}, []string{"WXPAY_MCHID", "WXPAY_NOTIFY_BASE"}},
 		{map[string]string{wxpay.EnvAPIv3Key: "", "DISBURSE_PART_LIMIT_FEN": "0"}, []string{"WXPAY_APIV3_KEY", "DISBURSE_PART_LIMIT_FEN"}},
-		{map[string]string{wxpay.EnvBaseURL: "http://127.0.0.1:9000"}, []string{"WXPAY_API_BASE"}},
-		{map[string]string{"WXPAY_2_API_BASE": "http://127.0.0.1:9000"}, []string{"WXPAY_2_API_BASE"}},
+		{map[string]string{"WXLEND_ENV": "prod", wxpay.EnvBaseURL: "http://127.0.0.1:9000"}, []string{"WXPAY_API_BASE"}},
+		{map[string]string{"WXLEND_ENV": "prod", "WXPAY_2_API_BASE": "http://127.0.0.1:9000"}, []string{"WXPAY_2_API_BASE"}},
+		// the fakes' published keys in production
+		{map[string]string{"WXLEND_ENV": "prod"}, []string{"WXPAY_PRIVATE_KEY holds the dev WeChat Pay merchant private key",
+			"WXPAY_APIV3_KEY holds", "WXPAY_2_APIV3_KEY holds", "WXPAY_MCHID holds", "WXPAY_PUBLIC_KEY holds"}},
 		{map[string]string{"WXPAY_2_PRIVATE_KEY": ""}, []string{"WXPAY_2_PRIVATE_KEY"}},
 		{map[string]string{wxpay.EnvPrivateKey: "not a key"}, []string{"WXPAY_PRIVATE_KEY"}},
 	}

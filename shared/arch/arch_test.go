@@ -241,7 +241,8 @@ func TestLayeringCatchesPlantedViolations(t *testing.T) {
 }
 
 // apiRoute is one `path / method / function` entry of serverless.yml.
-var apiRoute = regexp.MustCompile(`path: (\S+)\s+method: \S+\s+function: (\S+)`)
+// apiRoute reads a function URL trigger of serverless.yml: function, pathMatch.
+var apiRoute = regexp.MustCompile(`function: (\S+)\s+parameters:\s+pathMatch: (\S+)`)
 
 // TestEntryPointsLiveWhereTheirNamesSay: a borrower /v1 function serves a
 // handler of api, a timer function runs an entry point of jobs, so the
@@ -253,8 +254,8 @@ func TestEntryPointsLiveWhereTheirNamesSay(t *testing.T) {
 	}
 	borrower := map[string]bool{}
 	for _, m := range apiRoute.FindAllStringSubmatch(string(manifest), -1) {
-		if strings.HasPrefix(m[1], "/v1/") {
-			borrower[m[2]] = true
+		if strings.HasPrefix(m[2], "/v1/") {
+			borrower[m[1]] = true
 		}
 	}
 	mains, err := filepath.Glob("../../functions/*/main.go")

@@ -4,7 +4,7 @@ import (
 	"github.com/wxlend/wxlend/shared/money"
 )
 
-// InstallmentState is what the borrower's bill (api.md GET /v1/loans/{id},
+// InstallmentState is what the borrower's bill (api.md GET /v1/loans/detail/{id},
 // field bill) says of one installment.
 type InstallmentState string
 

@@ -401,7 +401,7 @@ func TestBillReadmeExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, after, _ := strings.Cut(string(raw), "### The bill in `GET /v1/loans/{id}`")
+	_, after, _ := strings.Cut(string(raw), "### The bill in `GET /v1/loans/detail/{id}`")
 	_, after, _ = strings.Cut(after, "```json\n")
 	block, _, ok := strings.Cut(after, "```")
 	var doc struct {

@@ -5,7 +5,7 @@ import (
 )
 
 // PayoffQuote is what settling the whole loan on AsOf costs (api.md GET
-// /v1/loans/{id}/payoff). PayoffFen = PrincipalFen + InterestFen +
+// /v1/loans/payoff/{id}). PayoffFen = PrincipalFen + InterestFen +
 // PenaltyFen + FeeFen − CreditFen. CreditFen is non-zero only in the
 // cooling-off window: interest and fees already paid or deducted at
 // disbursement, given back by netting them against the principal.

@@ -61,7 +61,14 @@ func Migrations() ([]Migration, error) {
 // migration whose file changed is an error: migrations are forward-only and
 // never edited. It returns the versions it applied.
 func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
-	done, err := migrateLocked(ctx, db)
+	return MigrateWith(ctx, db, MigrateOptions{})
+}
+
+// MigrateWith is Migrate on an engine described by opts (portability.go):
+// how the ledger is kept immutable and how long to wait for the lock.
+func MigrateWith(ctx context.Context, db *sql.DB, opts MigrateOptions) ([]int, error) {
+	opts = opts.withDefaults()
+	done, err := migrateLocked(ctx, db, opts)
 	if err != nil {
 		return done, err
 	}
@@ -73,7 +80,7 @@ func Migrate(ctx context.Context, db *sql.DB) ([]int, error) {
 	return done, syncRiskDefaults(ctx, db, time.Now().UTC())
 }
 
-func migrateLocked(ctx context.Context, db *sql.DB) ([]int, error) {
+func migrateLocked(ctx context.Context, db *sql.DB, opts MigrateOptions) ([]int, error) {
 	ms, err := Migrations()
 	if err != nil {
 		return nil, err
@@ -84,8 +91,11 @@ func migrateLocked(ctx context.Context, db *sql.DB) ([]int, error) {
 	}
 	defer conn.Close()
 	var got sql.NullInt64
-	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('wxlend_migrate', 60)").Scan(&got); err != nil || got.Int64 != 1 {
-		return nil, fmt.Errorf("take migration lock: %v", err)
+	// GET_LOCK (README "Past one database"): MySQL, MariaDB, TDSQL-C and
+	// TiDB >= 6.1 (which clamps the timeout to 1-3600 s) all have it.
+	secs := int(opts.LockTimeout / time.Second)
+	if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK('wxlend_migrate', ?)", secs).Scan(&got); err != nil || got.Int64 != 1 {
+		return nil, fmt.Errorf("take migration lock (waited %d s): %v", secs, err)
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT RELEASE_LOCK('wxlend_migrate')")
 	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -108,7 +118,7 @@ func migrateLocked(ctx context.Context, db *sql.DB) ([]int, error) {
 			}
 			continue
 		}
-		if err := apply(ctx, conn, m); err != nil {
+		if err := apply(ctx, conn, m, opts); err != nil {
 			return done, err
 		}
 		done = append(done, m.Version)
@@ -137,8 +147,8 @@ func appliedMigrations(ctx context.Context, conn *sql.Conn) (map[int]string, err
 // apply runs one migration statement by statement. DDL commits implicitly
 // in MySQL, so a migration should be one logical change that is safe to
 // finish by hand if it stops half way; the record is written last.
-func apply(ctx context.Context, conn *sql.Conn, m Migration) error {
-	for i, stmt := range splitStatements(m.SQL) {
+func apply(ctx context.Context, conn *sql.Conn, m Migration, opts MigrateOptions) error {
+	for i, stmt := range opts.statements(m) {
 		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("migration %04d_%s statement %d: %w", m.Version, m.Name, i+1, err)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
-// Repayment kinds (api.md POST /v1/loans/{id}/repayments).
+// Repayment kinds (api.md POST /v1/loans/repay/{id}).
 const (
 	KindDue    = "due"
 	KindPayoff = "payoff"
@@ -32,7 +32,7 @@ func modeOf(kind string) lending.AllocationMode {
 }
 
 // RepaymentRequest is a borrower's request for a repayment order (api.md
-// POST /v1/loans/{id}/repayments).
+// POST /v1/loans/repay/{id}).
 type RepaymentRequest struct {
 	UserID, LoanID int64
 	Kind           string    // KindDue, KindPayoff or KindAmount

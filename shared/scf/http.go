@@ -21,27 +21,60 @@ import (
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 )
 
-// MaxBodyBytes bounds a request body; API gateway itself caps at 6 MB, we
-// need far less.
+// MaxBodyBytes bounds a request body; SCF caps a synchronous event at
+// 6 MB, we need far less.
 const MaxBodyBytes = 64 << 10
 
-// HTTPEvent is the event an HTTP request arrives as: scf-go-lib's
-// APIGatewayRequest plus isBase64Encoded, which that type drops. A body
-// that is not UTF-8 text travels base64-encoded with isBase64Encoded set,
-// so the handler (and the request signature) sees the bytes the client
-// sent, not a JSON string's lossy copy of them.
+// RemoteAddrHeader is the header the function-URL platform sets to the
+// caller's address (refs/scf.md, src: cloud.tencent.com/document/product/583/96099).
+// It is the only source of the client IP: a client-sent X-Forwarded-For
+// (or X-Real-Ip) is never read.
+const RemoteAddrHeader = "x-scf-remote-addr"
+
+// HTTPEvent is the event an HTTP request reaches an event function as,
+// through its function URL (trigger type http, ApiGwCompatible): the API
+// gateway shape without headerParameters, isBase64Encoded, pathParameters,
+// queryStringParameters and requestContext. queryString values are strings
+// (or arrays, as API gateway sent repeated keys; both decode).
+//
+// IsBase64Encoded is not in the documented function-URL event. It is
+// honoured when present (an API-gateway-shaped replay, or a platform that
+// does send it for a binary body: UNCONFIRMED), and the local gateway sets
+// it for a body that is not UTF-8, so the handler always reads the bytes
+// the client sent, the bytes the request signature covers.
 type HTTPEvent struct {
-	events.APIGatewayRequest
-	IsBase64Encoded bool `json:"isBase64Encoded"`
+	Headers         map[string]string            `json:"headers"`
+	Method          string                       `json:"httpMethod"`
+	Path            string                       `json:"path"`
+	QueryString     events.APIGatewayQueryString `json:"queryString"`
+	Body            string                       `json:"body"`
+	IsBase64Encoded bool                         `json:"isBase64Encoded,omitempty"`
 }
 
-// APIGateway adapts h to scf-go-lib's API gateway signature. Every response
-// carries X-Request-Id; a panic in h becomes a 500 `internal` with no detail.
+// Header is the event's header k, whatever its case (the platform sends
+// lower case; a replayed event may not).
+func (ev HTTPEvent) Header(k string) string {
+	if v, ok := ev.Headers[k]; ok {
+		return v
+	}
+	for hk, v := range ev.Headers {
+		if strings.EqualFold(hk, k) {
+			return v
+		}
+	}
+	return ""
+}
+
+// APIGateway adapts h to scf-go-lib's handler signature for the function-URL
+// event (the name is from the API gateway era; the response shape, the
+// integrated response {statusCode, headers, body, isBase64Encoded}, is the
+// same). Every response carries X-Request-Id, the SCF request id; a panic
+// in h becomes a 500 `internal` with no detail.
 func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, HTTPEvent) (events.APIGatewayResponse, error) {
 	h = Recover(log, h)
 	return func(ctx context.Context, ev HTTPEvent) (events.APIGatewayResponse, error) {
-		rid := ev.Context.RequestID
-		if fc, ok := functioncontext.FromContext(ctx); ok && rid == "" {
+		rid := ""
+		if fc, ok := functioncontext.FromContext(ctx); ok {
 			rid = fc.RequestID
 		}
 		ctx = WithRequestID(ctx, rid)
@@ -61,8 +94,10 @@ func APIGateway(h http.Handler, log *slog.Logger) func(context.Context, HTTPEven
 	}
 }
 
-// RequestFromEvent rebuilds the HTTP request API gateway received, with
-// the body's bytes exactly as sent (decoded when isBase64Encoded). Errors:
+// RequestFromEvent rebuilds the HTTP request the function URL received,
+// with the body's bytes exactly as sent (decoded when isBase64Encoded) and
+// RemoteAddr the platform's x-scf-remote-addr (empty when absent: the
+// client IP is then unknown, never guessed from client headers). Errors:
 // invalid_argument (a request line net/http cannot represent), internal (a
 // base64 body that does not decode: the platform's fault, not the caller's).
 func RequestFromEvent(ctx context.Context, ev HTTPEvent) (*http.Request, error) {
@@ -82,16 +117,12 @@ func RequestFromEvent(ctx context.Context, ev HTTPEvent) (*http.Request, error) 
 	if len(q) > 0 {
 		target += "?" + q.Encode()
 	}
-	method := ev.Method
-	if method == "" {
-		method = ev.Context.Method
-	}
 	body := []byte(ev.Body)
 	var bodyErr error
 	if ev.IsBase64Encoded {
 		body, bodyErr = base64.StdEncoding.DecodeString(ev.Body)
 	}
-	r, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), target, bytes.NewReader(body))
+	r, err := http.NewRequestWithContext(ctx, strings.ToUpper(ev.Method), target, bytes.NewReader(body))
 	if err != nil {
 		r, _ = http.NewRequestWithContext(ctx, http.MethodGet, "/", nil)
 		return r, apierr.Invalid("path", "malformed", "malformed request line")
@@ -103,39 +134,35 @@ func RequestFromEvent(ctx context.Context, ev HTTPEvent) (*http.Request, error) 
 		r.Header.Set(k, v)
 	}
 	r.ContentLength = int64(len(body))
-	r.RemoteAddr = ev.Context.SourceIP
-	if r.RemoteAddr == "" {
-		r.RemoteAddr = r.Header.Get("X-Forwarded-For")
-	}
+	r.RemoteAddr = strings.TrimSpace(ev.Header(RemoteAddrHeader))
 	return r, nil
 }
 
-// EventFromRequest is the inverse of RequestFromEvent, used by the local
-// gateway and by tests that replay captured events. A body that is not
-// valid UTF-8 is sent base64-encoded (isBase64Encoded), as API gateway does
-// with binary bodies, so not one byte changes on the way.
-func EventFromRequest(r *http.Request, body []byte, requestID, sourceIP string) HTTPEvent {
-	ev := HTTPEvent{APIGatewayRequest: events.APIGatewayRequest{
+// EventFromRequest is the inverse of RequestFromEvent: the function-URL
+// event the platform would send for r, used by the local gateway and by
+// tests. remoteAddr is the caller's address as the platform sees it (the
+// TCP peer); it replaces any x-scf-remote-addr the client sent. A body
+// that is not valid UTF-8 is sent base64-encoded with isBase64Encoded
+// (the local stand-in for the platform's UNCONFIRMED binary handling), so
+// not one byte changes on the way.
+func EventFromRequest(r *http.Request, body []byte, remoteAddr string) HTTPEvent {
+	ev := HTTPEvent{
 		Headers:     map[string]string{},
 		Method:      r.Method,
 		Path:        r.URL.Path,
 		QueryString: events.APIGatewayQueryString{},
 		Body:        string(body),
-	}}
+	}
 	if !utf8.Valid(body) {
 		ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 	}
 	for k, vs := range r.Header {
 		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
 	}
+	ev.Headers[RemoteAddrHeader] = remoteAddr
 	for k, vs := range r.URL.Query() {
 		ev.QueryString[k] = vs
 	}
-	ev.Context.RequestID = requestID
-	ev.Context.Method = r.Method
-	ev.Context.Path = r.URL.Path
-	ev.Context.SourceIP = sourceIP
-	ev.Context.Stage = "release"
 	return ev
 }
 

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/tencentyun/scf-go-lib/events"
+	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/wxlend/wxlend/shared/apierr"
 )
@@ -31,8 +32,19 @@ func loadEvent(t *testing.T, name string) HTTPEvent {
 	return ev
 }
 
+// invokeCtx is the context scf-go-lib gives a handler: the SCF request id
+// in the function context.
+func invokeCtx() context.Context {
+	return functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: "5b9e6e3a3c0f4b8e9d6a1f2e3d4c5b6a"})
+}
+
+// TestCapturedEventBecomesRequest: the documented function-URL event (no
+// requestContext, isBase64Encoded, pathParameters, queryStringParameters,
+// headerParameters) becomes the request; the client IP is the platform's
+// x-scf-remote-addr, not the X-Forwarded-For or X-Real-Ip the client sent;
+// the request id is SCF's.
 func TestCapturedEventBecomesRequest(t *testing.T) {
-	ev := loadEvent(t, "apigw_post_login.json")
+	ev := loadEvent(t, "fnurl_post_login.json")
 	var logs bytes.Buffer
 	var seen *http.Request
 	var body []byte
@@ -42,7 +54,7 @@ func TestCapturedEventBecomesRequest(t *testing.T) {
 		w.Header().Set("X-Custom", "1")
 		WriteJSON(w, http.StatusCreated, map[string]string{"ok": "yes"})
 	})
-	resp, err := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), ev)
+	resp, err := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(invokeCtx(), ev)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +79,57 @@ func TestCapturedEventBecomesRequest(t *testing.T) {
 	}
 }
 
+// TestResponseIsTheIntegratedResponse: what ApiGwCompatible asks the
+// platform to parse is the documented standard response payload
+// {statusCode, headers, body} (+ isBase64Encoded, false for JSON): the
+// response JSON has exactly those keys, body a string.
+func TestResponseIsTheIntegratedResponse(t *testing.T) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]int{"n": 1}) })
+	resp, _ := APIGateway(h, NewLogger(io.Discard, slog.LevelInfo))(invokeCtx(), loadEvent(t, "fnurl_post_login.json"))
+	raw, _ := json.Marshal(resp)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(raw, &m)
+	if len(m) != 4 || string(m["statusCode"]) != "200" || string(m["body"]) != `"{\"n\":1}"` || string(m["isBase64Encoded"]) != "false" {
+		t.Fatalf("response JSON %s", raw)
+	}
+	var hs map[string]string
+	if err := json.Unmarshal(m["headers"], &hs); err != nil || hs["Content-Type"] != "application/json; charset=utf-8" {
+		t.Fatalf("headers %s", m["headers"])
+	}
+}
+
+// TestClientIPOnlyFromThePlatform: an API-gateway-shaped event (what a
+// function URL with ApiGwCompatible might add, or a replayed capture) is
+// still read, but its requestContext.sourceIp and a client's
+// X-Forwarded-For are not the client IP; without the platform's header the
+// IP is unknown (empty), and the event's base64 body arrives decoded.
+func TestClientIPOnlyFromThePlatform(t *testing.T) {
+	ev := loadEvent(t, "apigw_legacy.json")
+	r, err := RequestFromEvent(context.Background(), ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	if r.RemoteAddr != "" || string(body) != `{"code":"x"}` || r.URL.Query().Get("lang") != "zh_CN" {
+		t.Fatalf("remote %q body %q query %v", r.RemoteAddr, body, r.URL.Query())
+	}
+	ev.Headers["X-SCF-Remote-Addr"] = "203.0.113.11"
+	if r, _ = RequestFromEvent(context.Background(), ev); r.RemoteAddr != "203.0.113.11" {
+		t.Fatalf("platform header in another case: %q", r.RemoteAddr)
+	}
+	// The local gateway's event: the TCP peer replaces a client-sent x-scf-remote-addr.
+	req, _ := http.NewRequest("GET", "/v1/me?x=1", nil)
+	req.Header.Set("X-Forwarded-For", "198.51.100.66")
+	req.Header.Set("X-Scf-Remote-Addr", "198.51.100.67")
+	if got := EventFromRequest(req, nil, "127.0.0.9").Header(RemoteAddrHeader); got != "127.0.0.9" {
+		t.Fatalf("client-sent x-scf-remote-addr kept: %q", got)
+	}
+}
+
 func TestPanicBecomesBareInternal(t *testing.T) {
 	var logs bytes.Buffer
 	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(errors.New("db password is hunter2")) })
-	resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+	resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "fnurl_post_login.json"))
 	if resp.StatusCode != 500 {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -103,7 +162,7 @@ func TestErrorEnvelope(t *testing.T) {
 	}
 	for _, tc := range cases {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteError(w, r, tc.err) })
-		resp, _ := APIGateway(h, NewLogger(io.Discard, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+		resp, _ := APIGateway(h, NewLogger(io.Discard, slog.LevelInfo))(context.Background(), loadEvent(t, "fnurl_post_login.json"))
 		var body map[string]string
 		_ = json.Unmarshal([]byte(resp.Body), &body)
 		if resp.StatusCode != tc.status || body["code"] != tc.code || body["message"] != tc.msg {
@@ -127,7 +186,7 @@ func TestAnsweredErrorsAreLogged(t *testing.T) {
 	} {
 		var logs bytes.Buffer
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { WriteError(w, r, tc.err) })
-		resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "apigw_post_login.json"))
+		resp, _ := APIGateway(h, NewLogger(&logs, slog.LevelInfo))(context.Background(), loadEvent(t, "fnurl_post_login.json"))
 		line := logs.String()
 		if !strings.Contains(line, tc.logged) || strings.Contains(line, `"error":`) != tc.detailKept ||
 			(tc.detailKept && !strings.Contains(line, tc.notInBody)) {
@@ -208,7 +267,7 @@ func TestBodyBytesCrossTheEventUnchanged(t *testing.T) {
 	bodies := []string{``, `{"code":"x"}`, `{"name":"张三"}`, "{\"x\":\"\xff\"}", "\x00\x01\xfe\xff", "\xe5\xbc"}
 	for _, body := range bodies {
 		r, _ := http.NewRequest("POST", "/v1/auth/phone", nil)
-		raw, err := json.Marshal(EventFromRequest(r, []byte(body), "rid", "203.0.113.9"))
+		raw, err := json.Marshal(EventFromRequest(r, []byte(body), "203.0.113.9"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -241,7 +300,7 @@ func TestBodyBytesCrossTheEventUnchanged(t *testing.T) {
 
 func FuzzRequestFromEvent(f *testing.F) {
 	f.Add("POST", "/v1/auth/login", "a=1", `{"code":"x"}`, "content-type", "application/json")
-	f.Add("GET", "/v1/loans/{id}", "", "", "x", "y")
+	f.Add("GET", "/v1/loans/detail/{id}", "", "", "x", "y")
 	f.Fuzz(func(t *testing.T, method, path, query, body, hk, hv string) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			var v map[string]any
@@ -254,15 +313,15 @@ func FuzzRequestFromEvent(f *testing.F) {
 		fn := APIGateway(h, NewLogger(io.Discard, slog.LevelError))
 		_, notBase64 := base64.StdEncoding.DecodeString(body)
 		for _, b64 := range []bool{false, true} {
-			ev := HTTPEvent{APIGatewayRequest: events.APIGatewayRequest{Method: method, Path: path, Body: body,
-				Headers: map[string]string{hk: hv}, QueryString: events.APIGatewayQueryString{"q": {query}}}, IsBase64Encoded: b64}
+			ev := HTTPEvent{Method: method, Path: path, Body: body,
+				Headers: map[string]string{hk: hv}, QueryString: events.APIGatewayQueryString{"q": {query}}, IsBase64Encoded: b64}
 			resp, err := fn(context.Background(), ev)
 			if err != nil || resp.StatusCode == 0 || (resp.StatusCode == 500 && !(b64 && notBase64 != nil)) {
 				t.Fatalf("base64 %v: %v %+v", b64, err, resp)
 			}
 		}
 		r, _ := http.NewRequest("POST", "/", nil)
-		req, err := RequestFromEvent(context.Background(), EventFromRequest(r, []byte(body), "rid", ""))
+		req, err := RequestFromEvent(context.Background(), EventFromRequest(r, []byte(body), ""))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -61,8 +61,9 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 }
 
 func TestLocalStack(t *testing.T) {
-	g, base := startStack(t)
+	g, base, db := startStackDB(t)
 	ctx := context.Background()
+	frontDoor(t, g, base, db)
 
 	t.Run("health", func(t *testing.T) {
 		resp, err := http.Get(base + "/_local/health")

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/tencentyun/scf-go-lib/events"
@@ -25,16 +24,13 @@ import (
 	"github.com/wxlend/wxlend/shared/wxpay/wxpaytest"
 )
 
-// Handler serves everything on one address: the declared routes, the
-// /_local control endpoints, the Tencent Cloud API fake (POST / with
-// X-TC-Action) and the WeChat API fake at its real paths. Anything else is
-// answered in the api.md envelope with a request id (scf.Routes): 405
-// method_not_allowed with Allow on a known path, else 404 not_found.
+// Handler serves everything on one address: the /_local control
+// endpoints, the Tencent Cloud API fake (POST / with X-TC-Action), the
+// WeChat and WeChat Pay fakes at their real paths, and every other path
+// through the front door (frontDoor), as the custom domain would.
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
-	for _, r := range g.Manifest.Routes() {
-		mux.Handle(r.Method+" "+r.Path, g.route(r.Function))
-	}
+	mux.Handle("/", g.frontDoor())
 	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "functions": g.Manifest.Names(),
 			"wxpay_merchants": []map[string]string{{"mch_id": wxpaytest.DevMchID, "api": "http://" + g.cfg.Addr},
@@ -75,8 +71,26 @@ func (g *Gateway) Handler() http.Handler {
 // maxEventBytes is SCF's bound on a synchronous invocation's event.
 const maxEventBytes = 6 << 20
 
-// route turns an HTTP request into an API gateway event for function and
-// the function's APIGatewayResponse back into HTTP.
+// frontDoor is the SCF custom domain: it sends a request to the function
+// whose PathMatch matches its path (manifest.File.Route: by path alone,
+// never the method; the function answers 405 itself), so a path the
+// custom domain could not route fails here too: 404 not_found in the
+// api.md envelope (the platform's own answer to an unrouted path is
+// UNCONFIRMED).
+func (g *Gateway) frontDoor() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fn, ok := g.Manifest.Route(r.URL.Path)
+		if !ok {
+			scf.WriteError(w, r, apierr.New(apierr.NotFound, "no such endpoint"))
+			return
+		}
+		g.route(fn).ServeHTTP(w, r)
+	})
+}
+
+// route turns an HTTP request into the function-URL event for function
+// and the function's integrated response back into HTTP. A synchronous
+// invocation is never retried: a failure is the client's answer.
 func (g *Gateway) route(function string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxEventBytes+1))
@@ -96,11 +110,10 @@ func (g *Gateway) route(function string) http.Handler {
 		if rid == "" {
 			rid = scf.NewID()
 		}
+		// x-scf-remote-addr is the TCP peer, as on the platform; tests act
+		// as many clients by dialling from many loopback addresses.
 		ip, _, _ := net.SplitHostPort(r.RemoteAddr)
-		if fwd := r.Header.Get("X-Forwarded-For"); fwd != "" && isLoopback(ip) {
-			ip = strings.TrimSpace(strings.Split(fwd, ",")[0]) // local tests simulate many clients
-		}
-		ev, _ := json.Marshal(scf.EventFromRequest(r, body, rid, ip))
+		ev, _ := json.Marshal(scf.EventFromRequest(r, body, ip))
 		out, err := g.Invoke(r.Context(), function, rid, ev)
 		if err != nil {
 			g.cfg.Log.Error("invoke failed", "function", function, "request_id", rid, "error", err)
@@ -171,11 +184,6 @@ func orNull(b []byte) []byte {
 		return []byte("null")
 	}
 	return b
-}
-
-func isLoopback(ip string) bool {
-	p := net.ParseIP(ip)
-	return p != nil && p.IsLoopback()
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

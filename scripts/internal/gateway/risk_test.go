@@ -44,7 +44,7 @@ func onboard(t *testing.T, base, user, id string) *apitest.Client {
 	t.Helper()
 	ctx := context.Background()
 	c := apitest.New(base)
-	c.ForwardedFor = "203.0.113." + fmt.Sprint(len(user))
+	c.FromIP(apitest.LoopbackIP(len(user)))
 	resp, err := c.Login(ctx, user+"."+apitest.NewNonce())
 	expect(t, resp, err, 200, "")
 	for _, code := range []string{consent.PrivacyPolicy, consent.IdentityVerification, consent.BiometricProcessing, consent.CreditQuery} {
@@ -67,7 +67,7 @@ func onboard(t *testing.T, base, user, id string) *apitest.Client {
 	if r, err := http.Post(base+"/_local/faceid/"+l.BizToken+"?result=pass", "", nil); err != nil || r.StatusCode != 204 {
 		t.Fatalf("liveness: %v %v", err, r)
 	}
-	resp, err = c.Get(ctx, "/v1/kyc/liveness/"+l.BizToken)
+	resp, err = c.Get(ctx, "/v1/kyc/liveness-results/"+l.BizToken)
 	expect(t, resp, err, 200, "")
 	return c
 }
@@ -95,7 +95,7 @@ func waitDecision(t *testing.T, c *apitest.Client, id int64) decision {
 	t.Helper()
 	var d decision
 	for i := 0; i < 400; i++ {
-		resp, err := c.Get(context.Background(), fmt.Sprintf("/v1/credit/applications/%d", id))
+		resp, err := c.Get(context.Background(), fmt.Sprintf("/v1/credit/decisions/%d", id))
 		expect(t, resp, err, 200, "")
 		_ = resp.Decode(&d)
 		if d.Status != "pending" {

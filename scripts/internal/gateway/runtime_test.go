@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tencentyun/scf-go-lib/events"
-
 	"github.com/wxlend/wxlend/shared/scf"
 )
 
@@ -91,7 +89,7 @@ func TestAProcessThatDiesIsNotRetriedSynchronously(t *testing.T) {
 		t.Fatalf("next request: %d %s after %d cold starts", w.Code, w.Body, len(g.ColdStarts("crash")))
 	}
 
-	ev, _ := json.Marshal(scf.HTTPEvent{APIGatewayRequest: events.APIGatewayRequest{Method: "POST", Path: "/crash"}})
+	ev, _ := json.Marshal(scf.HTTPEvent{Method: "POST", Path: "/crash"})
 	g.async.Add(1)
 	go g.runAsync("crash", scf.NewID(), ev)
 	if err := g.WaitAsync(context.Background()); err != nil {

@@ -23,7 +23,7 @@ import (
 // one shared clock: the scenarios run in business-time order, each with its
 // own borrowers, who all borrow before the first due date.
 
-// servicingLoan is what these tests read of GET /v1/loans/{id}.
+// servicingLoan is what these tests read of GET /v1/loans/detail/{id}.
 type servicingLoan struct {
 	Status     string `json:"status"`
 	DPD        int    `json:"dpd"`
@@ -195,7 +195,7 @@ func (s *servicingStack) borrow(t *testing.T, i int) *servicingBorrower {
 		t.Fatal(err)
 	}
 	b := &servicingBorrower{c: apitest.New(s.base)}
-	b.c.ForwardedFor = fmt.Sprintf("198.51.100.%d", 10+i)
+	b.c.FromIP(apitest.LoopbackIP(10 + i))
 	limit, err := journey.Approve(ctx, b.c, fmt.Sprintf("servicing%d", i), "王小明", id,
 		gateway.DevCard(fmt.Sprintf("6217000001%08d", i)), fmt.Sprintf("1392%07d", i+1))
 	if err != nil {
@@ -227,7 +227,7 @@ func (s *servicingStack) borrow(t *testing.T, i int) *servicingBorrower {
 func (s *servicingStack) loan(t *testing.T, b *servicingBorrower) servicingLoan {
 	t.Helper()
 	var l servicingLoan
-	if err := journey.GetJSON(context.Background(), b.c, fmt.Sprintf("/v1/loans/%d", b.loanID), &l); err != nil {
+	if err := journey.GetJSON(context.Background(), b.c, apitest.LoanPath("detail", b.loanID), &l); err != nil {
 		t.Fatal(err)
 	}
 	return l
@@ -365,7 +365,7 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 		if err := resp.Decode(&q); err != nil {
 			t.Fatal(err)
 		}
-		resp, err = o.c.SendWith(ctx, "POST", "/v1/loans", map[string]string{"quote_id": q.QuoteID},
+		resp, err = o.c.SendWith(ctx, "POST", "/v1/loans/create", map[string]string{"quote_id": q.QuoteID},
 			map[string]string{"Idempotency-Key": "servicing-" + apitest.NewNonce()[:16]})
 		expect(t, resp, err, 409, "failed_precondition")
 		var refusal struct {
@@ -475,7 +475,7 @@ func TestServicingWithTheBusinessClock(t *testing.T) {
 			current := 0
 			for _, id := range loans {
 				var l servicingLoan
-				if err := journey.GetJSON(ctx, c.c, fmt.Sprintf("/v1/loans/%d", id), &l); err != nil {
+				if err := journey.GetJSON(ctx, c.c, apitest.LoanPath("detail", id), &l); err != nil {
 					t.Fatal(err)
 				}
 				for _, in := range l.Bill.Installments {

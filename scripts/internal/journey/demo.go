@@ -85,7 +85,7 @@ func failoverLoan(ctx context.Context, c *apitest.Client, base string, out io.Wr
 			} `json:"transfers"`
 		} `json:"disbursement"`
 	}
-	if err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/loans/%d", loanID), nil, nil, &l); err != nil {
+	if err := callJSON(ctx, c, "GET", apitest.LoanPath("detail", loanID), nil, nil, &l); err != nil {
 		return err
 	}
 	for _, t := range l.Disbursement.Transfers {
@@ -115,7 +115,7 @@ func quoteAndTake(ctx context.Context, c *apitest.Client, out io.Writer, amount 
 		LoanID int64  `json:"loan_id"`
 		Status string `json:"status"`
 	}
-	if err := callJSON(ctx, c, "POST", "/v1/loans", map[string]string{"quote_id": q.QuoteID}, map[string]string{"Idempotency-Key": "demo-" + apitest.NewNonce()[:16]}, &l); err != nil {
+	if err := callJSON(ctx, c, "POST", "/v1/loans/create", map[string]string{"quote_id": q.QuoteID}, map[string]string{"Idempotency-Key": "demo-" + apitest.NewNonce()[:16]}, &l); err != nil {
 		return 0, err
 	}
 	fmt.Fprintf(out, "==> loan %d %s\n", l.LoanID, l.Status)
@@ -123,18 +123,18 @@ func quoteAndTake(ctx context.Context, c *apitest.Client, out io.Writer, amount 
 }
 
 func signAndDisburse(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64) error {
-	path := fmt.Sprintf("/v1/loans/%d", loanID)
+	path := apitest.LoanPath("detail", loanID)
 	var doc struct {
 		SHA256 string `json:"sha256"`
 	}
-	if err := callJSON(ctx, c, "GET", path+"/contract", nil, nil, &doc); err != nil {
+	if err := callJSON(ctx, c, "GET", apitest.LoanPath("contract", loanID), nil, nil, &doc); err != nil {
 		return err
 	}
 	var sign struct {
 		SignURL string `json:"sign_url"`
 	}
 	signStart := time.Now()
-	if err := callJSON(ctx, c, "POST", path+"/contract/sign", map[string]any{}, nil, &sign); err != nil {
+	if err := callJSON(ctx, c, "POST", apitest.LoanPath("contract-sign", loanID), map[string]any{}, nil, &sign); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "==> contract sha256 %s, signing at %s\n", doc.SHA256, sign.SignURL)
@@ -186,11 +186,11 @@ func repay(ctx context.Context, c *apitest.Client, base string, out io.Writer, l
 // applied: the payoff amount drops or the loan is settled. It answers the
 // amount paid.
 func Pay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loanID int64, kind string, amountFen int64) (int64, error) {
-	path := fmt.Sprintf("/v1/loans/%d", loanID)
+	path := apitest.LoanPath("detail", loanID)
 	var before, now struct {
 		PayoffFen int64 `json:"payoff_fen"`
 	}
-	if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &before); err != nil {
+	if err := callJSON(ctx, c, "GET", apitest.LoanPath("payoff", loanID), nil, nil, &before); err != nil {
 		return 0, err
 	}
 	var r struct {
@@ -202,7 +202,7 @@ func Pay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loa
 	if kind == "amount" {
 		body["amount_fen"] = amountFen
 	}
-	if err := callJSON(ctx, c, "POST", path+"/repayments", body,
+	if err := callJSON(ctx, c, "POST", apitest.LoanPath("repay", loanID), body,
 		map[string]string{"Idempotency-Key": "demo-" + kind + "-" + apitest.NewNonce()[:12]}, &r); err != nil {
 		return 0, err
 	}
@@ -224,7 +224,7 @@ func Pay(ctx context.Context, c *apitest.Client, base string, out io.Writer, loa
 		if kind == "payoff" {
 			return false, nil
 		}
-		if err := callJSON(ctx, c, "GET", path+"/payoff", nil, nil, &now); err != nil {
+		if err := callJSON(ctx, c, "GET", apitest.LoanPath("payoff", loanID), nil, nil, &now); err != nil {
 			if strings.Contains(err.Error(), "not_repayable") {
 				return false, nil // settled since the read above: the next poll sees it
 			}

@@ -42,7 +42,7 @@ func Onboard(ctx context.Context, c *apitest.Client, user, name, idNumber, phone
 		return fmt.Errorf("liveness: %v", err)
 	}
 	r.Body.Close()
-	if resp, err = c.Get(ctx, "/v1/kyc/liveness/"+l.BizToken); err != nil || !strings.Contains(string(resp.Body), `"verified"`) {
+	if resp, err = c.Get(ctx, "/v1/kyc/liveness-results/"+l.BizToken); err != nil || !strings.Contains(string(resp.Body), `"verified"`) {
 		return fail("liveness result", resp, err)
 	}
 	return nil

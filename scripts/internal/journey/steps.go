@@ -31,7 +31,7 @@ func Approve(ctx context.Context, c *apitest.Client, user, name, idNumber, card,
 		return 0, err
 	}
 	if err := poll(ctx, 10*time.Second, func() (bool, error) {
-		err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/credit/applications/%d", app.ApplicationID), nil, nil, &app)
+		err := callJSON(ctx, c, "GET", fmt.Sprintf("/v1/credit/decisions/%d", app.ApplicationID), nil, nil, &app)
 		return app.Status != "pending", err
 	}); err != nil || app.Status != "approved" {
 		return 0, fmt.Errorf("credit application %d: %s %v", app.ApplicationID, app.Status, err)

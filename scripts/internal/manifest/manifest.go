@@ -26,13 +26,39 @@ type File struct {
 
 // Inputs holds defaults, functions and triggers.
 type Inputs struct {
-	Region      string              `yaml:"region"`
-	Runtime     string              `yaml:"runtime"`
-	MemorySize  int                 `yaml:"memorySize"`
-	Timeout     int                 `yaml:"timeout"`
-	Environment Environment         `yaml:"environment"`
-	Functions   map[string]Function `yaml:"functions"`
-	Triggers    []Trigger           `yaml:"triggers"`
+	Region      string      `yaml:"region"`
+	Namespace   string      `yaml:"namespace"`
+	Role        string      `yaml:"role"`
+	Runtime     string      `yaml:"runtime"`
+	MemorySize  int         `yaml:"memorySize"`
+	Timeout     int         `yaml:"timeout"`
+	VPCConfig   VPCConfig   `yaml:"vpcConfig"`
+	CLS         CLS         `yaml:"cls"`
+	Environment Environment `yaml:"environment"`
+	// PaymentsEnvironment is the merchant account's variables, an anchor
+	// the money-moving functions' environment refers to.
+	PaymentsEnvironment Environment         `yaml:"paymentsEnvironment"`
+	Functions           map[string]Function `yaml:"functions"`
+	Triggers            []Trigger           `yaml:"triggers"`
+}
+
+// VPCConfig puts every function in the VPC (MySQL, Redis).
+type VPCConfig struct {
+	VPCID    string `yaml:"vpcId"`
+	SubnetID string `yaml:"subnetId"`
+}
+
+// CLS is where function logs go (infra/cls.tf).
+type CLS struct {
+	LogsetID string `yaml:"logsetId"`
+	TopicID  string `yaml:"topicId"`
+}
+
+// DeadLetter is where SCF parks an asynchronous invocation whose retries
+// all failed (scf DeadLetterConfig).
+type DeadLetter struct {
+	Type string `yaml:"type"`
+	Name string `yaml:"name"`
 }
 
 // Environment is SCF's environment block.
@@ -49,37 +75,62 @@ type Function struct {
 	Timeout     int         `yaml:"timeout"`
 	Description string      `yaml:"description"`
 	Environment Environment `yaml:"environment"`
+	// Asynchronous invocations: retries after a failure (scf
+	// AsyncTriggerConfig RetryNum), how long an event may wait (MsgTTL,
+	// seconds) and the dead-letter queue.
+	RetryNum   *int        `yaml:"retryNum"`
+	MsgTTL     int         `yaml:"msgTTL"`
+	DeadLetter *DeadLetter `yaml:"deadLetter"`
 }
 
-// Trigger is an apigw or timer trigger.
+// Variables is the environment function name runs with in the cloud: the
+// inputs' variables, then its own.
+func (f *File) Variables(name string) map[string]string {
+	vars := map[string]string{}
+	for _, m := range []map[string]string{f.Inputs.Environment.Variables, f.Inputs.Functions[name].Environment.Variables} {
+		for k, v := range m {
+			vars[k] = v
+		}
+	}
+	return vars
+}
+
+// Trigger is a function URL (http) or timer trigger.
 type Trigger struct {
 	Type       string            `yaml:"type"`
 	Function   string            `yaml:"function"`
 	Parameters TriggerParameters `yaml:"parameters"`
 }
 
-// TriggerParameters covers both kinds.
+// TriggerParameters covers both kinds. A timer has a name, cron and
+// argument; a function URL has its front-door route (pathMatch) and the
+// APIs the function serves behind it.
 type TriggerParameters struct {
-	Name           string   `yaml:"name"`
-	CronExpression string   `yaml:"cronExpression"`
-	Enable         *bool    `yaml:"enable"`
-	Argument       string   `yaml:"argument"`
-	Protocols      []string `yaml:"protocols"`
-	Environment    string   `yaml:"environment"`
-	Apis           []API    `yaml:"apis"`
+	Name           string `yaml:"name"`
+	CronExpression string `yaml:"cronExpression"`
+	Enable         *bool  `yaml:"enable"`
+	Argument       string `yaml:"argument"`
+	PathMatch      string `yaml:"pathMatch"`
+	Apis           []API  `yaml:"apis"`
 }
 
-// API is one API gateway path.
+// API is one method and OpenAPI path (shared/api/openapi.yaml) a function
+// serves; {param} only as the last segment (PathMatch).
 type API struct {
-	Path                 string `yaml:"path"`
-	Method               string `yaml:"method"`
-	Function             string `yaml:"function"`
-	IsIntegratedResponse bool   `yaml:"isIntegratedResponse"`
+	Path   string `yaml:"path"`
+	Method string `yaml:"method"`
 }
 
-// Route is an HTTP path served by a function.
+// Route is an HTTP path served by a function, and the front-door route
+// that reaches it.
 type Route struct {
-	Method, Path, Function string
+	Method, Path, Function, PathMatch string
+}
+
+// Endpoint is one front-door route: an EndpointsConfig entry of the SCF
+// custom domain (PathMatch -> function).
+type Endpoint struct {
+	PathMatch, Function string
 }
 
 // Timer is a timer trigger of a function.
@@ -121,22 +172,41 @@ func (f *File) Names() []string {
 	return ns
 }
 
-// Routes lists every API gateway path.
+// Routes lists every HTTP path a function serves.
 func (f *File) Routes() []Route {
 	var rs []Route
 	for _, t := range f.Inputs.Triggers {
-		if t.Type != "apigw" {
+		if t.Type != "http" {
 			continue
 		}
 		for _, a := range t.Parameters.Apis {
-			fn := a.Function
-			if fn == "" {
-				fn = t.Function
-			}
-			rs = append(rs, Route{Method: strings.ToUpper(a.Method), Path: a.Path, Function: fn})
+			rs = append(rs, Route{Method: strings.ToUpper(a.Method), Path: a.Path, Function: t.Function, PathMatch: t.Parameters.PathMatch})
 		}
 	}
 	return rs
+}
+
+// Endpoints lists the front door's routes, one per function URL.
+func (f *File) Endpoints() []Endpoint {
+	var es []Endpoint
+	for _, t := range f.Inputs.Triggers {
+		if t.Type == "http" {
+			es = append(es, Endpoint{PathMatch: t.Parameters.PathMatch, Function: t.Function})
+		}
+	}
+	return es
+}
+
+// Route finds the function the front door sends path to, as the custom
+// domain does: by path alone (never the method), the one endpoint whose
+// PathMatch matches (Validate allows no overlap, so at most one does).
+func (f *File) Route(path string) (string, bool) {
+	for _, e := range f.Endpoints() {
+		if PathMatches(e.PathMatch, path) {
+			return e.Function, true
+		}
+	}
+	return "", false
 }
 
 // Timers lists every enabled timer trigger.
@@ -196,24 +266,30 @@ func (f *File) Validate() error {
 		if fn.Timeout < 1 || fn.Timeout > 900 {
 			bad("function %s: timeout %d: must be 1-900 s", n, fn.Timeout)
 		}
+		if r := fn.RetryNum; r != nil && (*r < 0 || *r > 2) {
+			bad("function %s: retryNum %d: SCF retries an async invocation 0-2 times", n, *r)
+		}
+		if d := fn.DeadLetter; d != nil && (d.Type == "" || d.Name == "") {
+			bad("function %s: deadLetter needs type and name", n)
+		}
 	}
 	seen := map[string]string{}
 	for _, r := range f.Routes() {
 		key := r.Method + " " + r.Path
-		if _, ok := f.Inputs.Functions[r.Function]; !ok {
-			bad("route %s: unknown function %q", key, r.Function)
-		}
 		if !validMethod(r.Method) {
 			bad("route %s: bad method", key)
 		}
 		if !pathRE.MatchString(r.Path) {
 			bad("route %s: bad path", key)
+		} else if err := expressible(r.PathMatch, r.Path); err != nil {
+			bad("route %s of %s: %v", key, r.Function, err)
 		}
 		if prev, dup := seen[key]; dup {
 			bad("route %s: declared for %s and %s", key, prev, r.Function)
 		}
 		seen[key] = r.Function
 	}
+	errs = append(errs, f.checkEndpoints()...)
 	for _, t := range f.Inputs.Triggers {
 		errs = append(errs, f.checkTrigger(t)...)
 	}
@@ -225,10 +301,15 @@ func (f *File) Validate() error {
 
 func (f *File) checkTrigger(t Trigger) []string {
 	switch t.Type {
-	case "apigw":
-		if len(t.Parameters.Apis) == 0 {
-			return []string{"apigw trigger without apis"}
+	case "http":
+		if _, ok := f.Inputs.Functions[t.Function]; !ok {
+			return []string{fmt.Sprintf("function URL: unknown function %q", t.Function)}
 		}
+		if len(t.Parameters.Apis) == 0 {
+			return []string{fmt.Sprintf("function URL of %s: no apis", t.Function)}
+		}
+	case "apigw":
+		return []string{"apigw triggers are retired (API gateway offline since 2025-06-30): use type http (function URL)"}
 	case "timer":
 		if _, ok := f.Inputs.Functions[t.Function]; !ok {
 			return []string{fmt.Sprintf("timer %q: unknown function %q", t.Parameters.Name, t.Function)}
@@ -240,7 +321,7 @@ func (f *File) checkTrigger(t Trigger) []string {
 			return []string{fmt.Sprintf("timer %q: argument over 4 KB", t.Parameters.Name)}
 		}
 	default:
-		return []string{fmt.Sprintf("trigger type %q is not used by wxlend (apigw, timer)", t.Type)}
+		return []string{fmt.Sprintf("trigger type %q is not used by wxlend (http, timer)", t.Type)}
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -59,22 +60,30 @@ inputs:
   triggers:
 %s
 `
+	http := func(fn, pm, method, path string) string {
+		return fmt.Sprintf("    - {type: http, function: %s, parameters: {pathMatch: %q, apis: [{method: %s, path: %q}]}}\n", fn, pm, method, path)
+	}
 	cases := map[string]string{
-		"duplicate route": `    - type: apigw
-      parameters:
-        apis:
-          - {path: /v1/x, method: GET, function: a-fn}
-          - {path: /v1/x, method: GET, function: b-fn}`,
-		"unknown function": `    - type: apigw
-      parameters:
-        apis: [{path: /v1/x, method: GET, function: nope}]`,
-		"bad method":   `    - {type: apigw, parameters: {apis: [{path: /v1/x, method: FETCH, function: a-fn}]}}`,
-		"bad path":     `    - {type: apigw, parameters: {apis: [{path: v1/x, method: GET, function: a-fn}]}}`,
-		"6-field cron": `    - {type: timer, function: a-fn, parameters: {name: t, cronExpression: "0 * * * * *"}}`,
-		"bad cron":     `    - {type: timer, function: a-fn, parameters: {name: t, cronExpression: "61 * * * * * *"}}`,
-		"timer fn":     `    - {type: timer, function: zz, parameters: {name: t, cronExpression: "0 * * * * * *"}}`,
-		"trigger type": `    - {type: cos, function: a-fn, parameters: {name: t}}`,
-		"unknown key":  `    - {type: timer, function: a-fn, parameters: {name: t, cronExpresion: "0 * * * * * *"}}`,
+		"duplicate route":         http("a-fn", "/v1/x", "GET", "/v1/x") + http("b-fn", "/v1/x", "GET", "/v1/x"),
+		"same path two functions": http("a-fn", "/v1/x", "GET", "/v1/x") + http("b-fn", "/v1/x", "POST", "/v1/x"),
+		"wildcard covers exact":   http("a-fn", "/v1/x/*", "GET", "/v1/x/{id}") + http("b-fn", "/v1/x/quote", "POST", "/v1/x/quote"),
+		"wildcard covers prefix":  http("a-fn", "/v1/x/*", "GET", "/v1/x/{id}") + http("b-fn", "/v1/x", "POST", "/v1/x"),
+		"catch-all":               http("a-fn", "/*", "GET", "/v1/x") + http("b-fn", "/v1/y", "POST", "/v1/y"),
+		"inner parameter":         http("a-fn", "/v1/x/*", "POST", "/v1/x/{id}/sign"),
+		"inner wildcard":          http("a-fn", "/v1/x/*/sign", "POST", "/v1/x/{id}/sign"),
+		"exact with parameter":    http("a-fn", "/v1/x", "GET", "/v1/x/{id}"),
+		"path outside route":      http("a-fn", "/v1/x", "GET", "/v1/y"),
+		"two URLs":                http("a-fn", "/v1/x", "GET", "/v1/x") + http("a-fn", "/v1/y", "GET", "/v1/y"),
+		"unknown function":        http("nope", "/v1/x", "GET", "/v1/x"),
+		"bad method":              http("a-fn", "/v1/x", "FETCH", "/v1/x"),
+		"bad path":                http("a-fn", "/v1/x", "GET", "v1/x"),
+		"no apis":                 "    - {type: http, function: a-fn, parameters: {pathMatch: /v1/x}}",
+		"apigw":                   "    - {type: apigw, function: a-fn, parameters: {name: t}}",
+		"6-field cron":            `    - {type: timer, function: a-fn, parameters: {name: t, cronExpression: "0 * * * * *"}}`,
+		"bad cron":                `    - {type: timer, function: a-fn, parameters: {name: t, cronExpression: "61 * * * * * *"}}`,
+		"timer fn":                `    - {type: timer, function: zz, parameters: {name: t, cronExpression: "0 * * * * * *"}}`,
+		"trigger type":            `    - {type: cos, function: a-fn, parameters: {name: t}}`,
+		"unknown key":             `    - {type: timer, function: a-fn, parameters: {name: t, cronExpresion: "0 * * * * * *"}}`,
 	}
 	for name, trig := range cases {
 		if _, err := Parse([]byte(strings.Replace(base, "%s", trig, 1))); err == nil {
@@ -82,9 +91,15 @@ inputs:
 		}
 	}
 	ok := `    - {type: timer, function: a-fn, parameters: {name: t, cronExpression: "0 */5 * * * * *"}}
-    - {type: apigw, parameters: {apis: [{path: "/v1/x/{id}", method: GET, function: a-fn}, {path: /v1/x, method: POST, function: b-fn}]}}`
-	if _, err := Parse([]byte(strings.Replace(base, "%s", ok, 1))); err != nil {
+` + http("a-fn", "/v1/x/detail/*", "GET", "/v1/x/detail/{id}") + http("b-fn", "/v1/x", "POST", "/v1/x")
+	m, err := Parse([]byte(strings.Replace(base, "%s", ok, 1)))
+	if err != nil {
 		t.Fatalf("valid manifest refused: %v", err)
+	}
+	for path, want := range map[string]string{"/v1/x": "b-fn", "/v1/x/detail/7": "a-fn", "/v1/x/detail": "", "/v1/x/": "", "/v1/xy": ""} {
+		if got, _ := m.Route(path); got != want {
+			t.Errorf("front door sends %s to %q, want %q", path, got, want)
+		}
 	}
 	bad := map[string]string{
 		"memory": "memorySize: 128", "timeout": "timeout: 10", "runtime": "runtime: Go1",

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,15 +28,33 @@ type Client struct {
 	UserID  int64
 	// Now is the clock used for X-Timestamp (tests move it).
 	Now func() time.Time
-	// ForwardedFor, when set, is sent as X-Forwarded-For: the local gateway
-	// honours it from loopback so tests can act as many client IPs.
-	ForwardedFor string
-	extra        map[string]string
+	// Check validates every answer (default CheckResponse: openapi.yaml);
+	// a failed check is Send's error.
+	Check func(*http.Request, *Response) error
+	extra map[string]string
+}
+
+// FromIP makes the client connect from ip, a loopback address such as
+// 127.0.0.7 (Linux routes all of 127.0.0.0/8 to lo), so tests act as many
+// clients. The local gateway, like the function-URL platform, takes the
+// client IP from the connection (x-scf-remote-addr) and never from a
+// header a client could set, so this is the only way to change it.
+func (c *Client) FromIP(ip string) {
+	d := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = d.DialContext
+	c.HTTP = &http.Client{Timeout: c.HTTP.Timeout, Transport: t}
+}
+
+// LoopbackIP is a distinct loopback address for client number i (i >= 0),
+// never 127.0.0.1: for FromIP.
+func LoopbackIP(i int) string {
+	return fmt.Sprintf("127.%d.%d.%d", 1+i/62500%250, i/250%250, 1+i%250)
 }
 
 // New makes a client of baseURL.
 func New(baseURL string) *Client {
-	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now}
+	return &Client{BaseURL: baseURL, HTTP: &http.Client{Timeout: 30 * time.Second}, Now: time.Now, Check: CheckResponse}
 }
 
 // Response is a raw answer.
@@ -115,9 +134,6 @@ func (c *Client) Send(ctx context.Context, method, path string, body any, sig *S
 	for k, v := range c.extra {
 		req.Header.Set(k, v)
 	}
-	if c.ForwardedFor != "" {
-		req.Header.Set("X-Forwarded-For", c.ForwardedFor)
-	}
 	if method == http.MethodPost && path != "/v1/auth/login" {
 		c.sign(req, raw, sig)
 	}
@@ -127,7 +143,11 @@ func (c *Client) Send(ctx context.Context, method, path string, body any, sig *S
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}, err
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+	if err == nil && c.Check != nil {
+		err = c.Check(req, out)
+	}
+	return out, err
 }
 
 func (c *Client) sign(req *http.Request, raw []byte, sig *Signing) {
@@ -172,4 +192,12 @@ func encode(body any) ([]byte, error) {
 		}
 		return raw, nil
 	}
+}
+
+// LoanPath is the path of a per-loan endpoint (openapi.yaml): kind is
+// detail, cancel, payoff, repay, contract or contract-sign. The loan id is
+// the last segment, the one place the front door's trailing wildcard
+// (/v1/loans/<kind>/*) can carry it, and inside the signed path.
+func LoanPath(kind string, loanID int64) string {
+	return "/v1/loans/" + kind + "/" + strconv.FormatInt(loanID, 10)
 }

@@ -71,7 +71,7 @@ test('a GET is not signed; a path id is encoded; login is not signed', async fun
   assert.equal(login.header['X-Signature'], undefined)
   assert.equal(login.header.Authorization, undefined)
   const r = apiCalls(wx)[0]
-  assert.equal(r.url, 'http://api.test/v1/kyc/liveness/a%2Fb%20c')
+  assert.equal(r.url, 'http://api.test/v1/kyc/liveness-results/a%2Fb%20c')
   assert.equal(r.header['X-Signature'], undefined)
   assert.equal(r.header.Authorization, 'Bearer tok1')
 })
@@ -164,7 +164,7 @@ test('a repayment keeps its key until the server answers for good', async functi
   const last = apiCalls(wx)[2]
   assert.notEqual(last.header['Idempotency-Key'], key)
   assert.equal(last.data, '{"kind":"amount","amount_fen":1234}')
-  assert.equal(last.url, 'http://api.test/v1/loans/5/repayments')
+  assert.equal(last.url, 'http://api.test/v1/loans/repay/5')
 })
 
 test('a network failure of a POST without a key is not retried', async function () {

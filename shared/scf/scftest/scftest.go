@@ -1,5 +1,5 @@
 // Package scftest serves function handlers over HTTP in-process, passing
-// every request through the same API gateway event JSON the cloud and the
+// every request through the same function-URL event JSON the cloud and the
 // local gateway use, so handler tests exercise the real conversion without
 // building binaries.
 package scftest
@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/tencentyun/scf-go-lib/events"
+	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"github.com/wxlend/wxlend/shared/scf"
 )
@@ -70,14 +71,15 @@ func Invoke(req *http.Request, fn func(context.Context, scf.HTTPEvent) (events.A
 	if req.Body != nil {
 		body, _ = io.ReadAll(req.Body)
 	}
+	// The platform's x-scf-remote-addr is the TCP peer; a client acts as
+	// another address by dialling from it (apitest.Client.SourceIP), never
+	// by a header.
 	ip, _, _ := net.SplitHostPort(req.RemoteAddr)
-	if fwd := req.Header.Get("X-Forwarded-For"); fwd != "" {
-		ip = fwd
-	}
-	raw, _ := json.Marshal(scf.EventFromRequest(req, body, scf.NewID(), ip))
+	raw, _ := json.Marshal(scf.EventFromRequest(req, body, ip))
 	var ev scf.HTTPEvent
 	_ = json.Unmarshal(raw, &ev)
-	resp, err := fn(context.Background(), ev)
+	ctx := functioncontext.NewContext(context.Background(), &functioncontext.FunctionContext{RequestID: scf.NewID()})
+	resp, err := fn(ctx, ev)
 	if err != nil {
 		return events.APIGatewayResponse{StatusCode: http.StatusBadGateway, Body: `{"code":"internal"}`}
 	}
