@@ -80,8 +80,9 @@ var ErrUnfinished = errors.New("close of business unfinished: resumes from the c
 // Run closes the business dates from the first one open (cob_runs) up
 // to yesterday, the business date being the Asia/Shanghai date of
 // a.Clock; a COB that never ran starts at yesterday. Each date walks the
-// loans being repaid in id order from its cursor, each loan in its own
-// transaction (closeLoan). Running it again, or twice at once, closes
+// loans being repaid in id order from its cursor, a chunk of loans per
+// transaction (batch.go), a loan the batch cannot take in its own
+// (closeLoan). Running it again, or twice at once, closes
 // nothing twice: a loan is closed for a date only while its
 // last_closed_date is before it, checked under its row lock.
 func Run(ctx context.Context, a *app.App, lim Limits) (Result, error) {
@@ -211,7 +212,7 @@ func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 	}
 }
 
-// outcome is what closing one loan of a chunk did.
+// outcome is what closing one loan of a window did.
 type outcome struct {
 	penalty money.Fen
 	closed  bool
