@@ -43,10 +43,8 @@ const cobMch = "1900000109"
 // loan has an installment unpaid past its grace days (overdue, penalty
 // accruing; some of them go overdue on the closed date itself); the others
 // paid every installment due. workers is cob.Limits.Workers (0: the
-// default); interpolate runs the COB's pool with interpolateParams=true
-// (an experiment: shared/mysql prepares every statement); cpuprofile, when
-// set, profiles Run.
-func benchCOB(n, workers int, interpolate bool, cpuprofile string) error {
+// default); cpuprofile, when set, profiles Run.
+func benchCOB(n, workers int, cpuprofile string) error {
 	ctx := context.Background()
 	dsn, drop, err := scratchDatabase(ctx)
 	if err != nil {
@@ -69,9 +67,6 @@ func benchCOB(n, workers int, interpolate bool, cpuprofile string) error {
 
 	cfgEnv := gateway.DevEnv("127.0.0.1:1")
 	cfgEnv["MYSQL_DSN"] = dsn
-	if interpolate { // an experiment: the driver inlines the arguments instead of preparing each statement
-		cfgEnv["MYSQL_DSN"] = dsn + "?interpolateParams=true"
-	}
 	cfgEnv["REDIS_PREFIX"] = "wxlend:bench:"
 	cfg, err := app.Load(func(k string) string { return cfgEnv[k] })
 	if err != nil {
@@ -84,8 +79,8 @@ func benchCOB(n, workers int, interpolate bool, cpuprofile string) error {
 	}
 	defer a.Close()
 
-	fmt.Printf("closing %s with %d workers (0: cob.Workers = %d), MYSQL_MAX_OPEN %d, interpolateParams %v; load before the close: %s\n",
-		cobDate, workers, cob.Workers, cfg.MySQLMaxOpen, interpolate, uptime())
+	fmt.Printf("closing %s with %d workers (0: cob.Workers = %d), chunks of %d, MYSQL_MAX_OPEN %d; load before the close: %s\n",
+		cobDate, workers, cob.Workers, cob.Chunk, cfg.MySQLMaxOpen, uptime())
 	if cpuprofile != "" {
 		f, err := os.Create(cpuprofile)
 		if err != nil {

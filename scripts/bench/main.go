@@ -46,7 +46,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob" && os.Args[1] != "recon") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-interpolate] [-cpuprofile F] | bench recon [-lines N]")
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-cpuprofile F] | bench recon [-lines N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -54,8 +54,7 @@ func main() {
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
 	failover := fs.Bool("failover", false, "journey: also a second loan rerouted off an empty merchant account")
 	loans := fs.Int("loans", 100_000, "cob: loans seeded and closed for one business date")
-	workers := fs.Int("workers", 0, "cob: loans closed at once (0: cob.Workers)")
-	interpolate := fs.Bool("interpolate", false, "cob: open the COB's pool with interpolateParams=true (experiment)")
+	workers := fs.Int("workers", 0, "cob: chunks written at once (0: cob.Workers)")
 	lines := fs.Int("lines", 1_000_000, "recon: trade bill lines and matching paid repayments")
 	cpuprofile := fs.String("cpuprofile", "", "cob: write a CPU profile of the close of business to this file")
 	_ = fs.Parse(os.Args[2:])
@@ -66,7 +65,7 @@ func main() {
 	case "risk":
 		err = benchRisk(*n, *users)
 	case "cob":
-		err = benchCOB(*loans, *workers, *interpolate, *cpuprofile)
+		err = benchCOB(*loans, *workers, *cpuprofile)
 	case "recon":
 		err = benchRecon(*lines)
 	default:

@@ -28,13 +28,15 @@ import (
 
 // Bounds of the close of business.
 const (
-	// Chunk is how many loans one cursor step reads; the cursor in
-	// cob_runs moves after each chunk.
-	Chunk = 200
-	// Workers is how many loans of a chunk are closed at once, each in
-	// its own transaction and connection (the pool has MYSQL_MAX_OPEN):
-	// a close is a dozen round trips and a commit, mostly waiting.
-	Workers = 8
+	// Chunk is how many loans one transaction of the batched path
+	// closes; a window of Workers chunks is read at once, and the cursor
+	// in cob_runs moves after each window.
+	Chunk = 500
+	// Workers is how many chunks of a window are written at once, each
+	// in its own transaction and connection (the pool has
+	// MYSQL_MAX_OPEN), and how many loans the per-loan path closes at
+	// once.
+	Workers = 4
 	// MaxLoans bounds the loans one invocation closes, over all dates;
 	// the rest resumes from the cursor on the platform's retry.
 	MaxLoans = 100_000
@@ -55,6 +57,11 @@ type Limits struct {
 	Chunk    int
 	MaxLoans int
 	Workers  int
+	// beforeWrite, when set, runs between a window's read and its write
+	// (tests land a repayment there); perLoan closes every loan on the
+	// per-loan path (the reference the batched path is tested against).
+	beforeWrite func(ids []int64)
+	perLoan     bool
 }
 
 // Result is what one invocation did.
@@ -73,8 +80,9 @@ var ErrUnfinished = errors.New("close of business unfinished: resumes from the c
 // Run closes the business dates from the first one open (cob_runs) up
 // to yesterday, the business date being the Asia/Shanghai date of
 // a.Clock; a COB that never ran starts at yesterday. Each date walks the
-// loans being repaid in id order from its cursor, each loan in its own
-// transaction (closeLoan). Running it again, or twice at once, closes
+// loans being repaid in id order from its cursor, a chunk of loans per
+// transaction (batch.go), a loan the batch cannot take in its own
+// (closeLoan). Running it again, or twice at once, closes
 // nothing twice: a loan is closed for a date only while its
 // last_closed_date is before it, checked under its row lock.
 func Run(ctx context.Context, a *app.App, lim Limits) (Result, error) {
@@ -126,13 +134,12 @@ type run struct {
 }
 
 // closeDate closes d for every loan from its run's cursor; false when the
-// invocation's bounds stopped it first. Each chunk's loans are read in one
-// query (head) and closed by up to Workers goroutines, each in its own
-// transaction as before; a borrower's loans go to one worker, in id order,
-// so they are closed one after the other as in a single-threaded run. The
-// cursor moves once the whole chunk is through; after a retryable failure
-// it stops before the failed loan (the loans after it that closed are
-// counted, and a resumed run finds them closed already).
+// invocation's bounds stopped it first. It works a window of loans at a
+// time (Workers chunks of Chunk), read and computed while the window
+// before it is written (readWindow, closeWindow). The cursor moves once a
+// whole window is through; after a retryable failure it stops before the
+// failed loan (the loans after it that closed are counted, and a resumed
+// run finds them closed already).
 func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 	runs := mysql.COBRuns{DB: c.a.DB}
 	run, err := runs.Start(ctx, d, c.a.Clock.Now())
@@ -140,27 +147,38 @@ func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 		return err == nil, err
 	}
 	cursor := run.CursorLoanID
+	left := c.lim.MaxLoans - c.res.Loans - c.res.Failed
+	if left <= 0 {
+		return false, nil
+	}
+	ahead := c.readAhead(ctx, d, cursor, left)
+	defer func() {
+		if ahead != nil {
+			<-ahead
+		}
+	}()
 	for {
-		left := c.lim.MaxLoans - c.res.Loans - c.res.Failed
-		if left <= 0 || nearDeadline(ctx) {
+		if nearDeadline(ctx) {
 			return false, nil
 		}
-		ids, err := mysql.Loans{DB: c.a.DB}.ToClose(ctx, d, cursor, min(c.lim.Chunk, left))
-		if err != nil {
-			return false, err
+		w := <-ahead
+		ahead = nil
+		if w.err != nil {
+			return false, w.err
 		}
-		if len(ids) == 0 {
+		if len(w.ids) == 0 {
 			return true, runs.Finish(ctx, d, c.a.Clock.Now())
 		}
-		heads, err := mysql.Loans{DB: c.a.DB}.Heads(ctx, ids)
-		if err != nil {
-			return false, err
+		// Each loan of w counts at most once against the bound, so the
+		// next window, sized on what is left after all of w, stays within it.
+		if next := left - len(w.ids); next > 0 {
+			ahead = c.readAhead(ctx, d, w.ids[len(w.ids)-1], next)
 		}
-		outs := c.closeChunk(ctx, ids, heads, d)
+		outs := c.closeWindow(ctx, w, d)
 		var closed int64
 		var penalty money.Fen
 		var stop error
-		for i, id := range ids {
+		for i, id := range w.ids {
 			o := outs[i]
 			switch {
 			case o.err != nil && stop == nil && retryable(o.err):
@@ -184,48 +202,21 @@ func (c *run) closeDate(ctx context.Context, d lending.Date) (bool, error) {
 		if err := runs.Advance(ctx, d, cursor, closed, penalty, c.a.Clock.Now()); err != nil {
 			return false, err
 		}
+		left = c.lim.MaxLoans - c.res.Loans - c.res.Failed
+		if left <= 0 {
+			return false, nil
+		}
+		if ahead == nil {
+			ahead = c.readAhead(ctx, d, w.ids[len(w.ids)-1], left)
+		}
 	}
 }
 
-// outcome is what closing one loan of a chunk did.
+// outcome is what closing one loan of a window did.
 type outcome struct {
 	penalty money.Fen
 	closed  bool
 	err     error
-}
-
-// head is what the COB needs of a loan before locking it.
-type head = mysql.LoanHead
-
-// closeChunk closes d for the loans ids on up to c.lim.Workers goroutines
-// (a borrower's loans on one, in order) and returns each loan's outcome,
-// indexed as ids.
-func (c *run) closeChunk(ctx context.Context, ids []int64, heads map[int64]head, d lending.Date) []outcome {
-	outs := make([]outcome, len(ids))
-	workers := min(c.lim.Workers, len(ids))
-	lanes := make([][]int, workers)
-	for i, id := range ids {
-		w := int(heads[id].UserID % int64(workers))
-		lanes[w] = append(lanes[w], i)
-	}
-	var wg sync.WaitGroup
-	for _, lane := range lanes {
-		if len(lane) == 0 {
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, i := range lane {
-				h, ok := heads[ids[i]]
-				var o outcome
-				o.penalty, o.closed, o.err = c.closeLoan(ctx, ids[i], h, ok, d)
-				outs[i] = o
-			}
-		}()
-	}
-	wg.Wait()
-	return outs
 }
 
 // nearDeadline reports that the invocation should stop taking loans.
@@ -262,16 +253,15 @@ func (f loanFault) Unwrap() error { return f.err }
 // ⇄ overdue by the loan state machine, the borrower's line frozen or
 // unfrozen, and last_closed_date, dpd, bucket and write-off eligibility
 // recorded. It reports the penalty and whether it closed anything (false:
-// closed already by another run, or no longer being repaid).
-func (c *run) closeLoan(ctx context.Context, id int64, h head, known bool, d lending.Date) (money.Fen, bool, error) {
-	if !known {
-		l, err := mysql.Loans{DB: c.a.DB}.ByID(ctx, id)
-		if err != nil {
-			return 0, false, err
-		}
-		h = head{UserID: l.UserID, ProductCode: l.ProductCode, ProductVersion: l.ProductVersion}
+// closed already by another run, or no longer being repaid). The batched
+// path (batch.go) does the same for a chunk; this one takes the loans it
+// cannot.
+func (c *run) closeLoan(ctx context.Context, id int64, d lending.Date) (money.Fen, bool, error) {
+	l, err := mysql.Loans{DB: c.a.DB}.ByID(ctx, id)
+	if err != nil {
+		return 0, false, err
 	}
-	p, err := c.product(ctx, h.ProductCode, h.ProductVersion)
+	p, err := c.product(ctx, l.ProductCode, l.ProductVersion)
 	if err != nil {
 		return 0, false, err
 	}
@@ -286,62 +276,111 @@ func (c *run) closeLoan(ctx context.Context, id int64, h head, known bool, d len
 		if (l.Status != loan.Active && l.Status != loan.Overdue) || (ok && !last.Before(d)) {
 			return nil
 		}
-		from := d
-		if ok {
-			from = last.AddDays(1)
+		sv, err := tx.Servicing(ctx, l.ID, l.Quote.Schedule)
+		if err != nil {
+			return loanFault{err}
 		}
-		dl, err := c.accrue(ctx, tx, l, p, from, d)
+		cl, err := c.compute(l.ID, sv.State, p, firstOpen(last, ok, d), d)
 		if err != nil {
 			return err
 		}
+		if cl.changed {
+			if err := tx.SaveServicing(ctx, l.ID, sv, cl.state); err != nil {
+				return err
+			}
+		}
+		dl := cl.dl
 		if err := c.moveStatus(ctx, tx, l, dl.DPD > 0); err != nil {
 			return err
 		}
 		if err := c.stepUp(ctx, tx, l, dl, d); err != nil {
 			return err
 		}
+		// The ledger last, as the batched path: the penalty income
+		// balance is every close's hot row, locked until the commit.
+		for _, t := range cl.posts {
+			if _, err := tx.Post(ctx, t); err != nil {
+				return err
+			}
+		}
 		penalty, closed = dl.PenaltyFen, true
-		return tx.RecordClose(ctx, id, mysql.Delinquency{LastClosed: d, DPD: dl.DPD, Bucket: dl.Bucket,
-			WriteOffEligible: dl.DPD >= c.a.Cfg.WriteOffDPD})
+		return tx.RecordClose(ctx, id, c.delinquency(d, dl))
 	})
 	return penalty, closed, err
 }
 
-// accrue closes the dates from..to (at most MaxLoanCatchUpDays of
-// them, none before the loan's start) on the loan's servicing state inside
-// tx, posting each date's penalty, and saves the state. The result is the
-// last date's, its PenaltyFen the sum over the dates.
-func (c *run) accrue(ctx context.Context, tx *mysql.Tx, l loan.Loan, p lending.Product, from, to lending.Date) (lending.DayClose, error) {
-	sv, err := tx.Servicing(ctx, l.ID, l.Quote.Schedule)
-	if err != nil {
-		return lending.DayClose{}, loanFault{err}
+// firstOpen is the first date a loan last closed for last (ok false:
+// never) has to close, up to d.
+func firstOpen(last lending.Date, ok bool, d lending.Date) lending.Date {
+	if ok {
+		return last.AddDays(1)
 	}
+	return d
+}
+
+// delinquency is what the close of d records on the loan.
+func (c *run) delinquency(d lending.Date, dl lending.DayClose) mysql.Delinquency {
+	return mysql.Delinquency{LastClosed: d, DPD: dl.DPD, Bucket: dl.Bucket, WriteOffEligible: dl.DPD >= c.a.Cfg.WriteOffDPD}
+}
+
+// closing is one loan's close over some dates, computed from its
+// servicing state and written by either path.
+type closing struct {
+	dl      lending.DayClose     // the last date's; PenaltyFen and PaidOnTime summed over the dates
+	posts   []ledger.Transaction // each date's penalty accrual
+	state   lending.LoanState    // the state to save, when changed
+	changed bool                 // the penalty accrued or its carry moved
+}
+
+// compute closes the dates from..to (at most MaxLoanCatchUpDays of them,
+// none before the loan's start) on servicing state st. Most nights change
+// nothing in a loan's state but the date: such a state is not written
+// (changed false), and one that changed is saved as of the last date that
+// changed it, so n single nights and one n-night catch-up store the same
+// state. A state or product lending refuses is a loanFault.
+func (c *run) compute(id int64, st lending.LoanState, p lending.Product, from, to lending.Date) (closing, error) {
 	if floor := to.AddDays(1 - MaxLoanCatchUpDays); from.Before(floor) {
 		from = floor
 	}
-	if start := sv.State.Schedule.StartDate; from.Before(start) {
+	if start := st.Schedule.StartDate; from.Before(start) {
 		from = start
 	}
-	st := sv.State
-	var out lending.DayClose
+	cl := closing{dl: lending.DayClose{Bucket: lending.BucketCurrent}} // disbursed after the date closed: nothing yet
 	var total money.Fen
 	onTime := 0
 	for day := from; !day.After(to); day = day.AddDays(1) {
-		if out, err = lending.CloseDay(st, p, money.BP(c.a.Cfg.RateCapBP), day); err != nil {
-			return out, loanFault{fmt.Errorf("close loan %d for %s: %w", l.ID, day, err)}
+		out, err := lending.CloseDay(st, p, money.BP(c.a.Cfg.RateCapBP), day)
+		if err != nil {
+			return cl, loanFault{fmt.Errorf("close loan %d for %s: %w", id, day, err)}
 		}
 		if out.PenaltyFen > 0 {
-			if _, err := tx.Post(ctx, penaltyAccrual(l.ID, day, out.PenaltyFen)); err != nil {
-				return out, err
-			}
+			cl.posts = append(cl.posts, penaltyAccrual(id, day, out.PenaltyFen))
+		}
+		if out.PenaltyFen > 0 || !sameCarry(st.PenaltyCarry, out.State.PenaltyCarry) {
+			cl.state, cl.changed = out.State, true
 		}
 		st, total, onTime = out.State, total+out.PenaltyFen, onTime+out.PaidOnTime
+		cl.dl = out
 	}
-	out.PenaltyFen, out.PaidOnTime = total, onTime
-	if from.After(to) {
-		return lending.DayClose{Bucket: lending.BucketCurrent}, nil // disbursed after the date closed: nothing yet
+	cl.dl.PenaltyFen, cl.dl.PaidOnTime = total, onTime
+	return cl, nil
+}
+
+// sameCarry compares penalty carries, nil being all zeros.
+func sameCarry(a, b []int64) bool {
+	for i := range max(len(a), len(b)) {
+		if at(a, i) != at(b, i) {
+			return false
+		}
 	}
-	return out, tx.SaveServicing(ctx, l.ID, sv, st)
+	return true
+}
+
+func at(s []int64, i int) int64 {
+	if i < len(s) {
+		return s[i]
+	}
+	return 0
 }
 
 // moveStatus moves the loan active → overdue when something is overdue
@@ -349,20 +388,25 @@ func (c *run) accrue(ctx context.Context, tx *mysql.Tx, l loan.Loan, p lending.P
 // path has not made already), and freezes or unfreezes the borrower's line
 // to match.
 func (c *run) moveStatus(ctx context.Context, tx *mysql.Tx, l loan.Loan, overdue bool) error {
-	var t *mysql.Transition
-	switch {
-	case overdue && l.Status == loan.Active:
-		t = &mysql.Transition{LoanID: l.ID, From: loan.Active, To: loan.Overdue, Reason: "past_due"}
-	case !overdue && l.Status == loan.Overdue:
-		t = &mysql.Transition{LoanID: l.ID, From: loan.Overdue, To: loan.Active, Reason: "cured"}
-	}
-	if t != nil {
-		if err := tx.Transition(ctx, *t); err != nil {
+	if to, reason := statusAfter(l.Status, overdue); to != l.Status {
+		if err := tx.Transition(ctx, mysql.Transition{LoanID: l.ID, From: l.Status, To: to, Reason: reason}); err != nil {
 			return err
 		}
 	}
 	_, err := tx.SyncLineFreeze(ctx, l.UserID)
 	return err
+}
+
+// statusAfter is a loan's status after a close that left something
+// overdue or not, and the reason of the move (none: the same status).
+func statusAfter(s loan.Status, overdue bool) (loan.Status, string) {
+	switch {
+	case overdue && s == loan.Active:
+		return loan.Overdue, "past_due"
+	case !overdue && s == loan.Overdue:
+		return loan.Active, "cured"
+	}
+	return s, ""
 }
 
 // raiseReason is the reason of a limit raise in limit_changes.
@@ -384,6 +428,17 @@ func (c *run) stepUp(ctx context.Context, tx *mysql.Tx, l loan.Loan, dl lending.
 	if err != nil || !ok || overdue || line.Status != loan.LineActive {
 		return err
 	}
+	ch, err := c.raise(l.UserID, l.ID, line.LimitFen, streak, band, d)
+	if err != nil || ch == nil {
+		return err
+	}
+	return tx.RaiseLimit(ctx, *ch)
+}
+
+// raise is the limit raise of an active line at limit after streak
+// on-time installments, under the policy of band (nil: none is due, or
+// the band has no policy), with its decision record.
+func (c *run) raise(userID, loanID int64, limit money.Fen, streak int, band string, d lending.Date) (*mysql.LimitChange, error) {
 	c.mu.Lock()
 	if c.strategy == nil {
 		s := risk.DefaultStrategy()
@@ -392,19 +447,18 @@ func (c *run) stepUp(ctx context.Context, tx *mysql.Tx, l loan.Loan, dl lending.
 	c.mu.Unlock()
 	policy, ok := c.strategy.Limits.RaisePolicyFor(band)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	to, raised := risk.LimitRaise(line.LimitFen, streak, 0, policy)
+	to, raised := risk.LimitRaise(limit, streak, 0, policy)
 	if !raised {
-		return nil
+		return nil, nil
 	}
 	rec, err := json.Marshal(map[string]any{"strategy": c.strategy.Name, "band": band, "policy": policy,
-		"on_time_installments": streak, "max_dpd": 0, "loan_id": l.ID})
+		"on_time_installments": streak, "max_dpd": 0, "loan_id": loanID})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return tx.RaiseLimit(ctx, mysql.LimitChange{UserID: l.UserID, Date: d, FromFen: line.LimitFen, ToFen: to, Reason: raiseReason,
-		DecisionJSON: string(rec)})
+	return &mysql.LimitChange{UserID: userID, Date: d, FromFen: limit, ToFen: to, Reason: raiseReason, DecisionJSON: string(rec)}, nil
 }
 
 // penaltyAccrual books one date's penalty of a loan as a receivable

@@ -176,18 +176,27 @@ func (tx *Tx) SyncLineFreeze(ctx context.Context, userID int64) (loan.LineStatus
 		userID, string(loan.Overdue), string(loan.WrittenOff)).Scan(&overdue); err != nil {
 		return "", err
 	}
-	next, nextReason := status, reason
-	switch {
-	case overdue > 0 && status == loan.LineActive:
-		next, nextReason = loan.LineFrozen, FrozenOverdue
-	case overdue == 0 && status == loan.LineFrozen && reason == FrozenOverdue:
-		next, nextReason = loan.LineActive, ""
-	default:
+	next, nextReason, changed := LineFreeze(status, reason, overdue)
+	if !changed {
 		return status, nil
 	}
 	_, err = tx.exec(ctx, `UPDATE credit_lines SET status = ?, frozen_reason = ?, updated_at = ? WHERE user_id = ?`,
 		string(next), nextReason, tx.now, userID)
 	return next, err
+}
+
+// LineFreeze is a line's status and frozen reason given how many of the
+// borrower's loans are overdue or written off: an active line freezes
+// while any is, a line the COB froze unfreezes once none is, any other
+// line stays as it is (changed false).
+func LineFreeze(status loan.LineStatus, reason string, overdue int) (loan.LineStatus, string, bool) {
+	switch {
+	case overdue > 0 && status == loan.LineActive:
+		return loan.LineFrozen, FrozenOverdue, true
+	case overdue == 0 && status == loan.LineFrozen && reason == FrozenOverdue:
+		return loan.LineActive, "", true
+	}
+	return status, reason, false
 }
 
 // OnTime adds n installments paid on time to userID's streak, or resets it

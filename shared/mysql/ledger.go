@@ -67,6 +67,82 @@ func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 	return Posted{TxID: txID}, nil
 }
 
+// PostMany posts ts inside tx as Post does each, with one statement per
+// table for all of them (the close of business posts a chunk's penalties
+// at once). If any key is taken already it falls back to Post one by one,
+// so an idempotent hit stays a hit and other content stays conflict.
+func (tx *Tx) PostMany(ctx context.Context, ts []ledger.Transaction) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	var all []ledger.Entry
+	for _, t := range ts {
+		if err := t.Validate(); err != nil {
+			return err
+		}
+		all = append(all, t.Entries...)
+	}
+	ids, err := tx.accountIDs(ctx, all)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(ts))
+	ordered := make([]int64, 0, len(ts))
+	for i, t := range ts {
+		rows[i] = []any{t.Key, t.Kind, t.Hash(), nullString(t.Reverses), tx.now}
+	}
+	_, err = tx.exec(ctx, `INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES `+rowMarks(5, len(rows)), flat(rows)...)
+	if IsDuplicate(err) { // the statement alone rolled back
+		for _, t := range ts {
+			if _, err := tx.Post(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("ledger post %s...: %w", ts[0].Key, err)
+	}
+	txIDs, err := tx.txIDs(ctx, ts)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		ordered = append(ordered, txIDs[t.Key])
+	}
+	return tx.applyEntriesOf(ctx, ordered, ts, ids)
+}
+
+// txIDs reads the ids of the transactions ts just inserted (a multi-row
+// INSERT's ids are consecutive only in some auto-increment lock modes).
+func (tx *Tx) txIDs(ctx context.Context, ts []ledger.Transaction) (map[string]int64, error) {
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		args[i] = t.Key
+	}
+	rows, err := tx.query(ctx, `SELECT id, idem_key FROM ledger_transactions WHERE idem_key IN (?`+strings.Repeat(", ?", len(ts)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]int64, len(ts))
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return nil, err
+		}
+		out[key] = id
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != len(ts) {
+		return nil, fmt.Errorf("ledger post: %d of %d transactions found", len(out), len(ts))
+	}
+	return out, nil
+}
+
 func (tx *Tx) existing(ctx context.Context, key, hash string) (Posted, error) {
 	var p Posted
 	var got string
@@ -188,15 +264,36 @@ func (tx *Tx) readAccounts(ctx context.Context, names []ledger.Account, ids map[
 // applyEntries moves every balance in one statement (InnoDB locks the rows
 // in primary-key order: a fixed lock order) and inserts the entries.
 func (tx *Tx) applyEntries(ctx context.Context, txID int64, entries []ledger.Entry, ids map[ledger.Account]int64) error {
+	return tx.applyEntriesOf(ctx, []int64{txID}, []ledger.Transaction{{Entries: entries}}, ids)
+}
+
+// applyEntriesOf is applyEntries for several transactions (txIDs[i] is
+// ts[i]'s id): one entries INSERT and one balance UPDATE for all, the
+// UPDATE last: a shared account's row (penalty income, a clearing
+// account) is then locked only from it to the commit.
+func (tx *Tx) applyEntriesOf(ctx context.Context, txIDs []int64, ts []ledger.Transaction, ids map[ledger.Account]int64) error {
 	delta := map[int64]int64{}
-	for _, e := range entries {
-		delta[ids[e.Account]] += int64(e.AmountFen)
+	for _, t := range ts {
+		for _, e := range t.Entries {
+			delta[ids[e.Account]] += int64(e.AmountFen)
+		}
 	}
 	accts := make([]int64, 0, len(delta))
 	for id, d := range delta {
 		if d != 0 {
 			accts = append(accts, id)
 		}
+	}
+	var marks []string
+	var args []any
+	for i, t := range ts {
+		for _, e := range t.Entries {
+			marks = append(marks, "(?, ?, ?, ?)")
+			args = append(args, txIDs[i], ids[e.Account], int64(e.AmountFen), tx.now)
+		}
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...); err != nil {
+		return err
 	}
 	slices.Sort(accts)
 	if len(accts) > 0 {
@@ -218,14 +315,7 @@ func (tx *Tx) applyEntries(ctx context.Context, txID int64, entries []ledger.Ent
 			return fmt.Errorf("ledger balances: %d of %d accounts updated", n, len(accts))
 		}
 	}
-	marks := make([]string, 0, len(entries))
-	args := make([]any, 0, 4*len(entries))
-	for _, e := range entries {
-		marks = append(marks, "(?, ?, ?, ?)")
-		args = append(args, txID, ids[e.Account], int64(e.AmountFen), tx.now)
-	}
-	_, err := tx.exec(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...)
-	return err
+	return nil
 }
 
 // Balance is an account's balance (0 for an account never used).
