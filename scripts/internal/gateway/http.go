@@ -32,7 +32,7 @@ import (
 func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range g.Manifest.Routes() {
-		mux.Handle(r.Method+" "+r.Path, g.route(r.Function))
+		mux.Handle(r.MuxPattern(), g.route(r.Function))
 	}
 	mux.HandleFunc("GET /_local/health", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "functions": g.Manifest.Names(),
