@@ -11,6 +11,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"net/http"
 	"strconv"
@@ -45,9 +46,34 @@ type call struct {
 	page bool // console (HTML) rather than API (JSON)
 }
 
+// devAccount is a dev fixture account (local builds only: local.go).
+type devAccount struct {
+	staff.Member
+	Password, Secret string
+}
+
+var devStaff []devAccount
+
+// ensureDevStaff creates the dev fixture accounts unless they exist; a
+// prod configuration with fixtures linked stops the cold start.
+func ensureDevStaff(a *app.App, svc backoffice.Service) {
+	if len(devStaff) == 0 {
+		return
+	}
+	if a.Cfg.Env == "prod" {
+		app.Fail(a.Log, "configuration", errors.New("dev staff fixtures are linked into a prod build"))
+	}
+	for _, d := range devStaff {
+		if err := svc.EnsureStaff(context.Background(), d.Member, d.Password, d.Secret); err != nil {
+			app.Fail(a.Log, "dev staff", err)
+		}
+	}
+}
+
 // Handler is the admin function's handler.
 func Handler(a *app.App) http.Handler {
 	svc := backoffice.Service{A: a}
+	ensureDevStaff(a, svc)
 	mux := http.NewServeMux()
 	for _, rt := range Routes() {
 		mux.Handle(rt.Pattern(), serve(svc, rt))

@@ -132,14 +132,9 @@ func (s Service) precheck(ctx context.Context, k staff.Kind, p Payload) error {
 	case staff.KindProduct:
 		return p.Product.Validate(money.BP(s.A.Cfg.RateCapBP))
 	case staff.KindWriteOff:
-		l, err := mysql.Loans{DB: s.A.DB}.Overdue(ctx, 1000)
-		if err != nil {
+		ok, err := mysql.Loans{DB: s.A.DB}.WriteOffEligible(ctx, p.LoanID)
+		if err != nil || ok {
 			return err
-		}
-		for _, o := range l {
-			if o.LoanID == p.LoanID && o.Eligible {
-				return nil
-			}
 		}
 		return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_eligible", Message: "the loan is not overdue past the write-off days past due"}
 	}
@@ -168,10 +163,10 @@ func (s Service) Decide(ctx context.Context, who Actor, id int64, approve bool, 
 	}
 	k := staff.Kind(prop.Kind)
 	switch {
-	case !who.Role.Can(k.CheckRight()):
-		err = Forbidden(k.CheckRight())
 	case prop.MakerID == who.ID:
 		err = &apierr.Error{Code: apierr.Forbidden, Reason: "own_proposal", Message: "the maker of a proposal cannot check it"}
+	case !who.Role.Can(k.CheckRight()):
+		err = Forbidden(k.CheckRight())
 	case !written(reason):
 		err = apierr.Invalid("reason", "required", "a written reason is required")
 	}

@@ -38,7 +38,7 @@ func appendAudit(ctx context.Context, db execer, e AuditEntry) error {
 	}
 	_, err = db.ExecContext(ctx, `INSERT INTO audit_log (at, actor_id, actor, role, action, subject, outcome, reason, client_ip, request_id, detail)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.At, e.ActorID, clip(e.Actor, 64), clip(e.Role, 32), clip(e.Action, 64), clip(e.Subject, 128),
-		clip(e.Outcome, 32), clip(e.Reason, 512), clip(e.ClientIP, 64), clip(e.RequestID, 64), string(detail))
+		clip(e.Outcome, 64), clip(e.Reason, 512), clip(e.ClientIP, 64), clip(e.RequestID, 64), string(detail))
 	return err
 }
 

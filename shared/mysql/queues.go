@@ -128,7 +128,7 @@ func (s Loans) Overdue(ctx context.Context, limit int) ([]OverdueLoan, error) {
 		err := row.Scan(&o.LoanID, &o.UserID, &o.AmountFen, &o.DPD, &o.Bucket, &o.Eligible, &o.PhoneMasked)
 		return o, err
 	}, `SELECT l.id, l.user_id, l.amount_fen, l.dpd, l.dpd_bucket, l.writeoff_eligible, COALESCE(u.phone_masked, '') FROM loans l
-		JOIN users u ON u.id = l.user_id WHERE l.status = 'overdue' ORDER BY l.dpd DESC, l.id LIMIT ?`, limit)
+		LEFT JOIN users u ON u.id = l.user_id WHERE l.status = 'overdue' ORDER BY l.dpd DESC, l.id LIMIT ?`, limit)
 }
 
 // Count is one labelled figure of a chart.
@@ -216,4 +216,15 @@ func (s Borrowers) Sealed(ctx context.Context, userID int64) (phoneEnc, nameEnc,
 		err = apierr.New(apierr.NotFound, "borrower not found")
 	}
 	return p.String, n.String, i.String, err
+}
+
+// WriteOffEligible reports whether loan id is overdue and flagged by the
+// close of business as past the write-off days past due.
+func (s Loans) WriteOffEligible(ctx context.Context, id int64) (bool, error) {
+	var ok bool
+	err := s.DB.QueryRowContext(ctx, `SELECT status = 'overdue' AND writeoff_eligible = 1 FROM loans WHERE id = ?`, id).Scan(&ok)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, apierr.New(apierr.NotFound, "loan not found")
+	}
+	return ok, err
 }

@@ -113,7 +113,7 @@ func (s StaffSessions) ByHash(ctx context.Context, h [32]byte) (staff.Session, e
 // idle meanwhile (conditional, so an idle session cannot be revived by a
 // request racing the timeout). It reports whether the session lives.
 func (s StaffSessions) Touch(ctx context.Context, id int64, now time.Time) (bool, error) {
-	res, err := s.DB.ExecContext(ctx, `UPDATE staff_sessions SET last_seen_at = ? WHERE id = ? AND revoked_at IS NULL
+	res, err := s.DB.ExecContext(ctx, `UPDATE staff_sessions SET last_seen_at = ?, requests = requests + 1 WHERE id = ? AND revoked_at IS NULL
 		AND last_seen_at > ? AND expires_at > ?`, now, id, now.Add(-staff.IdleTimeout), now)
 	if err != nil {
 		return false, err

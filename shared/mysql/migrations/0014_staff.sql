@@ -21,14 +21,16 @@ CREATE TABLE staff (
 -- Staff sessions: found by the SHA-256 of the cookie's random id (the id
 -- itself is never stored). last_seen_at drives the 15-minute idle timeout,
 -- expires_at the absolute one; the CSRF token is derived from the id hash
--- and AUTH_SECRET, so it is not stored either. Borrower sessions live in
--- `sessions` and are never looked up here, nor these there.
+-- and AUTH_SECRET, so it is not stored either. requests counts the
+-- session's requests (and makes every touch a real change). Borrower
+-- sessions live in `sessions` and are never looked up here, nor these there.
 CREATE TABLE staff_sessions (
   id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
   id_hash BINARY(32) NOT NULL,
   staff_id BIGINT NOT NULL,
   created_at DATETIME(6) NOT NULL,
   last_seen_at DATETIME(6) NOT NULL,
+  requests BIGINT NOT NULL DEFAULT 0,
   expires_at DATETIME(6) NOT NULL,
   revoked_at DATETIME(6) NULL,
   client_ip VARCHAR(64) NOT NULL DEFAULT '',

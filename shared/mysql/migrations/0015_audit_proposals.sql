@@ -12,7 +12,7 @@ CREATE TABLE audit_log (
   role VARCHAR(32) NOT NULL,
   action VARCHAR(64) NOT NULL,
   subject VARCHAR(128) NOT NULL,
-  outcome VARCHAR(32) NOT NULL,
+  outcome VARCHAR(64) NOT NULL,
   reason VARCHAR(512) NOT NULL,
   client_ip VARCHAR(64) NOT NULL,
   request_id VARCHAR(64) NOT NULL,
