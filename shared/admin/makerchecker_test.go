@@ -23,6 +23,12 @@ var moved = apierr.FailedPrecondition.Status()
 // decided stores an application decided by the default plan with the
 // given multi-lending count, as the risk chain would.
 func decided(t *testing.T, s *stack, userID int64, multiApps int) int64 {
+	return decidedWith(t, s, userID, map[string]any{"multi_platform_apps_3m": multiApps})
+}
+
+// decidedWith stores an application decided by the default plan on a good
+// applicant with set's features changed.
+func decidedWith(t *testing.T, s *stack, userID int64, set map[string]any) int64 {
 	t.Helper()
 	ctx := context.Background()
 	db := s.env.App.DB
@@ -31,8 +37,10 @@ func decided(t *testing.T, s *stack, userID int64, multiApps int) int64 {
 		t.Fatal(err)
 	}
 	f := risktest.GoodApplicant()
-	if err := f.Set("multi_platform_apps_3m", multiApps); err != nil {
-		t.Fatal(err)
+	for k, v := range set {
+		if err := f.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
 	}
 	id, err := mysql.Applications{DB: db}.Create(ctx, mysql.Application{UserID: userID, ProductCode: "standard", Device: json.RawMessage(`{}`)},
 		mysql.Message{Function: "risk-antifraud"}, s.env.Clock.Now())

@@ -27,6 +27,11 @@ func (s Service) DecideReview(ctx context.Context, who Actor, appID int64, appro
 		return s.Refuse(ctx, who, action, subj, reason, apierr.Invalid("reason", "required", "a written reason is required"))
 	}
 	item, err := mysql.Reviews{DB: s.A.DB}.Get(ctx, appID)
+	if apierr.CodeOf(err) == apierr.NotFound {
+		if _, e := (mysql.Applications{DB: s.A.DB}).Get(ctx, appID, 0); e == nil {
+			err = &apierr.Error{Code: apierr.FailedPrecondition, Reason: "not_in_review", Message: "the application is not waiting for review"}
+		}
+	}
 	if err != nil {
 		return s.Refuse(ctx, who, action, subj, reason, err)
 	}

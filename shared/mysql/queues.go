@@ -28,7 +28,7 @@ type ReviewItem struct {
 type Reviews struct{ DB *sql.DB }
 
 const reviewQuery = `SELECT a.id, a.user_id, a.product_code, a.created_at, COALESCE(i.name_masked, ''), COALESCE(u.phone_masked, ''), d.decision
-	FROM credit_applications a JOIN risk_decisions d ON d.application_id = a.id JOIN users u ON u.id = a.user_id
+	FROM credit_applications a JOIN risk_decisions d ON d.application_id = a.id LEFT JOIN users u ON u.id = a.user_id
 	LEFT JOIN identities i ON i.user_id = a.user_id WHERE a.status = 'review'`
 
 func scanReview(row interface{ Scan(...any) error }) (ReviewItem, error) {
