@@ -78,6 +78,13 @@ ensure_redis() {
   wait_port 6379 Redis
 }
 
+# The back office's browser test (scripts/internal/gateway, chromedp)
+# drives Debian's chromium; nothing is downloaded at run time.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && return 0
+  apt_install chromium
+}
+
 ensure_services() {
   ensure_go
   ensure_mariadb
