@@ -161,17 +161,11 @@ func apiReview(c *call) error {
 
 func apiDecideReview(approve bool) func(c *call) error {
 	return func(c *call) error {
-		id, err := c.idParam("id")
+		id, reason, err := c.idAndReason()
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Reason string `json:"reason"`
-		}
-		if err := c.decode(&in); err != nil {
-			return err
-		}
-		if err := c.svc.DecideReview(c.ctx(), c.who, id, approve, in.Reason); err != nil {
+		if err := c.svc.DecideReview(c.ctx(), c.who, id, approve, reason); err != nil {
 			return err
 		}
 		return c.json(map[string]any{"application_id": id, "status": map[bool]string{true: "approved", false: "declined"}[approve]})
@@ -237,17 +231,11 @@ func apiBorrower(c *call) error {
 }
 
 func apiUnmask(c *call) error {
-	id, err := c.idParam("id")
+	id, reason, err := c.idAndReason()
 	if err != nil {
 		return err
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if err := c.decode(&in); err != nil {
-		return err
-	}
-	u, err := c.svc.Unmask(c.ctx(), c.who, id, in.Reason)
+	u, err := c.svc.Unmask(c.ctx(), c.who, id, reason)
 	if err != nil {
 		return err
 	}
@@ -292,17 +280,11 @@ func apiPropose(c *call) error {
 
 func apiDecideProposal(approve bool) func(c *call) error {
 	return func(c *call) error {
-		id, err := c.idParam("id")
+		id, reason, err := c.idAndReason()
 		if err != nil {
 			return err
 		}
-		var in struct {
-			Reason string `json:"reason"`
-		}
-		if err := c.decode(&in); err != nil {
-			return err
-		}
-		p, err := c.svc.Decide(c.ctx(), c.who, id, approve, in.Reason)
+		p, err := c.svc.Decide(c.ctx(), c.who, id, approve, reason)
 		if err != nil {
 			return err
 		}
@@ -329,6 +311,19 @@ func auditList(c *call) ([]mysql.AuditEntry, error) {
 		f.BeforeID = n
 	}
 	return mysql.Audit{DB: c.svc.A.DB}.List(c.ctx(), f, listMax)
+}
+
+// idAndReason reads the {id} path parameter and a {reason} body.
+func (c *call) idAndReason() (int64, string, error) {
+	id, err := c.idParam("id")
+	if err != nil {
+		return 0, "", err
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	err = c.decode(&in)
+	return id, in.Reason, err
 }
 
 func orEmpty[T any](s []T) []T {

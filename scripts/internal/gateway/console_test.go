@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/risk"
+	"github.com/wxlend/wxlend/shared/risk/risktest"
 	"github.com/wxlend/wxlend/shared/staff/stafftest"
 )
 
@@ -49,8 +52,16 @@ func TestConsoleInARealBrowser(t *testing.T) {
 	_, base, db := startStackDB(t)
 	base = strings.Replace(base, "127.0.0.1", "localhost", 1) // a secure context for the __Host- cookie
 	rs := risk.NextDraft(risk.DefaultRuleSet())
+	for i, r := range rs.Rules {
+		if r.ID == "POL_MULTI_LENDING" {
+			rs.Rules[i].Expr = "multi_platform_apps_3m > 2" // tighter: the impact shows changed outcomes
+		}
+	}
 	if err := (mysql.RuleSets{DB: db.DB}).SaveDraft(context.Background(), rs, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+	for i, apps := range []int{0, 1, 3, 5, 12} {
+		pastDecision(t, db.DB, int64(100+i), apps)
 	}
 	dir := filepath.Join("..", "..", "..", ScreenshotDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -145,5 +156,37 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		if !strings.Contains(trail, row) {
 			t.Errorf("the audit page lacks %q:\n%s", row, trail)
 		}
+	}
+}
+
+// pastDecision stores an application decided by the default plan for a
+// good applicant with apps multi-platform applications, as the risk chain
+// leaves it (the impact replay reads these).
+func pastDecision(t *testing.T, db *sql.DB, userID int64, apps int) {
+	t.Helper()
+	ctx, now := context.Background(), time.Now()
+	plan, err := risk.DefaultPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := risktest.GoodApplicant()
+	if err := f.Set("multi_platform_apps_3m", apps); err != nil {
+		t.Fatal(err)
+	}
+	id, err := mysql.Applications{DB: db}.Create(ctx, mysql.Application{UserID: userID, ProductCode: "standard", Device: json.RawMessage(`{}`)},
+		mysql.Message{Function: "risk-antifraud"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec, err := risk.Decide(risk.DecisionInput{DecisionID: fmt.Sprint("app-", id), UserID: fmt.Sprint(userID), At: now, Features: f,
+		Product: risk.ProductTerms{Code: "standard", MinAge: 22, MaxAge: 75, MinRateBP: 720, MaxRateBP: 2350}, CapBP: 2400}, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcome := map[risk.Outcome]string{risk.OutcomeApprove: "approved", risk.OutcomeDecline: "declined", risk.OutcomeReview: "review"}[dec.Outcome]
+	if _, err := (mysql.Applications{DB: db}).Decide(ctx, mysql.Decided{ApplicationID: id, UserID: userID, Outcome: outcome, LimitFen: dec.LimitFen,
+		AnnualRateBP: dec.AnnualRateBP, Arm: dec.Arm, RuleSetVersion: dec.RuleSetVersion, ModelVersion: dec.ModelVersion, Record: dec,
+		ExpiresAt: now.AddDate(1, 0, 0)}, now); err != nil {
+		t.Fatal(err)
 	}
 }
