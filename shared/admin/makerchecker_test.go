@@ -15,7 +15,6 @@ import (
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/risk"
-	"github.com/wxlend/wxlend/shared/risk/risktest"
 )
 
 var moved = apierr.FailedPrecondition.Status()
@@ -29,36 +28,7 @@ func decided(t *testing.T, s *stack, userID int64, multiApps int) int64 {
 // decidedWith stores an application decided by the default plan on a good
 // applicant with set's features changed.
 func decidedWith(t *testing.T, s *stack, userID int64, set map[string]any) int64 {
-	t.Helper()
-	ctx := context.Background()
-	db := s.env.App.DB
-	plan, err := risk.DefaultPlan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := risktest.GoodApplicant()
-	for k, v := range set {
-		if err := f.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	id, err := mysql.Applications{DB: db}.Create(ctx, mysql.Application{UserID: userID, ProductCode: "standard", Device: json.RawMessage(`{}`)},
-		mysql.Message{Function: "risk-antifraud"}, s.env.Clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := risk.Decide(risk.DecisionInput{DecisionID: fmt.Sprint("app-", id), UserID: fmt.Sprint(userID), At: s.env.Clock.Now(), Features: f,
-		Product: risk.ProductTerms{Code: "standard", MinAge: 22, MaxAge: 75, MinRateBP: 720, MaxRateBP: 2350}, CapBP: 2400}, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outcome := map[risk.Outcome]string{risk.OutcomeApprove: "approved", risk.OutcomeDecline: "declined", risk.OutcomeReview: "review"}[dec.Outcome]
-	if _, err := (mysql.Applications{DB: db}).Decide(ctx, mysql.Decided{ApplicationID: id, UserID: userID, Outcome: outcome, LimitFen: dec.LimitFen,
-		AnnualRateBP: dec.AnnualRateBP, Arm: dec.Arm, RuleSetVersion: dec.RuleSetVersion, ModelVersion: dec.ModelVersion, Record: dec,
-		ExpiresAt: s.env.Clock.Now().AddDate(1, 0, 0)}, s.env.Clock.Now()); err != nil {
-		t.Fatal(err)
-	}
-	return id
+	return mysqltest.Decided(t, s.env.App.DB, userID, set, s.env.Clock.Now())
 }
 
 // tighterDraft stores the default rule set's next version with the

@@ -8,6 +8,7 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/staff"
 )
@@ -111,16 +112,26 @@ func (s Service) Unmask(ctx context.Context, who Actor, userID int64, reason str
 		return Unmasked{}, err
 	}
 	var u Unmasked
-	for _, f := range []struct {
-		field, enc string
-		dst        *string
-	}{{"phone", p, &u.Phone}, {"name", n, &u.Name}, {"id_number", i, &u.IDNumber}} {
+	err = s.open(ctx, []sealed{{pii.FieldPhone, p, &u.Phone}, {pii.FieldName, n, &u.Name}, {pii.FieldIDNumber, i, &u.IDNumber}})
+	return u, err
+}
+
+// sealed is a PII ciphertext of a vault field and where its plain text goes.
+type sealed struct {
+	field, enc string
+	dst        *string
+}
+
+// open decrypts every non-empty ciphertext into its destination.
+func (s Service) open(ctx context.Context, fs []sealed) error {
+	for _, f := range fs {
 		if f.enc == "" {
 			continue
 		}
+		var err error
 		if *f.dst, err = s.A.Vault.Decrypt(ctx, f.field, f.enc); err != nil {
-			return Unmasked{}, err
+			return err
 		}
 	}
-	return u, nil
+	return nil
 }

@@ -31,15 +31,9 @@ func (s Service) ExportData(ctx context.Context, userID int64) (Export, error) {
 	}
 	out := Export{UserID: d.UserID, OpenID: d.OpenID, Status: d.Status, CreatedAt: d.CreatedAt, BankCards: []string{}, Records: d.Records,
 		GeneratedAt: s.A.Wall.Now()}
-	for _, f := range []struct {
-		field, enc string
-		dst        *string
-	}{{pii.FieldPhone, d.PhoneEnc, &out.Phone}, {pii.FieldName, d.NameEnc, &out.Name}, {pii.FieldIDNumber, d.IDNumberEnc, &out.IDNumber}} {
-		if f.enc != "" {
-			if *f.dst, err = s.A.Vault.Decrypt(ctx, f.field, f.enc); err != nil {
-				return Export{}, err
-			}
-		}
+	if err := s.open(ctx, []sealed{{pii.FieldPhone, d.PhoneEnc, &out.Phone}, {pii.FieldName, d.NameEnc, &out.Name},
+		{pii.FieldIDNumber, d.IDNumberEnc, &out.IDNumber}}); err != nil {
+		return Export{}, err
 	}
 	for _, c := range d.CardsEnc {
 		card, err := s.A.Vault.Decrypt(ctx, pii.FieldCardNumber, c)

@@ -2,8 +2,6 @@ package gateway_test
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,8 +13,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/wxlend/wxlend/shared/mysql"
+	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/risk"
-	"github.com/wxlend/wxlend/shared/risk/risktest"
 	"github.com/wxlend/wxlend/shared/staff/stafftest"
 )
 
@@ -61,7 +59,7 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, apps := range []int{0, 1, 3, 5, 12} {
-		pastDecision(t, db.DB, int64(100+i), apps)
+		mysqltest.Decided(t, db.DB, int64(100+i), map[string]any{"multi_platform_apps_3m": apps}, time.Now())
 	}
 	dir := filepath.Join("..", "..", "..", ScreenshotDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -156,37 +154,5 @@ func TestConsoleInARealBrowser(t *testing.T) {
 		if !strings.Contains(trail, row) {
 			t.Errorf("the audit page lacks %q:\n%s", row, trail)
 		}
-	}
-}
-
-// pastDecision stores an application decided by the default plan for a
-// good applicant with apps multi-platform applications, as the risk chain
-// leaves it (the impact replay reads these).
-func pastDecision(t *testing.T, db *sql.DB, userID int64, apps int) {
-	t.Helper()
-	ctx, now := context.Background(), time.Now()
-	plan, err := risk.DefaultPlan()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := risktest.GoodApplicant()
-	if err := f.Set("multi_platform_apps_3m", apps); err != nil {
-		t.Fatal(err)
-	}
-	id, err := mysql.Applications{DB: db}.Create(ctx, mysql.Application{UserID: userID, ProductCode: "standard", Device: json.RawMessage(`{}`)},
-		mysql.Message{Function: "risk-antifraud"}, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec, err := risk.Decide(risk.DecisionInput{DecisionID: fmt.Sprint("app-", id), UserID: fmt.Sprint(userID), At: now, Features: f,
-		Product: risk.ProductTerms{Code: "standard", MinAge: 22, MaxAge: 75, MinRateBP: 720, MaxRateBP: 2350}, CapBP: 2400}, plan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outcome := map[risk.Outcome]string{risk.OutcomeApprove: "approved", risk.OutcomeDecline: "declined", risk.OutcomeReview: "review"}[dec.Outcome]
-	if _, err := (mysql.Applications{DB: db}).Decide(ctx, mysql.Decided{ApplicationID: id, UserID: userID, Outcome: outcome, LimitFen: dec.LimitFen,
-		AnnualRateBP: dec.AnnualRateBP, Arm: dec.Arm, RuleSetVersion: dec.RuleSetVersion, ModelVersion: dec.ModelVersion, Record: dec,
-		ExpiresAt: now.AddDate(1, 0, 0)}, now); err != nil {
-		t.Fatal(err)
 	}
 }
