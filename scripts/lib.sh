@@ -78,6 +78,14 @@ ensure_redis() {
   wait_port 6379 Redis
 }
 
+# The back office's browser test (scripts/internal/gateway, chromedp)
+# drives Debian's chromium; nothing is downloaded at run time. A CJK font
+# makes its screenshots of the Chinese console readable.
+ensure_chromium() {
+  command -v chromium >/dev/null 2>&1 && [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && return 0
+  apt_install chromium fonts-wqy-microhei
+}
+
 ensure_services() {
   ensure_go
   ensure_mariadb

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command (README, .ci/run): services up, go vet, every test with
-# the race detector (integration and end-to-end tests included), the
+# the race detector (integration, end-to-end and browser tests included), the
 # mini-program SDK's tests (scripts/sdk-test.sh), then the borrower journey
 # on a local stack (scripts/demo.sh) and a small simulated loan book
 # (scripts/simulate).
@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_services
+ensure_chromium # the back office's browser test
 go vet ./...
-go vet -tags wxlend_local ./shared/app/ # the local stack's dev fixtures (app.LocalTag)
+go vet -tags wxlend_local ./shared/app/ ./shared/admin/ # the local stack's dev fixtures (app.LocalTag)
 go test -race -count=1 -timeout 40m "$@" ./...
 if [ "$#" -eq 0 ]; then
   # The mini-program SDK and reference app (node --test), end to end

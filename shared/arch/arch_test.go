@@ -33,6 +33,7 @@ var kinds = map[string]kind{
 	"shared/money": domain, "shared/lending": domain, "shared/loan": domain, "shared/disbursement": domain, "shared/ledger": domain,
 	"shared/consent": domain, "shared/kyc": domain, "shared/risk": domain, "shared/risk/ruleexpr": domain, "shared/risk/feature": domain,
 	"shared/pii": domain, "shared/contract": domain, "shared/evidence": domain, "shared/remind": domain, "shared/ops": domain,
+	"shared/staff": domain,
 
 	"shared/mysql": adapter, "shared/redis": adapter, "shared/tcloud": adapter, "shared/wechat": adapter,
 	"shared/wxpay": adapter, "shared/scf": adapter, "shared/wecom": adapter,
@@ -40,16 +41,16 @@ var kinds = map[string]kind{
 	"shared/app": wiring,
 
 	"shared/payments": service, "shared/underwriting": service, "shared/jobs": service, "shared/outbox": service,
-	"shared/cob": service, "shared/recon": service, "shared/monitor": service,
+	"shared/cob": service, "shared/recon": service, "shared/monitor": service, "shared/backoffice": service,
 
-	"shared/api": edge,
+	"shared/api": edge, "shared/admin": edge,
 
 	"shared/arch": helper, "shared/wxpay/internal/vectors": helper,
 }
 
 // pure are libraries without I/O that domain code may use: the rule
-// expression compiler and the national (SM) cryptography.
-var pure = []string{"github.com/expr-lang/expr", "github.com/emmansun/gmsm"}
+// expression compiler, the national (SM) cryptography, argon2 and TOTP.
+var pure = []string{"github.com/expr-lang/expr", "github.com/emmansun/gmsm", "golang.org/x/crypto/argon2", "github.com/pquerna/otp"}
 
 // allowed says which kinds a kind may import (besides the standard library
 // and third-party libraries, which only domain code is restricted on).

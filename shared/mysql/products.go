@@ -67,16 +67,35 @@ func (s Products) Publish(ctx context.Context, p lending.Product, capBP money.BP
 		return 0, err
 	}
 	var version int
-	err = InTx(ctx, s.DB, now, func(tx *Tx) error {
-		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM products WHERE code = ? FOR UPDATE`, p.Code).Scan(&version); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `UPDATE products SET status = 'retired' WHERE code = ? AND status = 'active'`, p.Code); err != nil {
-			return err
-		}
-		_, err := tx.exec(ctx, `INSERT INTO products (code, version, status, definition, created_at) VALUES (?, ?, 'active', ?, ?)`,
-			p.Code, version, string(def), tx.now)
+	err = InTx(ctx, s.DB, now, func(tx *Tx) (err error) {
+		version, err = tx.publishProduct(ctx, p.Code, def)
 		return err
 	})
+	return version, err
+}
+
+// PublishProduct is Publish inside tx (maker-checker approvals apply it
+// together with the proposal's own update and audit row).
+func (tx *Tx) PublishProduct(ctx context.Context, p lending.Product, capBP money.BP) (int, error) {
+	if err := p.Validate(capBP); err != nil {
+		return 0, err
+	}
+	def, err := json.Marshal(p)
+	if err != nil {
+		return 0, err
+	}
+	return tx.publishProduct(ctx, p.Code, def)
+}
+
+func (tx *Tx) publishProduct(ctx context.Context, code string, def []byte) (int, error) {
+	var version int
+	if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) + 1 FROM products WHERE code = ? FOR UPDATE`, code).Scan(&version); err != nil {
+		return 0, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE products SET status = 'retired' WHERE code = ? AND status = 'active'`, code); err != nil {
+		return 0, err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO products (code, version, status, definition, created_at) VALUES (?, ?, 'active', ?, ?)`,
+		code, version, string(def), tx.now)
 	return version, err
 }

@@ -63,19 +63,22 @@ func (s RuleSets) SaveDraft(ctx context.Context, rs risk.RuleSet, now time.Time)
 
 // Activate makes version v of strategy the active one.
 func (s RuleSets) Activate(ctx context.Context, strategy string, v int, now time.Time) error {
-	return InTx(ctx, s.DB, now, func(tx *Tx) error {
-		if _, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'retired' WHERE strategy = ? AND status = 'active'`, strategy); err != nil {
-			return err
-		}
-		res, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'active', activated_at = ? WHERE strategy = ? AND version = ? AND status = 'draft'`, tx.now, strategy, v)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return apierr.New(apierr.FailedPrecondition, "rule set %s v%d is not a draft", strategy, v)
-		}
-		return nil
-	})
+	return InTx(ctx, s.DB, now, func(tx *Tx) error { return tx.ActivateRuleSet(ctx, strategy, v) })
+}
+
+// ActivateRuleSet is Activate inside tx.
+func (tx *Tx) ActivateRuleSet(ctx context.Context, strategy string, v int) error {
+	if _, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'retired' WHERE strategy = ? AND status = 'active'`, strategy); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE rule_sets SET status = 'active', activated_at = ? WHERE strategy = ? AND version = ? AND status = 'draft'`, tx.now, strategy, v)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return apierr.New(apierr.FailedPrecondition, "rule set %s v%d is not a draft", strategy, v)
+	}
+	return nil
 }
 
 // Model returns model version v.

@@ -311,3 +311,15 @@ func (d Decision) Equivalent(o Decision) bool {
 	b, errB := json.Marshal(o)
 	return errA == nil && errB == nil && bytes.Equal(a, b)
 }
+
+// ReplayUnder decides a stored record's input again under another plan
+// (what-if: a rule set or model version not yet active, shown to the
+// checker before approval). Unlike Replay it does not insist on the
+// record's versions; the split bucket stays the record's.
+func ReplayUnder(rec Decision, p Plan) (Decision, error) {
+	if !p.ok {
+		return Decision{}, strategyErr("plan not built by NewPlan")
+	}
+	p.Now = nil
+	return decide(rec.Input, p, rec.SplitBucket)
+}

@@ -348,3 +348,44 @@ func TestEvaluationFailureIsInternalNotTheCallersFault(t *testing.T) {
 		}
 	}
 }
+
+// TestReplayUnderAnotherRuleSet: the what-if replay of a stored record
+// under a new rule-set version uses the record's features and changes the
+// outcome only where the new rules say so; under the record's own plan it
+// is the record.
+func TestReplayUnderAnotherRuleSet(t *testing.T) {
+	plan := defaultPlan(t)
+	rs := risk.NextDraft(risk.DefaultRuleSet())
+	for i, r := range rs.Rules {
+		if r.ID == "POL_MULTI_LENDING" {
+			rs.Rules[i].Expr = "multi_platform_apps_3m > 2"
+		}
+	}
+	rules, err := risk.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := plan.Strategy
+	s.RuleSetVersion = rs.Version
+	tighter, err := risk.NewPlan(s, rules, plan.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for apps, want := range map[int]risk.Outcome{1: risk.OutcomeApprove, 5: risk.OutcomeDecline} {
+		rec, err := risk.Decide(input(applicant(map[string]any{"multi_platform_apps_3m": apps})), plan)
+		if err != nil || rec.Outcome != risk.OutcomeApprove {
+			t.Fatalf("record: %v %v", rec.Outcome, err)
+		}
+		same, err := risk.ReplayUnder(rec, plan)
+		if err != nil || !same.Equivalent(rec) {
+			t.Fatalf("under its own plan: %v", err)
+		}
+		again, err := risk.ReplayUnder(rec, tighter)
+		if err != nil || again.Outcome != want || again.RuleSetVersion != rs.Version {
+			t.Fatalf("%d apps under v%d: %v v%d %v", apps, rs.Version, again.Outcome, again.RuleSetVersion, err)
+		}
+	}
+	if _, err := risk.ReplayUnder(risk.Decision{}, risk.Plan{}); err == nil {
+		t.Fatal("a plan not built by NewPlan replays")
+	}
+}

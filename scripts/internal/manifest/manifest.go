@@ -133,6 +133,15 @@ type Endpoint struct {
 	PathMatch, Function string
 }
 
+// MuxPattern is the route as a net/http ServeMux pattern: a trailing
+// wildcard /* matches every path under its prefix.
+func (r Route) MuxPattern() string {
+	if p, ok := strings.CutSuffix(r.Path, "/*"); ok {
+		return r.Method + " " + p + "/{rest...}"
+	}
+	return r.Method + " " + r.Path
+}
+
 // Timer is a timer trigger of a function.
 type Timer struct {
 	Name, Function, Argument string
@@ -239,7 +248,9 @@ func (f *File) Effective(name string) Function {
 
 var (
 	nameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{0,58}[a-z0-9]$`)
-	pathRE = regexp.MustCompile(`^(/([A-Za-z0-9._-]+|\{[a-z_]+\}))+$`)
+	// A path may end with a trailing wildcard (/admin/*: the function
+	// routes everything under the prefix itself).
+	pathRE = regexp.MustCompile(`^(/([A-Za-z0-9._-]+|\{[a-z_]+\}))+(/\*)?$`)
 )
 
 // Validate checks functions and triggers against SCF's limits and our rules.

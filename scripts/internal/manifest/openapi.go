@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -16,6 +17,13 @@ import (
 func (f *File) CheckOpenAPI(doc *openapi3.T) []string {
 	declared := map[string]string{}
 	for _, r := range f.Routes() {
+		if strings.HasSuffix(r.Path, "/*") {
+			// A function that routes inside itself (the back office's
+			// /admin/*) keeps its own route table (shared/admin) and tests
+			// that walk it; this document is the borrower's and the
+			// callbacks' contract.
+			continue
+		}
 		declared[r.Method+" "+r.Path] = r.Function
 	}
 	var errs []string
