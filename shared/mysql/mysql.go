@@ -44,6 +44,7 @@ func NewConnector(dsn string) (sqldriver.Connector, error) {
 	}
 	cfg.ParseTime = true
 	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}
