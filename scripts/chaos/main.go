@@ -147,12 +147,35 @@ func borrower(ctx context.Context, base string, i int, deadline time.Time, rec *
 		loanID, err := journey.Borrow(ctx, c, base, io.Discard, 100000+int64(rand.N(5))*10000, 3)
 		rec.journey("borrow+disburse", err)
 		if err != nil {
+			// The loan may have gone on without the borrower watching:
+			// come back later and pay off whatever is active.
 			time.Sleep(time.Second)
-			continue
+			if loanID = activeLoan(ctx, c); loanID == 0 {
+				continue
+			}
 		}
 		_, err = journey.Pay(ctx, c, base, io.Discard, loanID, "payoff", 0)
 		rec.journey("repay", err)
 	}
+}
+
+// activeLoan is one of the borrower's active loans (0: none).
+func activeLoan(ctx context.Context, c *apitest.Client) int64 {
+	var list struct {
+		Loans []struct {
+			LoanID int64  `json:"loan_id"`
+			Status string `json:"status"`
+		} `json:"loans"`
+	}
+	if err := journey.GetJSON(ctx, c, "/v1/loans", &list); err != nil {
+		return 0
+	}
+	for _, l := range list.Loans {
+		if l.Status == "active" {
+			return l.LoanID
+		}
+	}
+	return 0
 }
 
 func report(rec *recorder, inj *injector, rounds int, results []result) bool {
