@@ -2,8 +2,8 @@
 # The test command (README, .ci/run): services up, go vet, every test with
 # the race detector (integration, end-to-end and browser tests included), the
 # mini-program SDK's tests (scripts/sdk-test.sh), then the borrower journey
-# on a local stack (scripts/demo.sh) and a small simulated loan book
-# (scripts/simulate).
+# on a local stack (scripts/demo.sh), a small simulated loan book
+# (scripts/simulate) and a short chaos run (scripts/chaos).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
@@ -20,4 +20,7 @@ if [ "$#" -eq 0 ]; then
   # A small loan book through time: the close of business, reminders and
   # every invariant the simulator checks (README "The loan-book simulator").
   go run ./scripts/simulate -borrowers 20 -months 3 -seed 1 -svg .local/vintage-ci.svg
+  # A short chaos run: journeys under killed processes, Redis restarts and
+  # WeChat Pay faults, then every invariant (README "Chaos").
+  go run ./scripts/chaos -seconds 45 -borrowers 3
 fi

@@ -70,7 +70,7 @@ func benchRisk(n, users int) error {
 		return err
 	}
 	report("created_at -> decided_at (MySQL)", stored)
-	return nil
+	return countSteps(ctx, env, clients[0], 20)
 }
 
 func applyOnce(ctx context.Context, c *apitest.Client, fp string) (int64, error) {

@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 
 	"github.com/wxlend/wxlend/shared/apierr"
@@ -10,7 +9,6 @@ import (
 	"github.com/wxlend/wxlend/shared/auth"
 	"github.com/wxlend/wxlend/shared/consent"
 	"github.com/wxlend/wxlend/shared/mysql"
-	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/risk"
 	"github.com/wxlend/wxlend/shared/scf"
 )
@@ -40,31 +38,29 @@ func CreditApply(a *app.App) http.Handler {
 			return err
 		}
 		ctx, userID := r.Context(), SessionFrom(r.Context()).UserID
-		st, err := mysql.KYC{DB: a.DB}.State(ctx, userID)
+		apps := mysql.Applications{DB: a.DB}
+		st, err := apps.ApplyState(ctx, userID)
 		if err != nil {
 			return err
 		}
 		if st.Identity != "verified" || st.Liveness != "verified" {
 			return &apierr.Error{Code: apierr.FailedPrecondition, Reason: "kyc_required", Message: "complete identity and face verification first"}
 		}
-		apps := mysql.Applications{DB: a.DB}
-		if cur, ok, err := apps.Pending(ctx, userID); err != nil || ok {
-			if ok {
-				scf.WriteJSON(w, http.StatusAccepted, map[string]any{"application_id": cur.ID, "status": "pending"})
-			}
-			return err
-		}
-		now := a.Clock.Now()
-		if err := (mysql.RiskEvents{DB: a.DB}).Record(ctx, userID, in.Device.FingerprintID, ClientIP(r), nil, nil, now); err != nil {
-			return err
+		if st.PendingID != 0 {
+			scf.WriteJSON(w, http.StatusAccepted, map[string]any{"application_id": st.PendingID, "status": "pending"})
+			return nil
 		}
 		dev, _ := json.Marshal(in.Device)
 		id, err := apps.Create(ctx, mysql.Application{UserID: userID, ProductCode: DefaultProduct, Device: dev, ClientIP: ClientIP(r)},
-			mysql.Message{Function: "risk-antifraud"}, now)
+			in.Device.FingerprintID, a.Clock.Now())
 		if err != nil {
 			return err
 		}
-		outbox.DispatchNow(ctx, a, fmt.Sprintf("risk:%d:risk-antifraud", id))
+		// The application row is the chain's outbox: a lost invocation is
+		// re-driven by job-risk-redrive.
+		if err := a.Invoker.InvokeAsync(ctx, "risk-antifraud", map[string]int64{"application_id": id}); err != nil {
+			a.Log.WarnContext(ctx, "risk-antifraud invoke failed, the re-drive will", "application_id", id, "error", err.Error())
+		}
 		scf.WriteJSON(w, http.StatusAccepted, map[string]any{"application_id": id, "status": "pending"})
 		return nil
 	})))

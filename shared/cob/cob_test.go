@@ -91,7 +91,7 @@ func (r *rig) snapshot(t *testing.T) string {
 		`SELECT user_id, status, frozen_reason, used_fen, limit_fen, on_time_streak FROM credit_lines ORDER BY user_id`,
 		`SELECT user_id, CAST(business_date AS CHAR), from_limit_fen, to_limit_fen, decision FROM limit_changes ORDER BY id`,
 		`SELECT idem_key, kind FROM ledger_transactions WHERE kind = 'penalty_accrual' ORDER BY idem_key`,
-		`SELECT code, balance_fen FROM ledger_accounts ORDER BY code`,
+		`SELECT a.code, a.balance_fen + COALESCE((SELECT SUM(s.balance_fen) FROM ledger_balance_shards s WHERE s.account_id = a.id), 0) FROM ledger_accounts a ORDER BY a.code`,
 		`SELECT CAST(business_date AS CHAR), status, loans_closed, penalty_fen FROM cob_runs ORDER BY business_date`,
 	} {
 		rows, err := r.env.App.DB.Query(q)

@@ -40,6 +40,11 @@ func Clearing(mchID string) Account { return Account("channel:" + mchID + ":clea
 // Funding is the lender's capital put into one merchant account.
 func Funding(mchID string) Account { return Account("funding:" + mchID) }
 
+// Hot reports an account that postings of many loans touch (every account
+// but a loan's receivables): its balance is kept in shards so concurrent
+// postings do not queue on one row (shared/mysql/ledger.go).
+func Hot(a Account) bool { return !strings.HasPrefix(string(a), "loan:") }
+
 // Classify returns the class of a, or invalid_argument for a name outside
 // the chart.
 func Classify(a Account) (Type, error) {

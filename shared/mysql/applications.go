@@ -36,22 +36,46 @@ type Application struct {
 // Applications stores credit applications and their steps.
 type Applications struct{ DB *sql.DB }
 
-// Create inserts a pending application whose first step is antifraud, and
-// its outbox message, in one transaction.
-func (s Applications) Create(ctx context.Context, a Application, first Message, now time.Time) (int64, error) {
+// Create inserts a pending application whose first step is antifraud,
+// with its device facts (the risk event and the device binding that
+// velocity counts), in one transaction. The application row is the risk
+// chain's outbox: its caller invokes the first step after the commit, and
+// job-risk-redrive re-invokes a pending application that did not move.
+func (s Applications) Create(ctx context.Context, a Application, deviceID string, now time.Time) (int64, error) {
 	var id int64
 	err := InTx(ctx, s.DB, now, func(tx *Tx) error {
+		if err := tx.recordDevice(ctx, a.UserID, deviceID, a.ClientIP, nil, nil); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `INSERT INTO credit_applications (user_id, product_code, status, step, device, client_ip, created_at, updated_at)
 			VALUES (?, ?, 'pending', 'antifraud', ?, ?, ?, ?)`, a.UserID, a.ProductCode, string(a.Device), clip(a.ClientIP, 64), now, now)
 		if err != nil {
 			return fmt.Errorf("insert application: %w", err)
 		}
 		id, _ = res.LastInsertId()
-		first.Payload = map[string]int64{"application_id": id}
-		first.DedupeKey = fmt.Sprintf("risk:%d:%s", id, first.Function)
-		return tx.Enqueue(ctx, first)
+		return nil
 	})
 	return id, err
+}
+
+// ApplyState is what a new application is checked against, read at once:
+// the borrower's KYC levels and the application still in progress, if any.
+type ApplyState struct {
+	Identity, Liveness string
+	PendingID          int64 // 0: none
+}
+
+// ApplyState reads userID's KYC levels and pending application in one
+// statement; an unknown user is not_found.
+func (s Applications) ApplyState(ctx context.Context, userID int64) (ApplyState, error) {
+	var st ApplyState
+	err := s.DB.QueryRowContext(ctx, `SELECT kyc_identity, kyc_liveness,
+		COALESCE((SELECT MAX(id) FROM credit_applications WHERE user_id = u.id AND status = 'pending'), 0) FROM users u WHERE u.id = ?`, userID).
+		Scan(&st.Identity, &st.Liveness, &st.PendingID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, apierr.New(apierr.NotFound, "user not found")
+	}
+	return st, err
 }
 
 const appColumns = `id, user_id, product_code, status, step, device, client_ip, limit_fen, annual_rate_bp, COALESCE(reasons, '[]'), arm,
@@ -95,11 +119,43 @@ func (s Applications) StepOutput(ctx context.Context, id int64, step string) (js
 	return json.RawMessage(out), err == nil, err
 }
 
-// FinishStep stores a step's output once, advances the application to next
-// and enqueues next's invocation, in one transaction. A step already stored
-// (a duplicate or retried invocation) is reported as done=false and writes
-// nothing.
-func (s Applications) FinishStep(ctx context.Context, id int64, step, next string, output any, latency time.Duration, msg *Message, now time.Time) (bool, error) {
+// StepInput is what a risk step reads before it computes.
+type StepInput struct {
+	Application
+	Prev           json.RawMessage // the output of the step named to ForStep (nil if it has none)
+	ProductVersion int             // the active version of the application's product (0: none)
+}
+
+// ForStep reads an application, the stored output of step prev ("" for
+// none) and the active version of its product in one statement (internal:
+// no owner check). An unknown application is not_found.
+func (s Applications) ForStep(ctx context.Context, id int64, prev string) (StepInput, error) {
+	var in StepInput
+	var dev, reasons string
+	var out sql.NullString
+	a := &in.Application
+	err := s.DB.QueryRowContext(ctx, `SELECT `+appColumns+`,
+		(SELECT output FROM risk_steps WHERE application_id = a.id AND step = ?),
+		COALESCE((SELECT version FROM products p WHERE p.code = a.product_code AND p.status = 'active'), 0)
+		FROM credit_applications a WHERE a.id = ?`, prev, id).
+		Scan(&a.ID, &a.UserID, &a.ProductCode, &a.Status, &a.Step, &dev, &a.ClientIP, &a.LimitFen, &a.AnnualRateBP, &reasons, &a.Arm,
+			&a.RuleSetVersion, &a.ModelVersion, &a.CreatedAt, &a.UpdatedAt, &out, &in.ProductVersion)
+	if errors.Is(err, sql.ErrNoRows) {
+		return in, apierr.New(apierr.NotFound, "application not found")
+	}
+	a.Device, a.Reasons = json.RawMessage(dev), json.RawMessage(reasons)
+	if out.Valid {
+		in.Prev = json.RawMessage(out.String)
+	}
+	return in, err
+}
+
+// FinishStep stores a step's output once and advances the application to
+// next, in one transaction; the caller invokes next after the commit (the
+// application row is the chain's outbox, job-risk-redrive its sweeper). A
+// step already stored (a duplicate or retried invocation) is reported as
+// done=false and writes nothing.
+func (s Applications) FinishStep(ctx context.Context, id int64, step, next string, output any, latency time.Duration, now time.Time) (bool, error) {
 	b, err := json.Marshal(output)
 	if err != nil {
 		return false, err
@@ -122,11 +178,6 @@ func (s Applications) FinishStep(ctx context.Context, id int64, step, next strin
 			return fmt.Errorf("application %d is not at step %s", id, step)
 		}
 		done = true
-		if msg != nil {
-			msg.Payload = map[string]int64{"application_id": id}
-			msg.DedupeKey = fmt.Sprintf("risk:%d:%s", id, msg.Function)
-			return tx.Enqueue(ctx, *msg)
-		}
 		return nil
 	})
 	return done, err

@@ -161,6 +161,66 @@ func TestLedgerConcurrentPosts(t *testing.T) {
 		t.Fatalf("interest income %d", b)
 	}
 	verified(t, l)
+	// The hot accounts' balances live in shards, a loan's in its own row.
+	var shards, loanShards, hotOwn int
+	_ = db.QueryRow(`SELECT COUNT(*) FROM ledger_balance_shards s JOIN ledger_accounts a ON a.id = s.account_id WHERE a.code = ?`,
+		string(ledger.Clearing("1900000001"))).Scan(&shards)
+	_ = db.QueryRow(`SELECT COUNT(*) FROM ledger_balance_shards s JOIN ledger_accounts a ON a.id = s.account_id WHERE a.code LIKE 'loan:%'`).Scan(&loanShards)
+	_ = db.QueryRow(`SELECT COUNT(*) FROM ledger_accounts WHERE code NOT LIKE 'loan:%' AND balance_fen <> 0`).Scan(&hotOwn)
+	if shards < 2 || shards > mysql.BalanceShards || loanShards != 0 || hotOwn != 0 {
+		t.Fatalf("clearing in %d shards, %d loan shards, %d hot accounts with their own balance", shards, loanShards, hotOwn)
+	}
+}
+
+// The verifier proves the sharded balances: a shard changed behind the
+// ledger's back, or a shard of no account, is found; a hot balance split
+// between its own row and its shards (as migration 0017 leaves an old
+// book) is a balance like any other.
+func TestLedgerVerifierProvesShards(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	ctx := context.Background()
+	for i := int64(1); i <= 40; i++ {
+		if _, err := l.Post(ctx, disbursementPost(fmt.Sprint("d", i), i, 1000), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clearing := string(ledger.Clearing("1900000001"))
+	if _, err := db.Exec(`UPDATE ledger_accounts SET balance_fen = balance_fen - 700 WHERE code = ?`, clearing); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`UPDATE ledger_balance_shards SET balance_fen = balance_fen + 700
+		WHERE account_id = (SELECT id FROM ledger_accounts WHERE code = ?) ORDER BY shard LIMIT 1`, clearing); err != nil {
+		t.Fatal(err)
+	}
+	verified(t, l)
+	if b := balance(t, l, ledger.Clearing("1900000001")); b != -40000 {
+		t.Fatalf("clearing %d", b)
+	}
+	kinds := func() map[string]int {
+		v, err := l.Verify(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]int{}
+		for _, x := range v {
+			out[x.Kind]++
+		}
+		return out
+	}
+	if _, err := db.Exec(`INSERT INTO ledger_balance_shards (account_id, shard, balance_fen) SELECT id, 5, 1 FROM ledger_accounts WHERE code = ?
+		ON DUPLICATE KEY UPDATE balance_fen = ledger_balance_shards.balance_fen + 1`, clearing); err != nil {
+		t.Fatal(err)
+	}
+	if k := kinds(); k["balance_mismatch"] != 1 || k["book_not_zero"] != 1 {
+		t.Fatalf("a shard moved by one fen: %v", k)
+	}
+	if _, err := db.Exec(`INSERT INTO ledger_balance_shards (account_id, shard, balance_fen) VALUES (999999, 0, -1)`); err != nil {
+		t.Fatal(err)
+	}
+	if k := kinds(); k["orphan_shard"] != 1 || k["book_not_zero"] != 0 {
+		t.Fatalf("a shard of no account: %v", k)
+	}
 }
 
 // An account a rolled-back post created is gone with it, and never

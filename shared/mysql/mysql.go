@@ -49,6 +49,7 @@ func NewConnector(dsn string) (sqldriver.Connector, error) {
 	// refuses a DSN whose collation could not be escaped safely.
 	cfg.InterpolateParams = true
 	cfg.Loc = time.UTC
+	cfg.InterpolateParams = true
 	if cfg.Params == nil {
 		cfg.Params = map[string]string{}
 	}

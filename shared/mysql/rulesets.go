@@ -23,6 +23,17 @@ func (s RuleSets) Active(ctx context.Context, strategy string) (risk.RuleSet, er
 	return s.scan(s.DB.QueryRowContext(ctx, `SELECT definition FROM rule_sets WHERE strategy = ? AND status = 'active'`, strategy))
 }
 
+// ActiveVersion is the number of strategy's active version (a version's
+// content never changes, so callers keep it compiled by number).
+func (s RuleSets) ActiveVersion(ctx context.Context, strategy string) (int, error) {
+	var v int
+	err := s.DB.QueryRowContext(ctx, `SELECT version FROM rule_sets WHERE strategy = ? AND status = 'active'`, strategy).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, apierr.New(apierr.NotFound, "no active rule set for strategy %s", strategy)
+	}
+	return v, err
+}
+
 // Version returns one version (decisions use the version they started with).
 func (s RuleSets) Version(ctx context.Context, strategy string, v int) (risk.RuleSet, error) {
 	return s.scan(s.DB.QueryRowContext(ctx, `SELECT definition FROM rule_sets WHERE strategy = ? AND version = ?`, strategy, v))

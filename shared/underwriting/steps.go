@@ -15,8 +15,9 @@ import (
 	"github.com/wxlend/wxlend/shared/risk"
 )
 
-// antifraud gathers device, velocity, blacklist and third-party features.
-// A provider failure is returned, so the platform retries the step.
+// antifraud gathers device, velocity, blacklist and third-party features
+// and the KYC facts (age, identity and liveness verified), reading MySQL
+// once. A provider failure is returned, so the platform retries the step.
 func (d *Deps) antifraud(ctx context.Context, a mysql.Application) (*risk.Features, error) {
 	f := risk.NewFeatures()
 	var dev risk.DeviceSignals
@@ -24,21 +25,20 @@ func (d *Deps) antifraud(ctx context.Context, a mysql.Application) (*risk.Featur
 		return nil, fmt.Errorf("device: %w", err)
 	}
 	dev.ApplyTo(f)
-	v, err := mysql.RiskEvents{DB: d.App.DB}.Velocity(ctx, a.UserID, a.ClientIP, dev.FingerprintID, d.App.Clock.Now())
-	if err != nil {
-		return nil, err
-	}
-	v.ApplyTo(f)
-	id, err := d.idNumber(ctx, a.UserID)
-	if err != nil {
-		return nil, err
-	}
 	devHash := sha256.Sum256([]byte(dev.FingerprintID))
-	listed, err := mysql.RiskEvents{DB: d.App.DB}.Blacklisted(ctx, pii.BlindIndex(d.App.Cfg.PIIIndexKey, pii.FieldIDNumber, id), devHash[:])
+	facts, err := mysql.RiskEvents{DB: d.App.DB}.Facts(ctx, a.UserID, a.ClientIP, dev.FingerprintID, devHash[:], d.App.Clock.Now())
 	if err != nil {
 		return nil, err
 	}
-	if err := f.Set("blacklist_internal", listed); err != nil {
+	facts.Velocity.ApplyTo(f)
+	if err := f.Set("blacklist_internal", facts.Blacklisted); err != nil {
+		return nil, err
+	}
+	id, err := d.App.Vault.Decrypt(ctx, pii.FieldIDNumber, facts.IDNumberEnc)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.kycFeatures(facts, id, f); err != nil {
 		return nil, err
 	}
 	return f, d.thirdParty(ctx, f, IDHash(d.App.Cfg.PIIIndexKey, id))
@@ -69,14 +69,6 @@ func (d *Deps) thirdParty(ctx context.Context, f *risk.Features, idHash string) 
 	return nil
 }
 
-func (d *Deps) idNumber(ctx context.Context, userID int64) (string, error) {
-	id, err := mysql.KYC{DB: d.App.DB}.Identity(ctx, userID)
-	if err != nil {
-		return "", err
-	}
-	return d.App.Vault.Decrypt(ctx, pii.FieldIDNumber, id.IDNumberEnc)
-}
-
 // rulesOutput is what the rules step stores: the features decided on, the
 // arm and versions (pinned for the decision) and the hits.
 type rulesOutput struct {
@@ -87,45 +79,37 @@ type rulesOutput struct {
 	Hits           []risk.Hit     `json:"hits"`
 }
 
-// rules adds the KYC facts, picks the arm by the stable split and
-// evaluates the strategy's active rule set, recording its version.
-func (d *Deps) rules(ctx context.Context, a mysql.Application) (rulesOutput, error) {
+// rules picks the arm by the stable split and evaluates the strategy's
+// active rule set (compiled once per version and process) on the
+// antifraud step's features, recording the version.
+func (d *Deps) rules(ctx context.Context, in mysql.StepInput) (rulesOutput, error) {
 	var f risk.Features
-	if err := d.output(ctx, a.ID, StepAntifraud, &f); err != nil {
+	if err := json.Unmarshal(in.Prev, &f); err != nil {
 		return rulesOutput{}, err
 	}
-	if err := d.kycFeatures(ctx, a.UserID, &f); err != nil {
-		return rulesOutput{}, err
-	}
-	strategy := d.arm(a.UserID)
-	rs, err := mysql.RuleSets{DB: d.App.DB}.Active(ctx, strategy.Name)
+	strategy := d.arm(in.UserID)
+	v, err := mysql.RuleSets{DB: d.App.DB}.ActiveVersion(ctx, strategy.Name)
 	if err != nil {
 		return rulesOutput{}, err
 	}
-	compiled, err := d.Cache.CompileRuleSet(rs)
+	compiled, err := d.ruleSet(ctx, strategy.Name, v)
 	if err != nil {
 		return rulesOutput{}, err
 	}
-	return rulesOutput{Features: &f, Strategy: strategy.Name, RuleSetVersion: rs.Version, ModelVersion: strategy.ModelVersion,
+	return rulesOutput{Features: &f, Strategy: strategy.Name, RuleSetVersion: v, ModelVersion: strategy.ModelVersion,
 		Hits: compiled.Evaluate(&f)}, nil
 }
 
-func (d *Deps) kycFeatures(ctx context.Context, userID int64, f *risk.Features) error {
-	st, err := mysql.KYC{DB: d.App.DB}.State(ctx, userID)
-	if err != nil {
-		return err
-	}
-	raw, err := d.idNumber(ctx, userID)
-	if err != nil {
-		return err
-	}
+// kycFeatures sets the KYC facts: age on the business date (from the ID
+// number), identity and liveness verified, student status.
+func (d *Deps) kycFeatures(facts mysql.Facts, raw string, f *risk.Features) error {
 	today := pii.DateOf(d.App.Clock.Now())
 	id, err := pii.ParseIDNumber(raw, today)
 	if err != nil {
 		return err
 	}
 	for name, v := range map[string]any{
-		"age": id.AgeOn(today), "identity_verified": st.Identity == "verified", "liveness_verified": st.Liveness == "verified",
+		"age": id.AgeOn(today), "identity_verified": facts.Identity == "verified", "liveness_verified": facts.Liveness == "verified",
 		// Student status is not collected from the borrower; a data
 		// provider that knows it sets it. Absent knowledge is "no".
 		"is_student": false,
@@ -153,28 +137,24 @@ func (d *Deps) arm(userID int64) risk.Strategy {
 	return s
 }
 
-func (d *Deps) output(ctx context.Context, id int64, step string, v any) error {
-	raw, ok, err := mysql.Applications{DB: d.App.DB}.StepOutput(ctx, id, step)
+// ruleSet is strategy's version v, compiled (cached per process: a
+// version is never edited).
+func (d *Deps) ruleSet(ctx context.Context, strategy string, v int) (*risk.CompiledRuleSet, error) {
+	if rules, ok := d.Cache.RuleSet(strategy, v); ok {
+		return rules, nil
+	}
+	rs, err := mysql.RuleSets{DB: d.App.DB}.Version(ctx, strategy, v)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if !ok {
-		return fmt.Errorf("step %s of application %d has no output", step, id)
-	}
-	return json.Unmarshal(raw, v)
+	return d.Cache.CompileRuleSet(rs)
 }
 
 // plan compiles the pinned rule-set and model versions (cached per process).
 func (d *Deps) plan(ctx context.Context, o rulesOutput) (risk.Plan, error) {
-	rules, ok := d.Cache.RuleSet(o.Strategy, o.RuleSetVersion)
-	if !ok {
-		rs, err := mysql.RuleSets{DB: d.App.DB}.Version(ctx, o.Strategy, o.RuleSetVersion)
-		if err != nil {
-			return risk.Plan{}, err
-		}
-		if rules, err = d.Cache.CompileRuleSet(rs); err != nil {
-			return risk.Plan{}, err
-		}
+	rules, err := d.ruleSet(ctx, o.Strategy, o.RuleSetVersion)
+	if err != nil {
+		return risk.Plan{}, err
 	}
 	model, ok := d.Cache.Model(o.ModelVersion)
 	if !ok {
@@ -193,10 +173,28 @@ func (d *Deps) plan(ctx context.Context, o rulesOutput) (risk.Plan, error) {
 	return p, err
 }
 
+// product is version v of the product code (cached per process: a
+// published version is never edited).
+func (d *Deps) product(ctx context.Context, code string, v int) (lending.Product, error) {
+	key := fmt.Sprintf("%s:%d", code, v)
+	if p, ok := d.products.Load(key); ok {
+		return p.(lending.Product), nil
+	}
+	if v == 0 {
+		return lending.Product{}, fmt.Errorf("product %s has no active version", code)
+	}
+	pv, err := mysql.Products{DB: d.App.DB}.Version(ctx, code, v)
+	if err != nil {
+		return lending.Product{}, err
+	}
+	d.products.Store(key, pv.Product)
+	return pv.Product, nil
+}
+
 // score runs the scorecard of the pinned model on the rules step's features.
-func (d *Deps) score(ctx context.Context, a mysql.Application) (risk.ScoreResult, error) {
+func (d *Deps) score(ctx context.Context, in mysql.StepInput) (risk.ScoreResult, error) {
 	var o rulesOutput
-	if err := d.output(ctx, a.ID, StepRules, &o); err != nil {
+	if err := json.Unmarshal(in.Prev, &o); err != nil {
 		return risk.ScoreResult{}, err
 	}
 	p, err := d.plan(ctx, o)
@@ -210,22 +208,22 @@ var outcomes = map[risk.Outcome]string{risk.OutcomeApprove: "approved", risk.Out
 
 // decide makes the decision with the pinned versions and stores it with
 // the credit line in one transaction.
-func (d *Deps) decide(ctx context.Context, a mysql.Application) error {
+func (d *Deps) decide(ctx context.Context, in mysql.StepInput) error {
 	var o rulesOutput
-	if err := d.output(ctx, a.ID, StepRules, &o); err != nil {
+	if err := json.Unmarshal(in.Prev, &o); err != nil {
 		return err
 	}
 	p, err := d.plan(ctx, o)
 	if err != nil {
 		return err
 	}
-	pv, err := mysql.Products{DB: d.App.DB}.Active(ctx, a.ProductCode)
+	product, err := d.product(ctx, in.ProductCode, in.ProductVersion)
 	if err != nil {
 		return err
 	}
-	now := d.App.Clock.Now()
+	a, now := in.Application, d.App.Clock.Now()
 	dec, err := risk.Decide(risk.DecisionInput{DecisionID: fmt.Sprintf("app-%d", a.ID), UserID: fmt.Sprint(a.UserID), At: now,
-		Features: o.Features, CapBP: money.BP(d.App.Cfg.RateCapBP), Product: terms(pv.Product)}, p)
+		Features: o.Features, CapBP: money.BP(d.App.Cfg.RateCapBP), Product: terms(product)}, p)
 	if err != nil {
 		return err
 	}

@@ -12,11 +12,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/app"
 	"github.com/wxlend/wxlend/shared/mysql"
-	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/risk"
 )
 
@@ -50,6 +50,7 @@ type Deps struct {
 	App      *app.App
 	Provider risk.DataProvider
 	Cache    *risk.Cache
+	products sync.Map // "code:version" -> lending.Product (a version never changes)
 }
 
 // New makes the dependencies once per cold start.
@@ -75,43 +76,66 @@ func Step(d *Deps, step string) func(context.Context, json.RawMessage) error {
 	}
 }
 
+// prevStep is the step whose output step reads ("" for the first).
+func prevStep(step string) string {
+	for i, s := range order {
+		if s == step && i > 0 {
+			return order[i-1]
+		}
+	}
+	return ""
+}
+
+// run reads what the step needs in one statement, computes, stores the
+// output and invokes the next step. The invocation follows the commit
+// directly: the application row (its step and updated_at) is the chain's
+// outbox, and job-risk-redrive re-invokes an application that did not move
+// (a process that died between commit and invoke, an invocation lost).
 func (d *Deps) run(ctx context.Context, step string, id int64) error {
-	apps := mysql.Applications{DB: d.App.DB}
-	a, err := apps.Get(ctx, id, 0)
-	if err != nil || a.Status != "pending" {
+	prev := prevStep(step)
+	if step == StepDecide {
+		prev = StepRules
+	}
+	in, err := mysql.Applications{DB: d.App.DB}.ForStep(ctx, id, prev)
+	if err != nil || in.Status != "pending" {
 		return nil
 	}
-	if a.Step != step {
+	if in.Step != step {
 		// A duplicate of a finished step, or an early one: nothing to do
-		// (the stored outbox message and the re-drive move it on).
-		d.App.Log.InfoContext(ctx, "risk step skipped", "step", step, "application_id", id, "at", a.Step)
+		// (the first invocation moved it on; the re-drive covers a loss).
+		d.App.Log.InfoContext(ctx, "risk step skipped", "step", step, "application_id", id, "at", in.Step)
 		return nil
+	}
+	if prev != "" && in.Prev == nil {
+		return fmt.Errorf("step %s of application %d has no output", prev, id)
 	}
 	start := time.Now()
 	if step == StepDecide {
-		return d.decide(ctx, a)
+		return d.decide(ctx, in)
 	}
-	out, err := d.compute(ctx, step, a)
+	out, err := d.compute(ctx, step, in)
 	if err != nil {
 		return fmt.Errorf("risk %s of application %d: %w", step, id, err)
 	}
 	next := nextOf(step)
-	msg := &mysql.Message{Function: Function(next)}
-	if _, err := apps.FinishStep(ctx, id, step, next, out, time.Since(start), msg, d.App.Clock.Now()); err != nil {
+	done, err := mysql.Applications{DB: d.App.DB}.FinishStep(ctx, id, step, next, out, time.Since(start), d.App.Clock.Now())
+	if err != nil || !done {
 		return err
 	}
-	outbox.DispatchNow(ctx, d.App, fmt.Sprintf("risk:%d:%s", id, Function(next)))
+	if err := d.App.Invoker.InvokeAsync(ctx, Function(next), payload{ApplicationID: id}); err != nil {
+		d.App.Log.WarnContext(ctx, "risk step invoke failed, the re-drive will", "next", next, "application_id", id, "error", err.Error())
+	}
 	return nil
 }
 
-func (d *Deps) compute(ctx context.Context, step string, a mysql.Application) (any, error) {
+func (d *Deps) compute(ctx context.Context, step string, in mysql.StepInput) (any, error) {
 	switch step {
 	case StepAntifraud:
-		return d.antifraud(ctx, a)
+		return d.antifraud(ctx, in.Application)
 	case StepRules:
-		return d.rules(ctx, a)
+		return d.rules(ctx, in)
 	case StepScore:
-		return d.score(ctx, a)
+		return d.score(ctx, in)
 	}
 	return nil, fmt.Errorf("unknown step %s", step)
 }

@@ -45,7 +45,7 @@ func TestStepFailingOnceIsRetriedAndStoredOnce(t *testing.T) {
 	verify(t, env, u, first+string(c))
 	id, err := mysql.Applications{DB: a.DB}.Create(ctx, mysql.Application{UserID: u.ID, ProductCode: "standard",
 		Device: json.RawMessage(`{"fingerprint_id":"fp-underwriting-0123456789"}`), ClientIP: "203.0.113.5"},
-		mysql.Message{Function: "risk-antifraud"}, env.Clock.Now())
+		"fp-underwriting-0123456789", env.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

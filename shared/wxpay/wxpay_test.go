@@ -823,3 +823,32 @@ func TestFakeControls(t *testing.T) {
 		t.Fatalf("confirming a failed bill: %v", err)
 	}
 }
+
+// SetNotifyChaos (scripts/chaos): with rate 1 every notification arrives
+// twice, both copies after the jitter; with zeros one copy again.
+func TestNotifyChaosDuplicatesEveryNotification(t *testing.T) {
+	e := newEnv(t)
+	e.fake.SetNotifyChaos(1, 20*time.Millisecond)
+	for _, no := range []string{"D20260305000020", "D20260305000021"} {
+		b, _ := e.client.CreateTransfer(ctx, transferReq(no, 1000))
+		_ = e.fake.ConfirmTransfer(b.OutBillNo, "")
+	}
+	got := e.recv.wait(t, wxpay.EventTransferFinished, 4)
+	ids := map[string]int{}
+	for _, n := range got {
+		ids[n.ID]++
+	}
+	if len(ids) != 2 || ids[got[0].ID] != 2 {
+		t.Fatalf("copies per notification: %v", ids)
+	}
+	e.fake.SetNotifyChaos(0, 0)
+	b, _ := e.client.CreateTransfer(ctx, transferReq("D20260305000022", 1000))
+	_ = e.fake.ConfirmTransfer(b.OutBillNo, "")
+	e.recv.wait(t, wxpay.EventTransferFinished, 5)
+	if err := e.fake.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if all, _ := e.recv.snapshot(); len(all) != 5 {
+		t.Fatalf("after the chaos: %d notifications received, want 5", len(all))
+	}
+}

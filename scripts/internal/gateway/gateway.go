@@ -306,6 +306,25 @@ func (g *Gateway) StopFunction(name string) {
 	}
 }
 
+// KillFunction kills function name's running process with SIGKILL, as a
+// crashed or reclaimed SCF instance dies (scripts/chaos); it reports
+// whether one was running. Its in-flight invocations fail; the next
+// invocation cold-starts a new process.
+func (g *Gateway) KillFunction(name string) bool {
+	f, ok := g.funcs[name]
+	if !ok {
+		return false
+	}
+	f.mu.Lock()
+	inst := f.inst
+	f.mu.Unlock()
+	if inst == nil {
+		return false
+	}
+	f.kill(inst)
+	return true
+}
+
 type lineWriter struct {
 	mu     *sync.Mutex
 	w      io.Writer

@@ -32,7 +32,7 @@ func Decided(t testing.TB, db *sql.DB, userID int64, set map[string]any, now tim
 		}
 	}
 	id, err := mysql.Applications{DB: db}.Create(ctx, mysql.Application{UserID: userID, ProductCode: "standard", Device: json.RawMessage(`{}`)},
-		mysql.Message{Function: "risk-antifraud"}, now)
+		fmt.Sprint("fp-decided-", userID), now)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -43,6 +44,11 @@ type notifyFaults struct {
 	delay     time.Duration // before every delivery while set
 	hold      bool
 	forge     []string // forgeries of the first attempt of the next notifications
+	// Sustained chaos (SetNotifyChaos): each notification is sent twice
+	// with probability dupRate, and each copy waits a random time up to
+	// maxJitter more, so copies and notifications arrive out of order.
+	dupRate   float64
+	maxJitter time.Duration
 }
 
 // NewNotificationBody builds a notification body in WeChat Pay's exact
@@ -176,6 +182,10 @@ func (f *Fake) send(n *notice) {
 	f.mu.Lock()
 	copies := 1 + f.notifyCtl.duplicate
 	f.notifyCtl.duplicate = 0
+	if f.notifyCtl.dupRate > 0 && rand.Float64() < f.notifyCtl.dupRate {
+		copies++
+	}
+	jitter := f.notifyCtl.maxJitter
 	forge := ""
 	if len(f.notifyCtl.forge) > 0 {
 		forge, f.notifyCtl.forge = f.notifyCtl.forge[0], f.notifyCtl.forge[1:]
@@ -186,7 +196,11 @@ func (f *Fake) send(n *notice) {
 		f.inflight.Add(1)
 		go func(c int) {
 			defer f.inflight.Add(-1)
-			f.deliver(n, c, forge, delay)
+			d := delay
+			if jitter > 0 {
+				d += rand.N(jitter)
+			}
+			f.deliver(n, c, forge, d)
 		}(c)
 	}
 }
@@ -268,6 +282,15 @@ func (f *Fake) DuplicateNext(n int) {
 func (f *Fake) SetNotifyDelay(d time.Duration) {
 	f.mu.Lock()
 	f.notifyCtl.delay = d
+	f.mu.Unlock()
+}
+
+// SetNotifyChaos sends a fraction dupRate (0..1) of the notifications
+// twice and delays every copy by a random time up to maxJitter, until it
+// is called with zeros (scripts/chaos).
+func (f *Fake) SetNotifyChaos(dupRate float64, maxJitter time.Duration) {
+	f.mu.Lock()
+	f.notifyCtl.dupRate, f.notifyCtl.maxJitter = min(max(dupRate, 0), 1), max(maxJitter, 0)
 	f.mu.Unlock()
 }
 
