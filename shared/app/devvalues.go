@@ -33,6 +33,7 @@ var devValues = map[string]string{
 	"0c04b8262a21ff6f8706becb773bc22bccab6d4df2ec9354af53e3beba5e5aa7": "the dev lender's credit code",
 	"e47de20ac5a0dcf23d7b3f763e0729ba3a09199d4c838587a059d9b39e329238": "the dev Tencent Cloud SecretId",
 	"731d54320bffae11640e23405b2d270435c5b882204fc271dc0b09828ff12fb7": "the dev Tencent Cloud SecretKey",
+	"4d1af178bae42930fa51b6e8b793d59eaaf3e21412c18a5b0ed502ed9d74a124": "the dev captcha AppSecretKey",
 }
 
 // DevValue names the development setting v is, or "" (for tools such as

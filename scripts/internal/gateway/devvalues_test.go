@@ -15,7 +15,7 @@ import (
 // DevEnv, the fakes) and must never run in production.
 var devSecrets = []string{"AUTH_SECRET", "PII_INDEX_KEY", "PII_KMS_KEY_ID", "WECHAT_APPID", "WECHAT_SECRET",
 	"ESS_CALLBACK_TOKEN", "ESS_CALLBACK_KEY", "ESS_OPERATOR_USER_ID", "LENDER_USCC", "TENCENTCLOUD_SECRETID", "TENCENTCLOUD_SECRETKEY",
-	"WXPAY_MCHID", "WXPAY_APPID", "WXPAY_CERT_SERIAL", "WXPAY_PRIVATE_KEY", "WXPAY_PUBLIC_KEY_ID", "WXPAY_PUBLIC_KEY", "WXPAY_APIV3_KEY"}
+	"CAPTCHA_APP_SECRET_KEY", "WXPAY_MCHID", "WXPAY_APPID", "WXPAY_CERT_SERIAL", "WXPAY_PRIVATE_KEY", "WXPAY_PUBLIC_KEY_ID", "WXPAY_PUBLIC_KEY", "WXPAY_APIV3_KEY"}
 
 // prodEnv is a production configuration of the lender's own values.
 func prodEnv(changes map[string]string) func(string) string {
@@ -28,6 +28,7 @@ func prodEnv(changes map[string]string) func(string) string {
 		"REMIND_SMS_TEMPLATES": "due_soon=1,past_due=2", "REMIND_WECHAT_TEMPLATES": "due_soon=a,past_due=b",
 		"REMIND_SMS_APP_ID": "1400000001", "REMIND_SMS_SIGN": "放款机构",
 		"WXPAY_NOTIFY_BASE": "https://pay.example.com",
+		"CAPTCHA_APP_ID":    "190000099", "CAPTCHA_APP_SECRET_KEY": "lender-captcha-key",
 	}
 	maps.Copy(env, changes)
 	return func(k string) string { return env[k] }

@@ -45,6 +45,9 @@ func everyRouteServed(t *testing.T, g *gateway.Gateway, base string) {
 	unchecked := apitest.New(base)
 	unchecked.Check = nil
 	for _, r := range g.Manifest.Routes() {
+		if strings.HasSuffix(r.Path, "/*") {
+			continue // a function that routes inside itself (admin) walks its own table: shared/admin's tests
+		}
 		path := r.Path
 		if i := strings.LastIndex(path, "/{"); i >= 0 {
 			path = path[:i] + "/1"

@@ -116,7 +116,7 @@ func TestReconciliationThroughTheGateway(t *testing.T) {
 		RepaymentID int64             `json:"repayment_id"`
 		PayParams   map[string]string `json:"pay_params"`
 	}
-	if err := journeyPost(ctx, b, fmt.Sprintf("/v1/loans/%d/repayments", b.loanID), map[string]any{"kind": "amount", "amount_fen": 5_000}, &order); err != nil {
+	if err := journeyPost(ctx, b, fmt.Sprintf("/v1/loans/repay/%d", b.loanID), map[string]any{"kind": "amount", "amount_fen": 5_000}, &order); err != nil {
 		t.Fatal(err)
 	}
 	s.post(t, "/_local/wxpay/notifications/hold", nil)
