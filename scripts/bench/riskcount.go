@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/tencentyun/scf-go-lib/events"
 	"io"
 	"log/slog"
 	"net/http"
@@ -12,7 +11,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tencentyun/scf-go-lib/events"
 	"github.com/wxlend/wxlend/scripts/internal/gateway"
+	"github.com/wxlend/wxlend/scripts/internal/journey"
 	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app"
@@ -47,7 +48,7 @@ func countSteps(ctx context.Context, env map[string]string, c *apitest.Client, k
 	per := map[string]mysqltest.Snapshot{}
 	for i := 0; i < k; i++ {
 		before := counts.Read()
-		resp, err := local.Post(ctx, "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": fmt.Sprintf("fp-count-%d-0123456789", i)}})
+		resp, err := local.Post(ctx, "/v1/credit/applications", map[string]any{"device": map[string]any{"fingerprint_id": fmt.Sprintf("fp-count-%d-0123456789", i)}, "captcha": journey.DevCaptcha()})
 		if err != nil || resp.Status != 202 {
 			return fmt.Errorf("apply: %v %v", err, resp)
 		}
