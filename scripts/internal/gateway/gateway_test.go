@@ -3,12 +3,12 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,11 +41,12 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs := keepTail(t)
 	g, err := gateway.New(gateway.Config{
 		Root: "../../..", BinDir: t.TempDir(), Addr: l.Addr().String(),
 		Env:              map[string]string{"MYSQL_DSN": db.DSN, "REDIS_PREFIX": rs.Prefix},
-		Logs:             io.Discard,
-		Log:              slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logs:             logs,
+		Log:              slog.New(slog.NewTextHandler(logs, nil)),
 		AsyncRetryDelays: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond},
 	})
 	if err != nil {
@@ -58,6 +59,40 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
 	return g, "http://" + l.Addr().String(), db
+}
+
+// tailLines is how much of a stack's log a failed test shows.
+const tailLines = 300
+
+// tailLog keeps the last tailLines writes (whole lines: the gateway and
+// slog write line by line) of a stack's functions and gateway.
+type tailLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *tailLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.lines) == tailLines {
+		l.lines = l.lines[1:]
+	}
+	l.lines = append(l.lines, string(p))
+	return len(p), nil
+}
+
+// keepTail returns a log that t prints if it fails: a client sees a bare
+// 502 by design, so the why is only in the functions' own lines.
+func keepTail(t *testing.T) *tailLog {
+	l := &tailLog{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			t.Logf("the stack's last %d log lines:\n%s", len(l.lines), strings.Join(l.lines, ""))
+		}
+	})
+	return l
 }
 
 func TestLocalStack(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/rpc"
 	"os/exec"
 	"sync"
@@ -42,7 +41,8 @@ type function struct {
 	inst      *instance
 	coldStart []time.Duration // bounded history, for stats
 	invokes   int64
-	latency   []time.Duration // last maxLatencies warm invocations, for stats
+	latency   []time.Duration        // last maxLatencies warm invocations, for stats
+	pickPort  func() (string, error) // freePort unless a test needs a taken one
 }
 
 // maxLatencies bounds the per-function latency history.
@@ -129,7 +129,7 @@ func (f *function) instance(ctx context.Context) (*instance, error) {
 		}
 	}
 	start := time.Now()
-	inst, err := f.start(ctx)
+	inst, err := f.startRetrying(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -140,10 +140,37 @@ func (f *function) instance(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
+// coldStartTries bounds startRetrying. The only failure a new port can
+// cure is losing the port to another process between freePort's check and
+// the child's bind (the child's scf-go-lib runtime then exits at once);
+// three losses in a row mean something else is wrong.
+const coldStartTries = 3
+
+// errLostPort is a child that exited before answering Ping: in practice its
+// listen failed because the port was taken (see coldStartTries).
+var errLostPort = errors.New("exited during cold start")
+
+// startRetrying is start, tried again on a fresh port when the child exited
+// before it answered (a lost port), never when it merely answered late.
+func (f *function) startRetrying(ctx context.Context) (*instance, error) {
+	var err error
+	for try := 0; try < coldStartTries; try++ {
+		var inst *instance
+		if inst, err = f.start(ctx); !errors.Is(err, errLostPort) {
+			return inst, err
+		}
+	}
+	return nil, err
+}
+
 // start execs the binary on a free port and waits until Function.Ping
 // answers (bounded: 10 s).
 func (f *function) start(ctx context.Context) (*instance, error) {
-	port, err := freePort()
+	pick := f.pickPort
+	if pick == nil {
+		pick = freePort
+	}
+	port, err := pick()
 	if err != nil {
 		return nil, err
 	}
@@ -159,18 +186,22 @@ func (f *function) start(ctx context.Context) (*instance, error) {
 	for time.Now().Before(deadline) {
 		select {
 		case <-inst.exited:
-			return nil, fmt.Errorf("function %s exited during cold start (see its log)", f.name)
+			return nil, fmt.Errorf("function %s %w (see its log)", f.name, errLostPort)
 		case <-ctx.Done():
 			_ = cmd.Process.Kill()
 			return nil, ctx.Err()
 		default:
 		}
-		if c, err := rpc.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			if err := c.Call("Function.Ping", &messages.PingRequest{}, &messages.PingResponse{}); err == nil {
-				inst.client = c
-				return inst, nil
+		// Only our child's answer counts: if another process holds the
+		// port (ours lost it and is about to exit), its Ping would lie.
+		if listensOn(cmd.Process.Pid, port) {
+			if c, err := rpc.Dial("tcp", "127.0.0.1:"+port); err == nil {
+				if ping(c) == nil {
+					inst.client = c
+					return inst, nil
+				}
+				c.Close()
 			}
-			c.Close()
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
@@ -200,16 +231,6 @@ func (f *function) stop() {
 		f.kill(inst)
 		<-inst.exited
 	}
-}
-
-func freePort() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer l.Close()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	return port, nil
 }
 
 // record keeps one invocation's latency (gateway -> process -> handler ->

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,5 +99,49 @@ func TestAProcessThatDiesIsNotRetriedSynchronously(t *testing.T) {
 	}
 	if got := invocations(); len(got) != 2+3 {
 		t.Fatalf("an Event invocation that crashes ran %d times, want 3 (SCF retries twice): %v", len(got)-2, got[2:])
+	}
+}
+
+// TestALostPortIsRetriedOnAnother: the child binds its port itself, so
+// another process can take it between freePort's check and the bind; the
+// child then exits at once, and the cold start goes on with a fresh port
+// instead of failing the request (a 502 CI once saw on contract-sign).
+func TestALostPortIsRetriedOnAnother(t *testing.T) {
+	g, invocations := testGateway(t)
+	taken, err := net.Listen("tcp", "0.0.0.0:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	_, port, _ := net.SplitHostPort(taken.Addr().String())
+	picks := 0
+	g.funcs["crash"].pickPort = func() (string, error) {
+		if picks++; picks == 1 {
+			return port, nil
+		}
+		return freePort()
+	}
+	w := httptest.NewRecorder()
+	g.route("crash").ServeHTTP(w, httptest.NewRequest("GET", "/ok", nil))
+	if w.Code != http.StatusOK || picks != 2 || len(invocations()) != 1 || len(g.ColdStarts("crash")) != 1 {
+		t.Fatalf("after a lost port: %d %s, %d port picks, %d invocations, %d cold starts", w.Code, w.Body, picks, len(invocations()), len(g.ColdStarts("crash")))
+	}
+}
+
+// TestFreePortIsBelowTheEphemeralRange: outgoing connections take their
+// ports from the ephemeral range; function ports stay out of it.
+func TestFreePortIsBelowTheEphemeralRange(t *testing.T) {
+	low := ephemeralLow()
+	if low-portFloor <= 1000 {
+		t.Skipf("no room below the ephemeral range (starts at %d)", low)
+	}
+	for range 20 {
+		p, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := strconv.Atoi(p); n < portFloor || n >= low {
+			t.Fatalf("port %s outside [%d, %d)", p, portFloor, low)
+		}
 	}
 }
