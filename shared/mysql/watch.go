@@ -68,8 +68,11 @@ var errCOBMoved = errors.New("dpd snapshot: the next close of business began")
 // Take snapshots the buckets of the loans closed for d, once: it does
 // nothing when d is taken already, and takes nothing (false) unless d's
 // close is done and the next has not begun, before and after the read
-// (the close of the next date moves buckets on). Read committed: the
-// loans are read without locks, so the close and payments never wait.
+// (the close of the next date moves buckets on: it records its start in
+// cob_runs before it touches a loan, so a read bracketed by two quiet
+// checks saw one date only). Read committed: INSERT … SELECT then reads
+// loans without locks, so the close and payments never wait (it needs
+// row-based binary logging, TencentDB's default, when a binlog is kept).
 func (s DPDSnapshots) Take(ctx context.Context, d lending.Date, now time.Time) (bool, error) {
 	if done, err := s.Taken(ctx, d); err != nil || done {
 		return done, err
