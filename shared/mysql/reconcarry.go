@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 
 	"github.com/wxlend/wxlend/shared/money"
 )
@@ -42,17 +41,14 @@ const (
 )
 
 // Carry is a record of ours whose reconciliation crosses midnight.
-type Carry struct {
-	Kind, No, BillDate, State string
-	RecordAt                  time.Time
-}
+type Carry struct{ Kind, No, BillDate, State string }
 
 // Carries lists mch's carries whose bill date is in [from, to] (YYYY-MM-DD).
 func (s Recon) Carries(ctx context.Context, mch, from, to string) ([]Carry, error) {
 	return queryList(ctx, s.DB, func(r interface{ Scan(...any) error }) (c Carry, err error) {
-		err = r.Scan(&c.Kind, &c.No, &c.BillDate, &c.State, &c.RecordAt)
+		err = r.Scan(&c.Kind, &c.No, &c.BillDate, &c.State)
 		return
-	}, `SELECT kind, no, DATE_FORMAT(bill_date, '%Y-%m-%d'), state, record_at FROM recon_carries
+	}, `SELECT kind, no, DATE_FORMAT(bill_date, '%Y-%m-%d'), state FROM recon_carries
 		WHERE mch_id = ? AND bill_date >= ? AND bill_date <= ?`, mch, from, to)
 }
 
@@ -60,9 +56,9 @@ func (s Recon) Carries(ctx context.Context, mch, from, to string) ([]Carry, erro
 // a record counted already stays with the date that counted it.
 func (tx *Tx) PutCarry(ctx context.Context, mch string, c Carry) error {
 	// Assignments run left to right: state, which the others test, last.
-	_, err := tx.exec(ctx, `INSERT INTO recon_carries (mch_id, kind, no, bill_date, state, record_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err := tx.exec(ctx, `INSERT INTO recon_carries (mch_id, kind, no, bill_date, state, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON DUPLICATE KEY UPDATE bill_date = IF(state = 'counted', bill_date, VALUES(bill_date)),
 		updated_at = IF(state = 'counted', updated_at, VALUES(updated_at)), state = IF(state = 'counted', state, VALUES(state))`,
-		mch, c.Kind, c.No, c.BillDate, c.State, c.RecordAt, tx.now)
+		mch, c.Kind, c.No, c.BillDate, c.State, tx.now)
 	return err
 }

@@ -17,9 +17,22 @@ import (
 // entry is one settled record of ours, waiting for its bill line.
 type entry struct {
 	amount money.Fen
-	at     time.Time
-	inDay  bool // settled on the bill date itself (not in the slack around it)
+	band   band
 }
+
+// band is where in the window a record settled; one byte, so a million
+// entries cost no more than with a flag.
+type band uint8
+
+const (
+	slackBefore band = iota // the slack before the date: the previous date's
+	dayBody                 // the date, before its last Slack
+	dayEnd                  // the date's last Slack: its line may be on the next date's bill
+	slackAfter              // the slack after the date: the next date's
+)
+
+// inDay: settled on the bill date itself.
+func (b band) inDay() bool { return b == dayBody || b == dayEnd }
 
 // line is a bill line no record of ours in the window matched.
 type line struct {
@@ -64,8 +77,8 @@ func carryKey(kind, no string) string { return kind + "\x00" + no }
 
 // carry records a decision about a record settled on another date than
 // the bill's, or one left to the next date.
-func (day *day) carry(kind, no string, at time.Time, billDate, state string) {
-	day.carries = append(day.carries, mysql.Carry{Kind: kind, No: no, BillDate: billDate, State: state, RecordAt: at})
+func (day *day) carry(kind, no, billDate, state string) {
+	day.carries = append(day.carries, mysql.Carry{Kind: kind, No: no, BillDate: billDate, State: state})
 }
 
 func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date string) (*day, error) {
@@ -92,13 +105,26 @@ func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date strin
 		if !r.At.Before(day.to.Add(Slack)) {
 			return
 		}
-		in := !r.At.Before(from) && r.At.Before(day.to)
-		day.ours[r.Kind][r.No] = entry{amount: r.AmountFen, at: r.At, inDay: in}
-		if in {
+		b := day.bandOf(r.At)
+		day.ours[r.Kind][r.No] = entry{amount: r.AmountFen, band: b}
+		if b.inDay() {
 			day.oursNet += sign[r.Kind] * r.AmountFen
 		}
 	})
 	return day, err
+}
+
+// bandOf places an instant of the window.
+func (day *day) bandOf(at time.Time) band {
+	switch {
+	case at.Before(day.from):
+		return slackBefore
+	case !at.Before(day.to):
+		return slackAfter
+	case !at.Before(day.to.Add(-Slack)):
+		return dayEnd
+	}
+	return dayBody
 }
 
 // loadCarries reads what the neighbouring dates decided about records
@@ -229,7 +255,7 @@ func (day *day) match(kind, no string, amount money.Fen, feeMilliFen int64) erro
 		}
 	}
 	e, ok := day.ours[kind][no]
-	if ok && !e.inDay && day.elsewhere[carryKey(kind, no)] != "" {
+	if ok && !e.band.inDay() && day.elsewhere[carryKey(kind, no)] != "" {
 		ok = false // a second line for a record another date's bill matched: a difference
 	}
 	if !ok {
@@ -240,8 +266,8 @@ func (day *day) match(kind, no string, amount money.Fen, feeMilliFen int64) erro
 		return nil
 	}
 	delete(day.ours[kind], no)
-	if !e.inDay { // settled across midnight: counted here, its own date's report skips it
-		day.carry(kind, no, e.at, day.date, mysql.CarryCounted)
+	if !e.band.inDay() { // settled across midnight: counted here, its own date's report skips it
+		day.carry(kind, no, day.date, mysql.CarryCounted)
 	}
 	if e.amount != amount {
 		day.addBreak(brk{class: AmountMismatch, kind: kind, no: no, amount: absFen(amount - e.amount),
@@ -310,7 +336,7 @@ func (day *day) crossDate(ctx context.Context, m line) (bool, error) {
 		return false, nil
 	}
 	day.report.Matched++
-	day.carry(m.kind, m.no, r.At, day.date, mysql.CarryCounted)
+	day.carry(m.kind, m.no, day.date, mysql.CarryCounted)
 	return true, nil
 }
 
@@ -321,19 +347,19 @@ func (day *day) crossDate(ctx context.Context, m line) (bool, error) {
 // one, or settled on the date, it is a break, counted here.
 func (day *day) unmatched(kind, no string, e entry) {
 	k := carryKey(kind, no)
-	ev := map[string]any{"side": "ours_only", "record_at": e.at.In(lending.Shanghai).Format(time.DateTime)}
+	ev := map[string]any{"side": "ours_only"}
 	switch {
 	case day.elsewhere[k] != "":
 		return
-	case e.inDay && !e.at.Before(day.to.Add(-Slack)):
-		day.carry(kind, no, e.at, day.to.Format(time.DateOnly), mysql.CarryDeferred)
+	case e.band == dayEnd:
+		day.carry(kind, no, day.to.Format(time.DateOnly), mysql.CarryDeferred)
 		return
 	case day.deferred[k]:
 		ev["deferred_from"] = day.from.AddDate(0, 0, -1).Format(time.DateOnly)
-	case !e.inDay:
+	case !e.band.inDay():
 		return // settled in the slack: another day's bill holds it
 	}
-	day.carry(kind, no, e.at, day.date, mysql.CarryCounted)
+	day.carry(kind, no, day.date, mysql.CarryCounted)
 	day.addBreak(brk{class: oursOnlyClass(kind), kind: kind, no: no, amount: e.amount, evidence: ev})
 }
 

@@ -43,7 +43,6 @@ CREATE TABLE recon_carries (
   no VARCHAR(64) NOT NULL,
   bill_date DATE NOT NULL,
   state VARCHAR(12) NOT NULL,
-  record_at DATETIME(6) NOT NULL,
   updated_at DATETIME(6) NOT NULL,
   PRIMARY KEY (mch_id, kind, no),
   KEY ix_recon_carries_date (mch_id, bill_date)
