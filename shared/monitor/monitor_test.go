@@ -178,6 +178,21 @@ func TestRollRatesFromDailySnapshots(t *testing.T) {
 			t.Errorf("%s %s from %s: %d of %d (stored %v), want %d of %d", c.period, c.labels, c.start.Format(time.DateOnly), v, vol, ok, c.ppm, c.volume)
 		}
 	}
+
+	// Ten days on, the days before last week go; month-ends stay.
+	m.closeDate(t, "2026-04-10", map[int64]lending.DPDBucket{1: M1})
+	m.clock.Advance(sh(2026, 4, 11, 1).Sub(m.clock.Now()))
+	m.run(t)
+	var kept string
+	if err := m.db.QueryRow(`SELECT GROUP_CONCAT(DATE_FORMAT(business_date, '%m-%d') ORDER BY business_date)
+		FROM dpd_snapshot_days`).Scan(&kept); err != nil || kept != "02-28,03-31,04-10" {
+		t.Fatalf("kept %q (%v)", kept, err)
+	}
+	var rowsKept string
+	if err := m.db.QueryRow(`SELECT GROUP_CONCAT(DISTINCT DATE_FORMAT(business_date, '%m-%d') ORDER BY business_date) FROM dpd_snapshots`).
+		Scan(&rowsKept); err != nil || rowsKept != kept {
+		t.Fatalf("snapshot rows kept for %q (%v)", rowsKept, err)
+	}
 }
 
 // A date is not snapshot while the next close is under way (loans hold a
