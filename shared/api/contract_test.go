@@ -13,6 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/api"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/app/apptest"
+	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/pii"
 	"github.com/wxlend/wxlend/shared/scf/scftest"
@@ -134,6 +135,12 @@ func TestForgedESSCallbackIsRefused(t *testing.T) {
 			t.Fatalf("forged callback: %v %v", err, resp.StatusCode)
 		}
 	}
+	// Both are counted for job-monitor (after the answer: waited for).
+	hour := s.env.App.Clock.Now().In(lending.Shanghai).Truncate(time.Hour)
+	waitFor(t, func() bool {
+		counts, err := mysql.CallbackRefusals{DB: s.env.App.DB}.InHour(context.Background(), hour)
+		return err == nil && len(counts) == 1 && counts[0].Route == "notify-ess" && counts[0].Reason == "bad_signature" && counts[0].N == 2
+	})
 }
 
 func waitFor(t *testing.T, cond func() bool) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/wxlend/wxlend/shared/contract"
 	"github.com/wxlend/wxlend/shared/evidence"
 	"github.com/wxlend/wxlend/shared/loan"
+	"github.com/wxlend/wxlend/shared/monitor"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/outbox"
 	"github.com/wxlend/wxlend/shared/scf"
@@ -35,10 +37,15 @@ import (
 // request. 401 is a forged or stale callback, 400 an unreadable one, 500 a
 // failure a redelivery can fix (the database).
 func NotifyESS(a *app.App) http.Handler {
+	count := monitor.Refusals{DB: a.DB, Log: a.Log}
+	refused := func(r *http.Request, reason string) {
+		count.Count(r.Context(), a.Clock.Now(), monitor.RouteESS, reason)
+	}
 	return Route("POST /notify/ess", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := scf.ReadBody(r)
 		if err != nil {
 			essAnswer(w, r, http.StatusBadRequest, "FAIL", "unreadable body")
+			refused(r, "unreadable")
 			return
 		}
 		headers := map[string]string{}
@@ -49,15 +56,41 @@ func NotifyESS(a *app.App) http.Handler {
 		if err != nil {
 			a.Log.WarnContext(r.Context(), "ess callback refused", "error", err.Error())
 			essAnswer(w, r, http.StatusUnauthorized, "FAIL", "callback refused")
+			refused(r, essRefusal(err))
 			return
 		}
 		if err := applyFlowEvent(r.Context(), a, ev); err != nil {
 			a.Log.ErrorContext(r.Context(), "ess callback failed", "flow_id", ev.FlowID, "error", err.Error())
 			essAnswer(w, r, http.StatusInternalServerError, "FAIL", "try again")
+			refused(r, "failed")
 			return
 		}
 		essAnswer(w, r, http.StatusOK, "SUCCESS", "ok")
 	}))
+}
+
+// essRefusal is the reason a refused ESS callback is counted under, from
+// the class tcloud.ParseESSCallback gave it.
+func essRefusal(err error) string {
+	var ae *apierr.Error
+	if !errors.As(err, &ae) {
+		return "failed"
+	}
+	switch ae.Message {
+	case "bad callback signature":
+		return "bad_signature"
+	case "stale or future callback":
+		return "stale_timestamp"
+	case "callback cannot be decrypted", "callback must be encrypted":
+		return "decrypt"
+	}
+	switch ae.Code {
+	case apierr.InvalidArgument:
+		return "malformed"
+	case apierr.Internal:
+		return "unconfigured"
+	}
+	return string(ae.Code)
 }
 
 func essAnswer(w http.ResponseWriter, r *http.Request, status int, code, msg string) {

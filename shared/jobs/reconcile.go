@@ -38,6 +38,7 @@ func Reconcile(a *app.App, d payments.Deps, cfg app.OpsConfig) Timer {
 // Monitor is job-monitor (hourly): metrics stored and logged, alerts to
 // the WeCom robot at most once an hour each (monitor.Run).
 func Monitor(a *app.App, cfg app.OpsConfig) Timer {
-	d := monitor.Deps{DB: a.DB, Alert: Alerter(a, cfg), SwingBP: int64(cfg.SwingBP), MinVolume: int64(cfg.MinVolume)}
+	d := monitor.Deps{DB: a.DB, Alert: Alerter(a, cfg), SwingBP: int64(cfg.SwingBP), MinVolume: int64(cfg.MinVolume),
+		RefusalsPerHour: int64(cfg.RefusalsPerHour)}
 	return func(ctx context.Context, _ events.TimerEvent) error { return monitor.Run(ctx, d) }
 }

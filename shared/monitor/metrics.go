@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/big"
 	"time"
 
 	"github.com/wxlend/wxlend/shared/lending"
@@ -20,6 +21,9 @@ type Deps struct {
 	// reference (basis points of the reference rate) alerts. MinVolume:
 	// decisions both periods need.
 	SwingBP, MinVolume int64
+	// RefusalsPerHour: more refused callbacks than this on one route in
+	// an hour alerts (0: never).
+	RefusalsPerHour int64
 }
 
 // StuckAfter is how long a pending application may stay untouched before
@@ -37,8 +41,12 @@ func ppm(r mysql.Ratio) int64 {
 // Run computes the metrics at the business clock's current hour: the last
 // full hour and the day so far. Each is stored (metrics) and logged as a
 // structured line ("metric", for CLS); an approval rate that swings more
-// than SwingBP against the same period yesterday or last week, with
-// MinVolume decisions on both sides, raises one alert per hour.
+// than SwingBP against the same period yesterday or the same weekday last
+// week (same cut-off), with MinVolume decisions on both sides, raises one
+// alert per reference and hour. It also snapshots the DPD buckets of the
+// latest closed date and stores the roll rates (rolls.go), and reports
+// the last hour's callback refusals, alerting above RefusalsPerHour
+// (refusals.go).
 func Run(ctx context.Context, d Deps) error {
 	now := d.Alert.Clock.Now().In(lending.Shanghai)
 	hour := now.Truncate(time.Hour)
@@ -65,6 +73,8 @@ func Run(ctx context.Context, d Deps) error {
 		r.put(mysql.Metric{Name: "dpd_loans", Labels: "bucket=" + b, Period: "hour", Start: hour, Value: n}, nil)
 	}
 	r.fail(err)
+	r.rolls()
+	r.refusals(hour.Add(-time.Hour))
 	open, err := mysql.OpsItems{DB: d.DB}.OpenSummary(ctx)
 	br := open[ops.ReconBreak]
 	r.put(mysql.Metric{Name: "open_breaks", Period: "hour", Start: hour, Value: br[0]}, err)
@@ -108,26 +118,52 @@ func (r *recorder) ratio(name, period string, start time.Time, v mysql.Ratio, er
 	r.put(mysql.Metric{Name: name + "_ppm", Period: period, Start: start, Value: ppm(v), Volume: v.Whole}, err)
 }
 
-// swing compares the approval rate of [from, to) with the same period
-// yesterday and last week.
+// References an approval rate is compared with: the same period (same
+// cut-off time) yesterday and on the same weekday last week. Each has its
+// own figures and its own alert (yesterday's keeps the original name).
+var references = []struct {
+	label, alert string
+	days         int
+}{{"yesterday", "approval_rate_swing:", 1}, {"last_week", "approval_rate_swing_last_week:", 7}}
+
+// swing compares the approval rate of [from, to) with each reference:
+// it stores the reference's rate (approval_rate_ppm, ref=...) and the
+// relative change (approval_rate_change_ppm, ref=...), and alerts when
+// the rate swung (Swung).
 func (r *recorder) swing(w mysql.Watch, period string, from, to time.Time, cur mysql.Ratio) {
-	for _, ref := range []struct {
-		label string
-		back  time.Duration
-	}{{"yesterday", 24 * time.Hour}, {"last_week", 7 * 24 * time.Hour}} {
-		prev, err := w.Approvals(r.ctx, from.Add(-ref.back), to.Add(-ref.back))
+	for _, ref := range references {
+		prev, err := w.Approvals(r.ctx, from.AddDate(0, 0, -ref.days), to.AddDate(0, 0, -ref.days))
 		if err != nil {
 			r.fail(err)
-			return
+			continue
+		}
+		labels := "ref=" + ref.label
+		r.put(mysql.Metric{Name: "approval_rate_ppm", Labels: labels, Period: period, Start: from, Value: ppm(prev), Volume: prev.Whole}, nil)
+		if change, ok := Change(cur, prev); ok {
+			r.put(mysql.Metric{Name: "approval_rate_change_ppm", Labels: labels, Period: period, Start: from, Value: change, Volume: cur.Whole}, nil)
 		}
 		if !Swung(cur, prev, r.d.SwingBP, r.d.MinVolume) {
 			continue
 		}
 		body := fmt.Sprintf("approval rate (%s) %.2f%% of %d decisions, %s %.2f%% of %d", period, float64(ppm(cur))/1e4, cur.Whole,
 			ref.label, float64(ppm(prev))/1e4, prev.Whole)
-		r.fail(r.d.Alert.Raise(r.ctx, "approval_rate_swing:"+period, "通过率异常波动 (approval rate swing)", body))
-		return // one alert per period and hour, whichever reference showed it
+		r.fail(r.d.Alert.Raise(r.ctx, ref.alert+period, "通过率异常波动 (approval rate swing, vs "+ref.label+")", body))
 	}
+}
+
+// Change is cur's rate relative to prev's, in parts per million of prev's
+// rate, signed ((c/C − p/P) ÷ (p/P) = (c·P − p·C) ÷ (p·C)), truncated
+// toward zero; ok false when either has no decisions or prev no approvals.
+// Big integers: the products outgrow int64 past a few million decisions.
+func Change(cur, prev mysql.Ratio) (int64, bool) {
+	if cur.Whole == 0 || prev.Whole == 0 || prev.Part == 0 {
+		return 0, false
+	}
+	num := new(big.Int).Sub(new(big.Int).Mul(big.NewInt(cur.Part), big.NewInt(prev.Whole)),
+		new(big.Int).Mul(big.NewInt(prev.Part), big.NewInt(cur.Whole)))
+	num.Mul(num, big.NewInt(1_000_000))
+	den := new(big.Int).Mul(big.NewInt(prev.Part), big.NewInt(cur.Whole))
+	return num.Quo(num, den).Int64(), true
 }
 
 // Swung reports whether cur's rate moved more than swingBP (basis points

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/wxlend/wxlend/shared/monitor"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
 
@@ -19,7 +20,7 @@ import (
 // processing failed (WeChat Pay retries).
 func TransferNotify(d Deps) http.Handler {
 	d = d.withDefaults()
-	return notifyHandlerFor(d, d.Routes, func(r *http.Request, d Deps, n wxpay.Notification) error {
+	return notifyHandlerFor(d, monitor.RouteWxpayTransfer, d.Routes, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Transfer()
 		if err != nil {
 			return err
@@ -32,21 +33,24 @@ func TransferNotify(d Deps) http.Handler {
 // notifyHandler is the shape every WeChat Pay callback shares: verify and
 // decrypt (wxpay), then apply once; 204 on success (duplicates included),
 // otherwise the refusal of notifyRefused, which changes nothing.
-func notifyHandler(d Deps, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
+func notifyHandler(d Deps, route string, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
 	d = d.withDefaults()
-	return notifyHandlerFor(d, []*wxpay.Client{d.Pay}, handle)
+	return notifyHandlerFor(d, route, []*wxpay.Client{d.Pay}, handle)
 }
 
 // notifyHandlerFor is notifyHandler for notifications of any of merchants
-// (transfers come from every disbursement route).
-func notifyHandlerFor(d Deps, merchants []*wxpay.Client, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
+// (transfers come from every disbursement route). A refusal is counted
+// for job-monitor (route, reason) after it is answered.
+func notifyHandlerFor(d Deps, route string, merchants []*wxpay.Client, handle func(*http.Request, Deps, wxpay.Notification) error) http.Handler {
+	count := monitor.Refusals{DB: d.DB, Log: d.Log}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n, err := wxpay.ParseNotificationAny(r.Context(), r, merchants)
 		if err == nil {
 			err = handle(r, d, n)
 		}
 		if err != nil {
-			notifyRefused(w, d, err)
+			reason := notifyRefused(w, d, err)
+			count.Count(r.Context(), d.Clock.Now(), route, reason)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -54,20 +58,21 @@ func notifyHandlerFor(d Deps, merchants []*wxpay.Client, handle func(*http.Reque
 }
 
 // notifyRefused answers a notification that was not applied, with WeChat
-// Pay's failure body; the message names the class, never the detail.
-func notifyRefused(w http.ResponseWriter, d Deps, err error) {
-	status, msg := http.StatusInternalServerError, "processing failed"
+// Pay's failure body; the message names the class, never the detail. It
+// returns the reason refusals are counted under.
+func notifyRefused(w http.ResponseWriter, d Deps, err error) string {
+	status, msg, reason := http.StatusInternalServerError, "processing failed", "failed"
 	switch {
 	case errors.Is(err, wxpay.ErrBadSignature):
-		status, msg = http.StatusUnauthorized, "signature invalid"
+		status, msg, reason = http.StatusUnauthorized, "signature invalid", "bad_signature"
 	case errors.Is(err, wxpay.ErrStaleTimestamp):
-		status, msg = http.StatusBadRequest, "timestamp stale"
+		status, msg, reason = http.StatusBadRequest, "timestamp stale", "stale_timestamp"
 	case errors.Is(err, wxpay.ErrWrongMerchant), errors.Is(err, ErrWrongMerchant):
-		status, msg = http.StatusBadRequest, "wrong merchant"
+		status, msg, reason = http.StatusBadRequest, "wrong merchant", "wrong_merchant"
 	case errors.Is(err, wxpay.ErrMalformedNotification):
-		status, msg = http.StatusBadRequest, "malformed notification"
+		status, msg, reason = http.StatusBadRequest, "malformed notification", "malformed"
 	case errors.Is(err, ErrUnknownBill), errors.Is(err, ErrAmountMismatch):
-		status, msg = http.StatusBadRequest, "does not match our records"
+		status, msg, reason = http.StatusBadRequest, "does not match our records", "no_match"
 	}
 	level := d.Log.Warn
 	if status >= 500 || errors.Is(err, ErrAmountMismatch) || errors.Is(err, ErrWrongMerchant) {
@@ -77,4 +82,5 @@ func notifyRefused(w http.ResponseWriter, d Deps, err error) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]string{"code": "FAIL", "message": msg})
+	return reason
 }

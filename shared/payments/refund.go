@@ -10,6 +10,7 @@ import (
 	"github.com/wxlend/wxlend/shared/apierr"
 	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/monitor"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/ops"
 	"github.com/wxlend/wxlend/shared/wxpay"
@@ -37,7 +38,7 @@ type refundUpdate struct {
 // recorded for manual handling (the money stays payable). 204 answers it,
 // duplicates included; 401/400/500 with {"code":"FAIL"} otherwise.
 func RefundNotify(d Deps) http.Handler {
-	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
+	return notifyHandler(d, monitor.RouteWxpayRefund, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Refund()
 		if err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/money"
+	"github.com/wxlend/wxlend/shared/monitor"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/wxpay"
 )
@@ -37,7 +38,7 @@ var (
 // a refund, which is sent after the commit. 204 answers it (duplicates
 // included); 401/400/500 with {"code":"FAIL"} refuse it and change nothing.
 func TransactionNotify(d Deps) http.Handler {
-	return notifyHandler(d, func(r *http.Request, d Deps, n wxpay.Notification) error {
+	return notifyHandler(d, monitor.RouteWxpayTransaction, func(r *http.Request, d Deps, n wxpay.Notification) error {
 		ev, err := n.Transaction()
 		if err != nil {
 			return err

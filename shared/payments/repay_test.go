@@ -437,6 +437,25 @@ func TestForgedStaleAndMismatchedPaymentCallbacksAreRefused(t *testing.T) {
 	if n := r.count(t, `SELECT COUNT(*) FROM loan_servicing`); n != 0 {
 		t.Fatalf("servicing written by a refused callback")
 	}
+	// Each refusal is counted for job-monitor under its route and reason.
+	refused := map[string]int64{}
+	counts, err := mysql.CallbackRefusals{DB: r.d.DB}.InHour(context.Background(),
+		r.d.Clock.Now().In(lending.Shanghai).Truncate(time.Hour))
+	for _, c := range counts {
+		refused[c.Route+"/"+c.Reason] += c.N
+	}
+	want := map[string]int64{"notify-wxpay-transaction/bad_signature": 1, "notify-wxpay-transaction/stale_timestamp": 1,
+		"notify-wxpay-transaction/no_match": 2, "notify-wxpay-transaction/wrong_merchant": 2}
+	if err != nil || fmt.Sprint(refused) != fmt.Sprint(want) {
+		t.Fatalf("refusals counted %v, want %v (%v)", refused, want, err)
+	}
+	// Counting that fails changes no answer.
+	if _, err := r.d.DB.Exec(`DROP TABLE callback_refusals`); err != nil {
+		t.Fatal(err)
+	}
+	if code := r.deliverTx(t, "EV-"+randHex(8), good, wxpaytest.ForgeSignature); code != http.StatusUnauthorized {
+		t.Fatalf("forged, uncountable: answered %d", code)
+	}
 	id := "EV-" + randHex(8)
 	for range 3 {
 		if code := r.deliverTx(t, id, good, ""); code != http.StatusNoContent {

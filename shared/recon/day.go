@@ -17,8 +17,22 @@ import (
 // entry is one settled record of ours, waiting for its bill line.
 type entry struct {
 	amount money.Fen
-	inDay  bool // settled on the bill date itself (not in the slack around it)
+	band   band
 }
+
+// band is where in the window a record settled; one byte, so a million
+// entries cost no more than with a flag.
+type band uint8
+
+const (
+	slackBefore band = iota // the slack before the date: the previous date's
+	dayBody                 // the date, before its last Slack
+	dayEnd                  // the date's last Slack: its line may be on the next date's bill
+	slackAfter              // the slack after the date: the next date's
+)
+
+// inDay: settled on the bill date itself.
+func (b band) inDay() bool { return b == dayBody || b == dayEnd }
 
 // line is a bill line no record of ours in the window matched.
 type line struct {
@@ -50,6 +64,21 @@ type day struct {
 	tradeNet  money.Fen // trade bill: payments − refunds
 	basicNet  money.Fen // BASIC fund flow: income − expense
 	haveBasic bool
+	// Across midnight (recon_carries): records a neighbouring date's
+	// report counted (key → its date), records the previous date left to
+	// this one, and what this run decides, stored with its report.
+	elsewhere map[string]string
+	deferred  map[string]bool
+	carries   []mysql.Carry
+}
+
+// carryKey names a record in the carry sets.
+func carryKey(kind, no string) string { return kind + "\x00" + no }
+
+// carry records a decision about a record settled on another date than
+// the bill's, or one left to the next date.
+func (day *day) carry(kind, no, billDate, state string) {
+	day.carries = append(day.carries, mysql.Carry{Kind: kind, No: no, BillDate: billDate, State: state})
 }
 
 func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date string) (*day, error) {
@@ -58,8 +87,11 @@ func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date strin
 		return nil, fmt.Errorf("bill date %q: %w", date, err)
 	}
 	day := &day{d: d, src: src, c: c, mch: src.MchID(), date: date, from: from, to: from.AddDate(0, 0, 1), primary: src.MchID() == d.Pay.Pay.MchID(),
-		ours: map[string]map[string]entry{}}
+		ours: map[string]map[string]entry{}, elsewhere: map[string]string{}, deferred: map[string]bool{}}
 	store := mysql.Recon{DB: d.Pay.DB}
+	if err := day.loadCarries(ctx); err != nil {
+		return nil, err
+	}
 	sizes, err := store.OurSideCount(ctx, day.mch, day.primary, from.Add(-Slack))
 	if err != nil {
 		return nil, err
@@ -73,13 +105,41 @@ func newDay(ctx context.Context, d Deps, src Source, c *wxpay.Client, date strin
 		if !r.At.Before(day.to.Add(Slack)) {
 			return
 		}
-		in := !r.At.Before(from) && r.At.Before(day.to)
-		day.ours[r.Kind][r.No] = entry{amount: r.AmountFen, inDay: in}
-		if in {
+		b := day.bandOf(r.At)
+		day.ours[r.Kind][r.No] = entry{amount: r.AmountFen, band: b}
+		if b.inDay() {
 			day.oursNet += sign[r.Kind] * r.AmountFen
 		}
 	})
 	return day, err
+}
+
+// bandOf places an instant of the window.
+func (day *day) bandOf(at time.Time) band {
+	switch {
+	case at.Before(day.from):
+		return slackBefore
+	case !at.Before(day.to):
+		return slackAfter
+	case !at.Before(day.to.Add(-Slack)):
+		return dayEnd
+	}
+	return dayBody
+}
+
+// loadCarries reads what the neighbouring dates decided about records
+// near midnight.
+func (day *day) loadCarries(ctx context.Context) error {
+	cs, err := mysql.Recon{DB: day.d.Pay.DB}.Carries(ctx, day.mch, day.from.AddDate(0, 0, -1).Format(time.DateOnly), day.to.Format(time.DateOnly))
+	for _, c := range cs {
+		switch {
+		case c.State == mysql.CarryCounted && c.BillDate != day.date:
+			day.elsewhere[carryKey(c.Kind, c.No)] = c.BillDate
+		case c.State == mysql.CarryDeferred && c.BillDate == day.date:
+			day.deferred[carryKey(c.Kind, c.No)] = true
+		}
+	}
+	return err
 }
 
 // readBills streams every bill of the day and matches its lines; nothing
@@ -195,6 +255,9 @@ func (day *day) match(kind, no string, amount money.Fen, feeMilliFen int64) erro
 		}
 	}
 	e, ok := day.ours[kind][no]
+	if ok && !e.band.inDay() && day.elsewhere[carryKey(kind, no)] != "" {
+		ok = false // a second line for a record another date's bill matched: a difference
+	}
 	if !ok {
 		if len(day.misses) >= MaxDifferences {
 			return fmt.Errorf("%w: more than %d lines have no record of ours", errRefused, MaxDifferences)
@@ -203,6 +266,9 @@ func (day *day) match(kind, no string, amount money.Fen, feeMilliFen int64) erro
 		return nil
 	}
 	delete(day.ours[kind], no)
+	if !e.band.inDay() { // settled across midnight: counted here, its own date's report skips it
+		day.carry(kind, no, day.date, mysql.CarryCounted)
+	}
 	if e.amount != amount {
 		day.addBreak(brk{class: AmountMismatch, kind: kind, no: no, amount: absFen(amount - e.amount),
 			evidence: map[string]any{"bill_fen": amount, "ours_fen": e.amount}})
@@ -221,6 +287,12 @@ func (day *day) addBreak(b brk) { day.breaks = append(day.breaks, b) }
 func (day *day) resolve(ctx context.Context) error {
 	queries := 0
 	for _, m := range day.misses {
+		if matched, err := day.crossDate(ctx, m); err != nil || matched {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if queries >= day.d.MaxQueries {
 			day.addBreak(brk{class: billOnlyClass(m.kind), kind: m.kind, no: m.no, amount: m.amount, evidence: map[string]any{"side": "bill_only", "queried": false}})
 			continue
@@ -243,13 +315,52 @@ func (day *day) resolve(ctx context.Context) error {
 	}
 	for kind, left := range day.ours {
 		for no, e := range left {
-			if !e.inDay {
-				continue // settled in the slack: another day's bill holds it
-			}
-			day.addBreak(brk{class: oursOnlyClass(kind), kind: kind, no: no, amount: e.amount, evidence: map[string]any{"side": "ours_only"}})
+			day.unmatched(kind, no, e)
 		}
 	}
 	return nil
+}
+
+// crossDate matches a bill line to its record settled on a neighbouring
+// date beyond the slack (a notification applied hours after a payment of
+// 23:59:59): the same number and amount, settled within CrossDate of the
+// bill date, and not counted by another date's report. It is matched
+// here and the record's own date skips it.
+func (day *day) crossDate(ctx context.Context, m line) (bool, error) {
+	r, ok, err := mysql.Recon{DB: day.d.Pay.DB}.OursByNo(ctx, day.mch, day.primary, m.kind, m.no)
+	if err != nil || !ok || r.AmountFen != m.amount || day.elsewhere[carryKey(m.kind, m.no)] != "" {
+		return false, err
+	}
+	inWindow := !r.At.Before(day.from.Add(-Slack)) && r.At.Before(day.to.Add(Slack)) // then another line took it
+	if inWindow || r.At.Before(day.from.Add(-CrossDate)) || !r.At.Before(day.to.Add(CrossDate)) {
+		return false, nil
+	}
+	day.report.Matched++
+	day.carry(m.kind, m.no, day.date, mysql.CarryCounted)
+	return true, nil
+}
+
+// unmatched decides about a record of ours no line of the bill matched:
+// counted by a neighbouring date's report, it is skipped; settled in the
+// last Slack of the date, it is left to the next date's bill (a line
+// WeChat Pay dated after midnight); left to this date by the previous
+// one, or settled on the date, it is a break, counted here.
+func (day *day) unmatched(kind, no string, e entry) {
+	k := carryKey(kind, no)
+	ev := map[string]any{"side": "ours_only"}
+	switch {
+	case day.elsewhere[k] != "":
+		return
+	case e.band == dayEnd:
+		day.carry(kind, no, day.to.Format(time.DateOnly), mysql.CarryDeferred)
+		return
+	case day.deferred[k]:
+		ev["deferred_from"] = day.from.AddDate(0, 0, -1).Format(time.DateOnly)
+	case !e.band.inDay():
+		return // settled in the slack: another day's bill holds it
+	}
+	day.carry(kind, no, day.date, mysql.CarryCounted)
+	day.addBreak(brk{class: oursOnlyClass(kind), kind: kind, no: no, amount: e.amount, evidence: ev})
 }
 
 // query asks WeChat Pay about one number and applies the answer to ours.
@@ -326,6 +437,11 @@ func (day *day) store(ctx context.Context) (mysql.ReconRun, error) {
 		done, err := tx.LockRecon(ctx, day.mch, day.date)
 		if err != nil || done {
 			return err
+		}
+		for _, c := range day.carries {
+			if err := tx.PutCarry(ctx, day.mch, c); err != nil {
+				return err
+			}
 		}
 		for _, b := range day.breaks {
 			if _, err := tx.AddOpsItem(ctx, b.opsItem(day.mch, day.date)); err != nil {

@@ -59,6 +59,11 @@ const (
 	// Slack widens the window of our records around a bill day: a
 	// notification applied a moment after midnight still matches.
 	Slack = 30 * time.Minute
+	// CrossDate is how far from its bill date a record of ours may have
+	// settled and still match its line (looked up by number, beyond the
+	// slack): the neighbouring dates. Such a match is counted once, on
+	// the bill's date (recon_carries).
+	CrossDate = 24 * time.Hour
 )
 
 // DefaultFeeBP is the fee rate WeChat Pay charges on payments (0.60%,

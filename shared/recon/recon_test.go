@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/clock"
+	"github.com/wxlend/wxlend/shared/ledger"
 	"github.com/wxlend/wxlend/shared/lending"
+	"github.com/wxlend/wxlend/shared/money"
 	"github.com/wxlend/wxlend/shared/mysql"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/ops"
@@ -127,5 +129,68 @@ func TestRunCatchesUpClosedDates(t *testing.T) {
 	res, err = recon.Run(ctx, r.deps)
 	if err != nil || res.Done != 0 {
 		t.Fatalf("a second run: %+v %v", res, err)
+	}
+}
+
+// settled plays a repayment of ours applied at at (after or before
+// WeChat Pay's own time): the order PAID and the clearing account
+// debited, as the notification does.
+func (r *rig) settled(t *testing.T, no string, amount int64, at time.Time) {
+	t.Helper()
+	if _, err := r.db.Exec(`INSERT INTO repayments (loan_id, user_id, out_trade_no, kind, amount_fen, state, created_at, updated_at, paid_at)
+		VALUES (1, 1, ?, 'due', ?, 'PAID', ?, ?, ?)`, no, amount, at, at, at); err != nil {
+		t.Fatal(err)
+	}
+	err := mysql.InTx(context.Background(), r.db.DB, at, func(tx *mysql.Tx) error {
+		_, err := tx.Post(context.Background(), ledger.Transaction{Key: "repay:" + no, Kind: "repayment", Entries: []ledger.Entry{
+			{Account: ledger.Clearing(wxpaytest.DevMchID), AmountFen: money.Fen(amount)}, {Account: ledger.Suspense, AmountFen: -money.Fen(amount)}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A payment on one side of midnight in WeChat Pay's bill and on the other
+// in our records is matched across the dates, counted once, on the
+// bill's date: neither auto-resolved by a query nor a break on the
+// record's date. A record of 23:45 with no line on either bill is a break
+// once, on the next date's report.
+func TestSettleOverMidnightIsMatchedOnce(t *testing.T) {
+	r := newRig(t)
+	ctx := context.Background()
+	next := billDay.AddDate(0, 0, 1)
+	for _, p := range []struct {
+		no           string
+		fen          int64
+		wechat, ours time.Time
+	}{
+		{"PLATE", 10_000, next.Add(-time.Second), next.Add(45 * time.Minute)},               // notified 45 min after midnight: beyond the slack
+		{"PSLACK", 20_000, next.Add(-10 * time.Second), next.Add(10 * time.Minute)},         // within the slack
+		{"PEARLY", 30_000, next.Add(time.Second), next.Add(-100 * time.Millisecond)},        // ours before midnight, the bill's after
+		{"PNONE", 40_000, time.Time{}, next.Add(-15 * time.Minute)},                         // ours only
+		{"PDAY2", 50_000, next.Add(11 * time.Hour), next.Add(11*time.Hour + 2*time.Second)}, // an ordinary payment of the next day
+	} {
+		if !p.wechat.IsZero() {
+			if _, err := r.fake.PlantOutOfBand(wxpaytest.OutOfBand{Kind: "payment", AmountFen: p.fen, OutTradeNo: p.no, At: p.wechat}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.settled(t, p.no, p.fen, p.ours)
+	}
+	r.clock.Advance(2 * 24 * time.Hour) // both dates' bills are out
+	day1, err := recon.Reconcile(ctx, r.deps, r.client, billDay.Format(time.DateOnly))
+	if err != nil || day1.State != mysql.ReconDone || day1.Lines != 2 || day1.Matched != 2 || day1.AutoResolved != 0 || day1.OpenBreaks != 0 {
+		t.Fatalf("first date: %+v %v", day1, err)
+	}
+	day2, err := recon.Reconcile(ctx, r.deps, r.client, next.Format(time.DateOnly))
+	if err != nil || day2.State != mysql.ReconDone || day2.Lines != 2 || day2.Matched != 2 || day2.AutoResolved != 0 || day2.OpenBreaks != 1 ||
+		day2.UnexplainedFen != 40_000 {
+		t.Fatalf("next date: %+v %v", day2, err)
+	}
+	items := r.breaks(t)
+	if len(items) != 1 || items[0].Evidence["no"] != "PNONE" || items[0].Evidence["class"] != string(recon.Short) ||
+		items[0].Evidence["deferred_from"] != billDay.Format(time.DateOnly) {
+		t.Fatalf("breaks %+v", items)
 	}
 }
