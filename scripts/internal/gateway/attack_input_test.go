@@ -23,7 +23,9 @@ import (
 // contract is free text (each is a code, an id, a name or a number with a
 // shape), so each must refuse them: 400 invalid_argument naming the field
 // with a reason, and nothing changes. A body that is not UTF-8, or not
-// JSON, is refused as a whole (field "body").
+// JSON, is refused as a whole (field "body"). A free-text field added to
+// the contract fails here until this attack learns where it is stored, to
+// check it is kept exactly.
 
 // bodyString is one string in a request body: a property of type string
 // (or an enum of strings), an item of a string array, or the value of a

@@ -67,9 +67,9 @@ func attackLoanCreate(t *testing.T, db *mysqltest.DB, a, other *apitest.Client) 
 	before := snapshot(t, db)
 	for _, c := range []struct {
 		name, key string
-		body  any
-		code  string
-		field string
+		body      any
+		code      string
+		field     string
 	}{
 		{"no key", "", map[string]any{"quote_id": small}, "invalid_argument", "Idempotency-Key"},
 		{"short key", "short", map[string]any{"quote_id": small}, "invalid_argument", "Idempotency-Key"},

@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/redis"
@@ -20,6 +21,7 @@ import (
 const (
 	ipPerMinute   = 300
 	userPerMinute = 120
+	kycPerDay     = 5 // KYC_DAILY_CHECKS: paid checks per step, borrower and day
 )
 
 // ageRateWindows makes a minute pass for every rate window of the stack
@@ -80,20 +82,26 @@ func untilRefused(t *testing.T, c *apitest.Client, path string, limit, want int)
 // reason, and a Retry-After within the window.
 func refusedFor(t *testing.T, resp *apitest.Response, err error, kind string) {
 	t.Helper()
+	refusedWithin(t, resp, err, kind, time.Minute)
+}
+
+func refusedWithin(t *testing.T, resp *apitest.Response, err error, kind string, window time.Duration) {
+	t.Helper()
 	expect(t, resp, err, 429, "rate_limited")
 	if !strings.Contains(string(resp.Body), `"reason":"`+kind+`"`) {
 		t.Fatalf("refused %s, want reason %q", resp.Body, kind)
 	}
 	ra, perr := strconv.Atoi(resp.Header.Get("Retry-After"))
-	if perr != nil || ra < 1 || ra > 60 {
-		t.Fatalf("Retry-After %q, want 1..60 s (a one-minute window)", resp.Header.Get("Retry-After"))
+	if perr != nil || ra < 1 || ra > int(window/time.Second) {
+		t.Fatalf("Retry-After %q, want 1..%d s (the window)", resp.Header.Get("Retry-After"), int(window/time.Second))
 	}
 }
 
 // attackRateWindows: a borrower, then a client IP, runs its window dry;
 // the refusal is exact, refuses everything behind the guard (sign-in
 // too), changes nothing, binds only that borrower or that IP, and lifts
-// once the window has passed.
+// once the window has passed. The same for the day's budget of paid KYC
+// checks.
 func attackRateWindows(t *testing.T, base string, db *mysqltest.DB, rs *redis.Store) {
 	ctx := context.Background()
 	ageRateWindows(t, rs) // what the matrix sent before does not count
@@ -158,6 +166,41 @@ func attackRateWindows(t *testing.T, base string, db *mysqltest.DB, rs *redis.St
 		resp, err = there.Get(ctx, "/v1/me")
 		expect(t, resp, err, 200, "")
 		resp, err = anon.Login(ctx, freshCode("rate"))
+		expect(t, resp, err, 200, "")
+	})
+
+	// Paid provider checks have their own window: a day, per borrower and
+	// step, kept in MySQL (kyc_checks) on wall time.
+	t.Run("paid checks per day", func(t *testing.T) {
+		c := login(721)
+		for _, code := range []string{"privacy_policy", "identity_verification"} {
+			resp, err := c.Post(ctx, "/v1/consents", map[string]any{"agreement": code, "version": 1})
+			expect(t, resp, err, 200, "")
+		}
+		resp, err := c.Post(ctx, "/v1/auth/phone", map[string]string{"code": "phone:13912340721.1"})
+		expect(t, resp, err, 200, "")
+		id, err := gateway.DevID("11010519850101", '9')
+		if err != nil {
+			t.Fatal(err)
+		}
+		check := map[string]string{"name": "王不符", "id_number": id} // the FaceID fake: a mismatch
+		for i := 0; i < kycPerDay; i++ {
+			resp, err := c.Post(ctx, "/v1/kyc/identity", check)
+			expect(t, resp, err, 200, "")
+			if !strings.Contains(string(resp.Body), `"status":"mismatch"`) {
+				t.Fatalf("check %d: %s", i+1, resp.Body)
+			}
+		}
+		before := snapshot(t, db)
+		resp, err = c.Post(ctx, "/v1/kyc/identity", check)
+		refusedWithin(t, resp, err, "kyc_attempts", 24*time.Hour)
+		unchanged(t, db, before, "a paid check over the day's budget")
+
+		// A day passes for this borrower's checks (no clock moves wall time).
+		if _, err := db.Exec("UPDATE kyc_checks SET created_at = created_at - INTERVAL 1 DAY - INTERVAL 1 SECOND WHERE user_id = ?", c.UserID); err != nil {
+			t.Fatal(err)
+		}
+		resp, err = c.Post(ctx, "/v1/kyc/identity", check)
 		expect(t, resp, err, 200, "")
 	})
 }
