@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/wxlend/wxlend/shared/api/apitest"
+	"github.com/wxlend/wxlend/shared/lending"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
 )
@@ -183,4 +184,34 @@ func attackESS(t *testing.T, base string, db *mysqltest.DB, signing, signed int6
 		}
 		unchanged(t, db, before, "an e-sign callback "+c.name)
 	}
+}
+
+// attackRepayAmounts: amounts on repay-create for the borrower's own
+// active loan. Malformed ones name amount_fen; one above what settles the
+// loan is refused as such. Nothing is ordered.
+func attackRepayAmounts(t *testing.T, db *mysqltest.DB, a *apitest.Client, loanID int64) {
+	ctx := context.Background()
+	before := snapshot(t, db)
+	for _, c := range []struct {
+		body         map[string]any
+		status       int
+		code, reason string
+	}{
+		{map[string]any{"kind": "amount", "amount_fen": 0}, 400, "invalid_argument", "range"},
+		{map[string]any{"kind": "amount", "amount_fen": -1}, 400, "invalid_argument", "range"},
+		{map[string]any{"kind": "amount"}, 400, "invalid_argument", "range"},
+		{map[string]any{"kind": "amount", "amount_fen": 1.5}, 400, "invalid_argument", "type"},
+		{map[string]any{"kind": "amount", "amount_fen": "100"}, 400, "invalid_argument", "type"},
+		{map[string]any{"kind": "amount", "amount_fen": 1e30}, 400, "invalid_argument", "type"},
+		{map[string]any{"kind": "payoff", "amount_fen": 100}, 400, "invalid_argument", "unexpected"},
+		{map[string]any{"kind": "amount", "amount_fen": int64(1) << 62}, 400, "invalid_argument", "range"},
+		{map[string]any{"kind": "amount", "amount_fen": int64(lending.MaxLoanFen)}, 409, "failed_precondition", "above_payoff"},
+	} {
+		resp, err := a.SendWith(ctx, http.MethodPost, apitest.LoanPath("repay", loanID), c.body, map[string]string{"Idempotency-Key": "repay-" + apitest.NewNonce()[:16]})
+		wantReason(t, resp, err, c.status, c.code, c.reason)
+		if c.status == 400 && !strings.Contains(string(resp.Body), `"field":"amount_fen"`) {
+			t.Fatalf("%v: %s, want field amount_fen", c.body, resp.Body)
+		}
+	}
+	unchanged(t, db, before, "repayments of bad amounts")
 }

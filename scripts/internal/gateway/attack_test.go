@@ -247,6 +247,11 @@ func TestAttackMatrix(t *testing.T) {
 		expect(t, resp, err, 200, "")
 	})
 
+	t.Run("repay amounts", func(t *testing.T) {
+		loanID, _ := strconv.ParseInt(owned[0], 10, 64)
+		attackRepayAmounts(t, db, a, loanID)
+	})
+
 	t.Run("ess callbacks", func(t *testing.T) {
 		if signing == 0 {
 			t.Skip("needs the loan the loan-create class makes")
