@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -182,5 +183,48 @@ func TestESSCallbackForAnUnknownFlowIsAcknowledged(t *testing.T) {
 	}
 	if logs := s.env.Logs.String(); strings.Count(logs, "ess callback for an unknown flow") != 3 || !strings.Contains(logs, "yDwFlowNotOurs") {
 		t.Fatalf("no warning naming the flow: %s", logs)
+	}
+}
+
+// TestESSCallbackNamingAnotherContractIsRefused: an authentic callback for
+// a flow wxlend holds, whose user data names another contract, is refused
+// with 400 and nothing done (no redelivery can fix it); before, it was a
+// 500 that ESS would resend for ever.
+func TestESSCallbackNamingAnotherContractIsRefused(t *testing.T) {
+	s := contractStack(t)
+	ctx := context.Background()
+	c := s.client(t, "crossed")
+	verifiedBorrower(t, s, c)
+	grantCredit(t, s.env, c.UserID, 1_000_000)
+	loanID := createdLoan(t, c, "key-crossed-1", 500_000)
+	resp, err := c.Post(ctx, apitest.LoanPath("contract-sign", loanID), map[string]any{})
+	want(t, resp, err, 200, "")
+	var flowID string
+	var contractID int64
+	if err := s.env.DB.QueryRow("SELECT id, flow_id FROM contracts WHERE loan_id = ?", loanID).Scan(&contractID, &flowID); err != nil {
+		t.Fatal(err)
+	}
+	userData := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("wxlend:contract:%d", contractID+1000)))
+	msg, _ := json.Marshal(map[string]any{"MsgId": "yDwMsgCrossed", "MsgType": "FlowStatusChange", "MsgVersion": "CustomApp",
+		"MsgData": map[string]any{"FlowId": flowID, "FlowCallbackStatus": 4, "UpdatedOn": time.Now().Unix(), "UserData": userData}})
+	body, _ := json.Marshal(map[string]string{"encrypt": tcloudtest.EncryptESSCallback(tcloudtest.DevESSCallbackKey, msg)})
+	req, _ := http.NewRequest("POST", s.url+"/notify/ess", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Signature", tcloudtest.SignESSCallback(tcloudtest.DevESSCallbackToken, body))
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Body.Close()
+	if r.StatusCode != 400 {
+		t.Fatalf("a callback naming another contract: %d, want 400", r.StatusCode)
+	}
+	var status string
+	_ = s.env.DB.QueryRow("SELECT status FROM contracts WHERE id = ?", contractID).Scan(&status)
+	if status != "signing" || s.count(t, "outbox WHERE function_name = 'disburse'") != 0 {
+		t.Fatalf("contract %s after a crossed callback, or a hand-over made", status)
+	}
+	if !strings.Contains(s.env.Logs.String(), "ess callback does not match its flow") {
+		t.Fatal("not logged")
 	}
 }

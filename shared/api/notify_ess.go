@@ -34,8 +34,10 @@ import (
 // done): no retry can make such a flow known, since wxlend records a flow
 // before it hands out the signing link; it is a flow started outside
 // wxlend on the same ESS application, or one lost to a concurrent signing
-// request. 401 is a forged or stale callback, 400 an unreadable one, 500 a
-// failure a redelivery can fix (the database).
+// request. 401 is a forged or stale callback, 400 an unreadable one or an
+// authentic one whose user data names another contract than its flow's
+// (nothing done, logged as an error), 500 a failure a redelivery can fix
+// (the database).
 func NotifyESS(a *app.App) http.Handler {
 	count := monitor.Refusals{DB: a.DB, Log: a.Log}
 	refused := func(r *http.Request, reason string) {
@@ -59,7 +61,15 @@ func NotifyESS(a *app.App) http.Handler {
 			refused(r, essRefusal(err))
 			return
 		}
-		if err := applyFlowEvent(r.Context(), a, ev); err != nil {
+		if err := applyFlowEvent(r.Context(), a, ev); errors.Is(err, errFlowMismatch) {
+			// Authentic but naming another contract than the flow's: no
+			// redelivery can fix it, and it is worth a look (a leaked token,
+			// or a flow crossed with another); nothing is done.
+			a.Log.ErrorContext(r.Context(), "ess callback does not match its flow: refused", "flow_id", ev.FlowID, "msg_id", ev.MsgID, "error", err.Error())
+			essAnswer(w, r, http.StatusBadRequest, "FAIL", "callback does not match its flow")
+			refused(r, "flow_mismatch")
+			return
+		} else if err != nil {
 			a.Log.ErrorContext(r.Context(), "ess callback failed", "flow_id", ev.FlowID, "error", err.Error())
 			essAnswer(w, r, http.StatusInternalServerError, "FAIL", "try again")
 			refused(r, "failed")
@@ -93,6 +103,10 @@ func essRefusal(err error) string {
 	return string(ae.Code)
 }
 
+// errFlowMismatch: an authentic event whose user data names another
+// contract than the one that holds its flow.
+var errFlowMismatch = errors.New("ess callback does not match its flow")
+
 func essAnswer(w http.ResponseWriter, r *http.Request, status int, code, msg string) {
 	rid := scf.RequestID(r.Context())
 	w.Header().Set("X-Request-Id", rid)
@@ -113,7 +127,7 @@ func applyFlowEvent(ctx context.Context, a *app.App, ev contract.FlowEvent) erro
 		return err
 	}
 	if ud := strings.TrimPrefix(ev.UserData, "wxlend:"); ud != "" && ud != fmt.Sprintf("contract:%d", c.ID) {
-		return fmt.Errorf("flow %s: user data %q is not contract %d", ev.FlowID, ud, c.ID)
+		return fmt.Errorf("flow %s: user data %q is not contract %d: %w", ev.FlowID, ud, c.ID, errFlowMismatch)
 	}
 	now := a.Clock.Now()
 	handover := fmt.Sprintf("disburse:loan:%d", c.LoanID)

@@ -83,7 +83,7 @@ func checkRepayRequest(kind string, amount money.Fen) error {
 	case kind != KindDue && kind != KindPayoff && kind != KindAmount:
 		return apierr.Invalid("kind", "enum", "kind must be due, payoff or amount")
 	case kind == KindAmount && (amount < 1 || amount > lending.MaxLoanFen):
-		return apierr.Invalid("amount_fen", "range", "amount_fen must be at least 1")
+		return apierr.Invalid("amount_fen", "range", fmt.Sprintf("amount_fen must be from 1 to %d", int64(lending.MaxLoanFen)))
 	case kind != KindAmount && amount != 0:
 		return apierr.Invalid("amount_fen", "unexpected", "amount_fen is only for kind amount")
 	}

@@ -79,7 +79,7 @@ func DecodeBytes(body []byte, v any) error {
 	if len(body) == 0 {
 		return apierr.Invalid("body", "empty", "request body is empty")
 	}
-	if !utf8.Valid(body) {
+	if !utf8.Valid(body) || loneSurrogate(body) {
 		return apierr.Invalid("body", "not_utf8", "request body is not UTF-8 text")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -99,6 +99,43 @@ func DecodeBytes(body []byte, v any) error {
 		return apierr.Invalid("body", "trailing_data", "request body has data after the JSON object")
 	}
 	return nil
+}
+
+// loneSurrogate reports a \uD800-\uDFFF escape that is not half of a
+// pair: valid JSON text, but no character, which encoding/json would turn
+// into U+FFFD without a word. body is valid UTF-8; a backslash outside a
+// string makes the JSON malformed anyway, so every backslash is an escape.
+func loneSurrogate(body []byte) bool {
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		r, ok := escapedRune(body, i)
+		switch {
+		case !ok:
+			i++ // \", \\, \n...: skip the escaped byte
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true // a low half first
+		case r >= 0xD800 && r <= 0xDBFF:
+			low, ok := escapedRune(body, i+6)
+			if !ok || low < 0xDC00 || low > 0xDFFF {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// escapedRune reads the \uXXXX escape at body[i], if there is one.
+func escapedRune(body []byte, i int) (rune, bool) {
+	if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 16)
+	return rune(n), err == nil
 }
 
 type bodyKey struct{}

@@ -207,6 +207,10 @@ func TestDecodeJSON(t *testing.T) {
 		"empty": ``, "malformed": `{"amount_fen":`, "type": `{"amount_fen":"x"}`, "trailing": `{} {}`,
 		"array": `[1]`, "too large": `{"method":"` + strings.Repeat("a", MaxBodyBytes) + `"}`,
 		"not utf-8": "{\"method\":\"\xff\xfe\"}",
+		// Escapes of half a surrogate pair: valid JSON, no character;
+		// encoding/json would read U+FFFD.
+		"lone high surrogate": `{"method":"a\ud800"}`, "lone low surrogate": `{"method":"\udc00b"}`,
+		"high then not low": `{"method":"\ud800\u0041"}`, "high at the end": `{"method":"\uD83D"}`,
 	}
 	for name, body := range bad {
 		r, _ := http.NewRequest("POST", "/", strings.NewReader(body))
@@ -221,6 +225,16 @@ func TestDecodeJSON(t *testing.T) {
 	var v in
 	if err := DecodeJSON(r, &v); err != nil || v.Amount != 100 {
 		t.Fatalf("%v %+v", err, v)
+	}
+	for _, ok := range []string{`"\ud83d\ude00"`, `"\\ud800"`, `"\\\\ud800"`, `"\u00e9\"\n"`} {
+		var m map[string]string
+		if err := DecodeBytes([]byte(`{"method":`+ok+`}`), &m); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	var pe *apierr.Error
+	if errors.As(DecodeBytes([]byte(`{"method":"\udfff"}`), &v), &pe); pe == nil || pe.Field != "body" || pe.Reason != "not_utf8" {
+		t.Fatalf("a lone surrogate: %+v, want body not_utf8", pe)
 	}
 	if err := DecodeBytes([]byte(`{}`), in{}); apierr.CodeOf(err) != apierr.Internal {
 		t.Fatalf("decoding into a non-pointer is the program's fault (internal), got %v", err)

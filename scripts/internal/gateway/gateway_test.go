@@ -17,6 +17,7 @@ import (
 	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/shared/api/apitest"
 	"github.com/wxlend/wxlend/shared/mysql/mysqltest"
+	"github.com/wxlend/wxlend/shared/redis"
 	"github.com/wxlend/wxlend/shared/redis/redistest"
 	"github.com/wxlend/wxlend/shared/tcloud"
 	"github.com/wxlend/wxlend/shared/tcloud/tcloudtest"
@@ -31,6 +32,14 @@ func startStack(t *testing.T) (*gateway.Gateway, string) {
 
 // startStackDB is startStack that also returns the database.
 func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
+	t.Helper()
+	g, base, db, _ := startStackStores(t)
+	return g, base, db
+}
+
+// startStackStores is startStackDB that also returns the stack's Redis
+// (its own key prefix), where the rate windows live.
+func startStackStores(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB, *redis.Store) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds every function; skipped in -short")
@@ -58,7 +67,7 @@ func startStackDB(t *testing.T) (*gateway.Gateway, string, *mysqltest.DB) {
 	srv := g.Server()
 	go gateway.Serve(srv, l)
 	t.Cleanup(func() { srv.Close(); g.Close() })
-	return g, "http://" + l.Addr().String(), db
+	return g, "http://" + l.Addr().String(), db, rs
 }
 
 // tailLines is how much of a stack's log a failed test shows.
