@@ -55,6 +55,16 @@ func snapshot(t *testing.T, db *mysqltest.DB) string {
 	return b.String()
 }
 
+// refusalsCounted is every callback refusal counted so far (job-monitor's
+// callback_refusals).
+func refusalsCounted(t *testing.T, db *mysqltest.DB) (n int64) {
+	t.Helper()
+	if err := db.QueryRow("SELECT COALESCE(SUM(refusals), 0) FROM callback_refusals").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 func unchanged(t *testing.T, db *mysqltest.DB, before, what string) {
 	t.Helper()
 	if after := snapshot(t, db); after != before {
@@ -178,7 +188,7 @@ func TestAttackMatrix(t *testing.T) {
 				{wxpaytest.ForgeStaleTimestamp, 400, "timestamp stale"},
 				{"", 400, ""}, // genuine, but of a payment the book does not hold
 			} {
-				before := snapshot(t, db)
+				before, counted := snapshot(t, db), refusalsCounted(t, db)
 				req, err := wxpaytest.NewNotificationRequest(base+r.Path, "TRANSACTION.SUCCESS", "支付成功", "transaction",
 					map[string]any{"out_trade_no": "P0000000000000000", "out_bill_no": "D0000000000000000", "trade_state": "SUCCESS",
 						"state": "SUCCESS", "mchid": wxpaytest.DevMchID, "amount": map[string]any{"total": 100}}, c.forge)
@@ -195,6 +205,9 @@ func TestAttackMatrix(t *testing.T) {
 					t.Fatalf("%s %s forged %q: %d %s, want %d %q", r.Method, r.Path, c.forge, res.StatusCode, body, c.status, c.msg)
 				}
 				unchanged(t, db, before, "a refused notification on "+r.Path)
+				if now := refusalsCounted(t, db); now != counted+1 {
+					t.Fatalf("a refused notification on %s counted %d refusals, want 1", r.Path, now-counted)
+				}
 			}
 		}
 	})
