@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -165,15 +166,7 @@ func TestESSCallbackForAnUnknownFlowIsAcknowledged(t *testing.T) {
 	for _, status := range []int{4, 3, 5} { // signed, rejected, expired
 		msg, _ := json.Marshal(map[string]any{"MsgId": fmt.Sprintf("yDwMsgUnknown%d", status), "MsgType": "FlowStatusChange", "MsgVersion": "CustomApp",
 			"MsgData": map[string]any{"FlowId": "yDwFlowNotOurs", "FlowCallbackStatus": status, "UpdatedOn": now.Unix(), "UserData": ""}})
-		body, _ := json.Marshal(map[string]string{"encrypt": tcloudtest.EncryptESSCallback(tcloudtest.DevESSCallbackKey, msg)})
-		req, _ := http.NewRequest("POST", s.url+"/notify/ess", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Content-Signature", tcloudtest.SignESSCallback(tcloudtest.DevESSCallbackToken, body))
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := postESS(t, s.url, msg)
 		if resp.StatusCode != 200 || resp.Header.Get("X-Request-Id") == "" {
 			t.Fatalf("status %d callback for an unknown flow: %d", status, resp.StatusCode)
 		}
@@ -207,16 +200,7 @@ func TestESSCallbackNamingAnotherContractIsRefused(t *testing.T) {
 	userData := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("wxlend:contract:%d", contractID+1000)))
 	msg, _ := json.Marshal(map[string]any{"MsgId": "yDwMsgCrossed", "MsgType": "FlowStatusChange", "MsgVersion": "CustomApp",
 		"MsgData": map[string]any{"FlowId": flowID, "FlowCallbackStatus": 4, "UpdatedOn": time.Now().Unix(), "UserData": userData}})
-	body, _ := json.Marshal(map[string]string{"encrypt": tcloudtest.EncryptESSCallback(tcloudtest.DevESSCallbackKey, msg)})
-	req, _ := http.NewRequest("POST", s.url+"/notify/ess", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Content-Signature", tcloudtest.SignESSCallback(tcloudtest.DevESSCallbackToken, body))
-	r, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Body.Close()
-	if r.StatusCode != 400 {
+	if r := postESS(t, s.url, msg); r.StatusCode != 400 {
 		t.Fatalf("a callback naming another contract: %d, want 400", r.StatusCode)
 	}
 	var status string
@@ -227,4 +211,21 @@ func TestESSCallbackNamingAnotherContractIsRefused(t *testing.T) {
 	if !strings.Contains(s.env.Logs.String(), "ess callback does not match its flow") {
 		t.Fatal("not logged")
 	}
+}
+
+// postESS sends msg to url's notify-ess as ESS does: encrypted with the
+// callback key and signed with the token (the body is drained and closed).
+func postESS(t *testing.T, url string, msg []byte) *http.Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"encrypt": tcloudtest.EncryptESSCallback(tcloudtest.DevESSCallbackKey, msg)})
+	req, _ := http.NewRequest("POST", url+"/notify/ess", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Content-Signature", tcloudtest.SignESSCallback(tcloudtest.DevESSCallbackToken, body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
 }
