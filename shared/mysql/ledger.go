@@ -42,8 +42,8 @@ func (l Ledger) Post(ctx context.Context, t ledger.Transaction, now time.Time) (
 // Post posts t inside tx, so a state change, its ledger transaction and
 // its outbox record commit together. The same key with the same content is
 // an idempotent hit (Existing, nothing written); with other content it is
-// `conflict`. Balances move in one statement that locks the accounts in id
-// order, so concurrent posts never deadlock on each other.
+// `conflict`. The transaction row, its entries and the balances go to the
+// server as one batch: one round trip for the whole posting.
 func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 	if err := t.Validate(); err != nil {
 		return Posted{}, err
@@ -53,17 +53,18 @@ func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 		return Posted{}, err
 	}
 	hash := t.Hash()
-	res, err := tx.exec(ctx, `INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
+	var b batch
+	b.add(`INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Key, t.Kind, hash, nullString(t.Reverses), tx.now)
+	txID, err := tx.applyEntries(ctx, &b, nil, []ledger.Transaction{t}, ids)
+	// Only the key's unique index can refuse a row of the batch as a
+	// duplicate, and the server stops at it: the statement alone rolled
+	// back, nothing else of the batch ran.
 	if IsDuplicate(err) {
 		return tx.existing(ctx, t.Key, hash)
 	}
 	if err != nil {
 		return Posted{}, fmt.Errorf("ledger post %s: %w", t.Key, err)
-	}
-	txID, _ := res.LastInsertId()
-	if err := tx.applyEntries(ctx, txID, t.Entries, ids); err != nil {
-		return Posted{}, err
 	}
 	return Posted{TxID: txID}, nil
 }
@@ -111,7 +112,10 @@ func (tx *Tx) PostMany(ctx context.Context, ts []ledger.Transaction) error {
 	for _, t := range ts {
 		ordered = append(ordered, txIDs[t.Key])
 	}
-	return tx.applyEntriesOf(ctx, ordered, ts, ids)
+	if _, err := tx.applyEntries(ctx, &batch{}, ordered, ts, ids); err != nil {
+		return fmt.Errorf("ledger post %s...: %w", ts[0].Key, err)
+	}
+	return nil
 }
 
 // txIDs reads the ids of the transactions ts just inserted (a multi-row
@@ -268,28 +272,50 @@ func (tx *Tx) readAccounts(ctx context.Context, names []ledger.Account, ids map[
 // balance read sums at most 32 rows.
 const BalanceShards = 32
 
-// applyEntries moves every balance and inserts the entries. A per-loan
-// account's balance_fen moves in one UPDATE (InnoDB locks the rows in
-// primary-key order: a fixed lock order); a hot account's delta goes to a
-// random shard row in one upsert, sorted by (account, shard), so the hot
-// accounts are never one lock everyone waits for.
-func (tx *Tx) applyEntries(ctx context.Context, txID int64, entries []ledger.Entry, ids map[ledger.Account]int64) error {
-	return tx.applyEntriesOf(ctx, []int64{txID}, []ledger.Transaction{{Entries: entries}}, ids)
+// batch is statements sent to the server as one (the pools allow multiple
+// statements, NewConnector): it runs them in order and stops at the first
+// error, which the call returns. A posting is thus one round trip however
+// many tables it writes. Every value is a ? placeholder, escaped by the
+// driver like any other argument.
+type batch struct {
+	stmts []string
+	args  []any
 }
 
-// applyEntriesOf is applyEntries for several transactions (txIDs[i] is
-// ts[i]'s id): one entries INSERT and one balance UPDATE for all, the
-// UPDATE last: a shared account's row (penalty income, a clearing
-// account) is then locked only from it to the commit.
-func (tx *Tx) applyEntriesOf(ctx context.Context, txIDs []int64, ts []ledger.Transaction, ids map[ledger.Account]int64) error {
+func (b *batch) add(stmt string, args ...any) {
+	b.stmts = append(b.stmts, stmt)
+	b.args = append(b.args, args...)
+}
+
+// applyEntries adds to b the entries of ts (txIDs[i] is ts[i]'s id; nil
+// for the one transaction b's previous statement inserts, whose id the
+// entries take from LAST_INSERT_ID(), the server's value for the previous
+// statement) and every balance move, runs b, and returns the id of ts[0].
+//
+// A per-loan account's balance_fen moves in one UPDATE (InnoDB locks the
+// rows in primary-key order: a fixed lock order); a hot account's delta
+// goes to a random shard row in one upsert, sorted by (account, shard),
+// so the hot accounts are never one lock everyone waits for. The shared
+// rows (penalty income, a clearing account) come last, so they are locked
+// only from there to the commit.
+func (tx *Tx) applyEntries(ctx context.Context, b *batch, txIDs []int64, ts []ledger.Transaction, ids map[ledger.Account]int64) (int64, error) {
 	delta := map[int64]int64{}
 	hot := map[int64]bool{}
-	for _, t := range ts {
+	var marks []string
+	for i, t := range ts {
 		for _, e := range t.Entries {
 			delta[ids[e.Account]] += int64(e.AmountFen)
 			hot[ids[e.Account]] = ledger.Hot(e.Account)
+			if txIDs == nil {
+				marks = append(marks, "(LAST_INSERT_ID(), ?, ?, ?)")
+			} else {
+				marks = append(marks, "(?, ?, ?, ?)")
+				b.args = append(b.args, txIDs[i])
+			}
+			b.args = append(b.args, ids[e.Account], int64(e.AmountFen), tx.now)
 		}
 	}
+	b.stmts = append(b.stmts, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "))
 	var cold, shared []int64
 	for id, d := range delta {
 		switch {
@@ -300,71 +326,55 @@ func (tx *Tx) applyEntriesOf(ctx context.Context, txIDs []int64, ts []ledger.Tra
 			cold = append(cold, id)
 		}
 	}
-	var marks []string
-	var args []any
-	for i, t := range ts {
-		for _, e := range t.Entries {
-			marks = append(marks, "(?, ?, ?, ?)")
-			args = append(args, txIDs[i], ids[e.Account], int64(e.AmountFen), tx.now)
-		}
+	want := int64(len(marks))
+	if len(cold) > 0 {
+		moveBalances(b, cold, delta)
+		want = int64(len(cold))
 	}
-	if _, err := tx.exec(ctx, `INSERT INTO ledger_entries (tx_id, account_id, amount_fen, created_at) VALUES `+strings.Join(marks, ", "), args...); err != nil {
-		return err
+	// ROW_COUNT() is what the previous statement wrote; LAST_INSERT_ID(),
+	// now the first entry's id, leads to the transaction's id.
+	b.add(`SELECT ROW_COUNT(), tx_id FROM ledger_entries WHERE id = LAST_INSERT_ID()`)
+	moveShards(b, shared, delta)
+	var n, txID int64
+	if err := tx.queryRow(ctx, strings.Join(b.stmts, ";\n"), b.args...).Scan(&n, &txID); err != nil {
+		return 0, err
 	}
-	if err := tx.moveBalances(ctx, cold, delta); err != nil {
-		return err
+	if n != want {
+		return 0, fmt.Errorf("ledger balances: %d of %d rows written", n, want)
 	}
-	if err := tx.moveShards(ctx, shared, delta); err != nil {
-		return err
-	}
-	return nil
+	return txID, nil
 }
 
-// moveBalances adds delta to the balance_fen of the accounts in one UPDATE.
-func (tx *Tx) moveBalances(ctx context.Context, accts []int64, delta map[int64]int64) error {
-	if len(accts) == 0 {
-		return nil
-	}
+// moveBalances adds to b the UPDATE that adds delta to the balance_fen of
+// the accounts.
+func moveBalances(b *batch, accts []int64, delta map[int64]int64) {
 	slices.Sort(accts)
 	var cases strings.Builder
-	args := make([]any, 0, 3*len(accts))
 	for _, id := range accts {
 		cases.WriteString(" WHEN ? THEN ?")
-		args = append(args, id, delta[id])
+		b.args = append(b.args, id, delta[id])
 	}
 	for _, id := range accts {
-		args = append(args, id)
+		b.args = append(b.args, id)
 	}
-	res, err := tx.exec(ctx, `UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id`+cases.String()+
-		` END WHERE id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)`, args...)
-	if err != nil {
-		return fmt.Errorf("ledger balances: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != int64(len(accts)) {
-		return fmt.Errorf("ledger balances: %d of %d accounts updated", n, len(accts))
-	}
-	return nil
+	b.stmts = append(b.stmts, `UPDATE ledger_accounts SET balance_fen = balance_fen + CASE id`+cases.String()+
+		` END WHERE id IN (?`+strings.Repeat(", ?", len(accts)-1)+`)`)
 }
 
-// moveShards adds delta to one random shard of each hot account, in one
-// upsert in (account, shard) order.
-func (tx *Tx) moveShards(ctx context.Context, accts []int64, delta map[int64]int64) error {
+// moveShards adds to b the upsert that adds delta to one random shard of
+// each hot account, in (account, shard) order.
+func moveShards(b *batch, accts []int64, delta map[int64]int64) {
 	if len(accts) == 0 {
-		return nil
+		return
 	}
 	slices.Sort(accts)
 	marks := make([]string, len(accts))
-	args := make([]any, 0, 3*len(accts))
 	for i, id := range accts {
 		marks[i] = "(?, ?, ?)"
-		args = append(args, id, rand.N(BalanceShards), delta[id])
+		b.args = append(b.args, id, rand.N(BalanceShards), delta[id])
 	}
-	_, err := tx.exec(ctx, `INSERT INTO ledger_balance_shards (account_id, shard, balance_fen) VALUES `+strings.Join(marks, ", ")+
-		` ON DUPLICATE KEY UPDATE balance_fen = balance_fen + VALUES(balance_fen)`, args...)
-	if err != nil {
-		return fmt.Errorf("ledger shard balances: %w", err)
-	}
-	return nil
+	b.stmts = append(b.stmts, `INSERT INTO ledger_balance_shards (account_id, shard, balance_fen) VALUES `+strings.Join(marks, ", ")+
+		` ON DUPLICATE KEY UPDATE balance_fen = balance_fen + VALUES(balance_fen)`)
 }
 
 // balanceSQL is an account's balance for a row a of ledger_accounts: its

@@ -246,3 +246,44 @@ func TestLedgerAccountsRollBackWithTheirPost(t *testing.T) {
 	}
 	verified(t, l)
 }
+
+// A posting to existing accounts is one statement batch and a commit (plus
+// START TRANSACTION): the transaction row, its entries and every balance
+// go to the server together. Both shapes: with a loan's own balance row
+// and with hot accounts only.
+func TestLedgerPostIsOneRoundTrip(t *testing.T) {
+	db := mysqltest.New(t)
+	pool, counts, err := mysqltest.OpenCounting(context.Background(), db.DSN, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	l := mysql.Ledger{DB: pool}
+	ctx, now := context.Background(), time.Now().UTC()
+	hotOnly := func(key string) ledger.Transaction {
+		return ledger.Transaction{Key: key, Kind: "transfer", Entries: []ledger.Entry{
+			ledger.Debit(ledger.Clearing("1900000001"), 300), ledger.Credit(ledger.Suspense, 300)}}
+	}
+	for i, mk := range []func(string) ledger.Transaction{
+		func(key string) ledger.Transaction { return disbursementPost(key, 7, 500) }, hotOnly,
+	} {
+		if _, err := l.Post(ctx, mk(fmt.Sprintf("first:%d", i)), now); err != nil { // makes the accounts
+			t.Fatal(err)
+		}
+		before := counts.Read()
+		p, err := l.Post(ctx, mk(fmt.Sprintf("second:%d", i)), now)
+		if err != nil || p.Existing || p.TxID == 0 {
+			t.Fatal(p, err)
+		}
+		if got := counts.Read().Sub(before); got != (mysqltest.Snapshot{Statements: 1, Commits: 1}) {
+			t.Fatalf("a posting sent %+v", got)
+		}
+	}
+	if b := balance(t, l, ledger.Clearing("1900000001")); b != 2*(300-500) {
+		t.Fatalf("clearing %d", b)
+	}
+	if b := balance(t, l, ledger.LoanAccount(7, ledger.Principal)); b != 2*500 {
+		t.Fatalf("principal %d", b)
+	}
+	verified(t, l)
+}
