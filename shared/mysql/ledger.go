@@ -22,7 +22,6 @@ type Ledger struct{ DB *sql.DB }
 // Posted tells whether a post wrote the transaction or found it already
 // posted under the same key with the same content.
 type Posted struct {
-	TxID     int64
 	Existing bool
 }
 
@@ -57,7 +56,7 @@ func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 	var b batch
 	b.add(`INSERT INTO ledger_transactions (idem_key, kind, input_hash, reverses_key, created_at) VALUES (?, ?, ?, ?, ?)`,
 		t.Key, t.Kind, hash, nullString(t.Reverses), tx.now)
-	txID, err := tx.applyEntries(ctx, &b, nil, []ledger.Transaction{t}, ids)
+	err = tx.applyEntries(ctx, &b, nil, []ledger.Transaction{t}, ids)
 	// Only the key's unique index can refuse a row of the batch as a
 	// duplicate, and the server stops at it: the statement alone rolled
 	// back, nothing else of the batch ran.
@@ -67,7 +66,7 @@ func (tx *Tx) Post(ctx context.Context, t ledger.Transaction) (Posted, error) {
 	if err != nil {
 		return Posted{}, fmt.Errorf("ledger post %s: %w", t.Key, err)
 	}
-	return Posted{TxID: txID}, nil
+	return Posted{}, nil
 }
 
 // PostMany posts ts inside tx as Post does each, with one statement per
@@ -113,7 +112,7 @@ func (tx *Tx) PostMany(ctx context.Context, ts []ledger.Transaction) error {
 	for _, t := range ts {
 		ordered = append(ordered, txIDs[t.Key])
 	}
-	if _, err := tx.applyEntries(ctx, &batch{}, ordered, ts, ids); err != nil {
+	if err := tx.applyEntries(ctx, &batch{}, ordered, ts, ids); err != nil {
 		return fmt.Errorf("ledger post %s...: %w", ts[0].Key, err)
 	}
 	return nil
@@ -150,16 +149,14 @@ func (tx *Tx) txIDs(ctx context.Context, ts []ledger.Transaction) (map[string]in
 }
 
 func (tx *Tx) existing(ctx context.Context, key, hash string) (Posted, error) {
-	var p Posted
 	var got string
-	if err := tx.queryRow(ctx, `SELECT id, input_hash FROM ledger_transactions WHERE idem_key = ?`, key).Scan(&p.TxID, &got); err != nil {
-		return p, fmt.Errorf("ledger post %s: %w", key, err)
+	if err := tx.queryRow(ctx, `SELECT input_hash FROM ledger_transactions WHERE idem_key = ?`, key).Scan(&got); err != nil {
+		return Posted{}, fmt.Errorf("ledger post %s: %w", key, err)
 	}
 	if got != hash {
-		return p, apierr.New(apierr.Conflict, "ledger key %s was already used for different entries", key)
+		return Posted{}, apierr.New(apierr.Conflict, "ledger key %s was already used for different entries", key)
 	}
-	p.Existing = true
-	return p, nil
+	return Posted{Existing: true}, nil
 }
 
 // accountCache maps account names to ids per pool. Accounts are never
@@ -303,15 +300,17 @@ func (b *batch) add(stmt string, args ...any) {
 // applyEntries adds to b the entries of ts (txIDs[i] is ts[i]'s id; nil
 // for the one transaction b's previous statement inserts, whose id the
 // entries take from LAST_INSERT_ID(), the server's value for the previous
-// statement) and every balance move, runs b, and returns the id of ts[0].
+// statement) and every balance move, and runs b.
 //
-// A per-loan account's balance_fen moves in one UPDATE (InnoDB locks the
-// rows in primary-key order: a fixed lock order); a hot account's delta
-// goes to one of its shard rows (pickShard) in one upsert, sorted by (account, shard),
-// so the hot accounts are never one lock everyone waits for. The shared
-// rows (penalty income, a clearing account) come last, so they are locked
-// only from there to the commit.
-func (tx *Tx) applyEntries(ctx context.Context, b *batch, txIDs []int64, ts []ledger.Transaction, ids map[ledger.Account]int64) (int64, error) {
+// A hot account's delta goes to one of its shard rows (pickShard), in one
+// upsert sorted by (account, shard), so the hot accounts are never one
+// lock everyone waits for; a per-loan account's balance_fen moves in one
+// UPDATE (InnoDB locks the rows in primary-key order). Every posting locks
+// in that order: shards, then loan accounts. The server runs the whole
+// batch at once, so the order does not change how long a row stays
+// locked (to the commit); the UPDATE comes last so that its row count,
+// the batch's, proves every loan account was there.
+func (tx *Tx) applyEntries(ctx context.Context, b *batch, txIDs []int64, ts []ledger.Transaction, ids map[ledger.Account]int64) error {
 	delta := map[int64]int64{}
 	hot := map[int64]bool{}
 	var marks []string
@@ -339,28 +338,24 @@ func (tx *Tx) applyEntries(ctx context.Context, b *batch, txIDs []int64, ts []le
 			cold = append(cold, id)
 		}
 	}
-	want := int64(len(marks))
-	if len(cold) > 0 {
-		moveBalances(b, cold, delta)
-		want = int64(len(cold))
-	}
-	// ROW_COUNT() is what the previous statement wrote; LAST_INSERT_ID(),
-	// now the first entry's id, leads to the transaction's id.
-	b.add(`SELECT ROW_COUNT(), tx_id FROM ledger_entries WHERE id = LAST_INSERT_ID()`)
 	moveShards(b, shared, delta)
-	var n, txID int64
-	if err := tx.queryRow(ctx, strings.Join(b.stmts, ";\n"), b.args...).Scan(&n, &txID); err != nil {
-		return 0, err
+	moveBalances(b, cold, delta)
+	res, err := tx.exec(ctx, strings.Join(b.stmts, ";\n"), b.args...)
+	if err != nil {
+		return err
 	}
-	if n != want {
-		return 0, fmt.Errorf("ledger balances: %d of %d rows written", n, want)
+	if n, _ := res.RowsAffected(); len(cold) > 0 && n != int64(len(cold)) {
+		return fmt.Errorf("ledger balances: %d of %d accounts updated", n, len(cold))
 	}
-	return txID, nil
+	return nil
 }
 
 // moveBalances adds to b the UPDATE that adds delta to the balance_fen of
 // the accounts.
 func moveBalances(b *batch, accts []int64, delta map[int64]int64) {
+	if len(accts) == 0 {
+		return
+	}
 	slices.Sort(accts)
 	var cases strings.Builder
 	for _, id := range accts {

