@@ -287,3 +287,27 @@ func TestLedgerPostIsOneRoundTrip(t *testing.T) {
 	}
 	verified(t, l)
 }
+
+// A loan account the batch's UPDATE does not find (a wrong cached id) fails
+// the posting, and nothing of it stays: the row count checked is the
+// batch's last statement's, the loan balances' UPDATE.
+func TestLedgerPostRefusesAMissingLoanAccount(t *testing.T) {
+	db := mysqltest.New(t)
+	l := mysql.Ledger{DB: db.DB}
+	ctx, now := context.Background(), time.Now().UTC()
+	if _, err := l.Post(ctx, disbursementPost("disb:1", 1, 500), now); err != nil {
+		t.Fatal(err)
+	}
+	mysql.CacheAccountID(db.DB, ledger.LoanAccount(2, ledger.Principal), 999999)
+	if _, err := l.Post(ctx, disbursementPost("disb:2", 2, 700), now); err == nil {
+		t.Fatal("a posting to an account that is not there went through")
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM ledger_transactions WHERE idem_key = 'disb:2'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d transactions left behind (%v)", n, err)
+	}
+	if b := balance(t, l, ledger.Clearing("1900000001")); b != -500 {
+		t.Fatalf("clearing %d", b)
+	}
+	verified(t, l)
+}
