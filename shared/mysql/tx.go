@@ -70,7 +70,8 @@ func InTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) er
 }
 
 func runTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	// READ COMMITTED: every pool's sessions are set to it (NewConnector).
+	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
