@@ -46,12 +46,13 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob" && os.Args[1] != "recon") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-cpuprofile F] | bench recon [-lines N]")
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] [-poll db|api] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-cpuprofile F] | bench recon [-lines N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	n := fs.Int("n", 2000, "requests (gateway) or credit applications (risk)")
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
+	poll := fs.String("poll", "db", "risk: how a borrower learns its decision: db (one watcher query every 5 ms, then one API read) or api (every borrower GETs it every 10 ms)")
 	failover := fs.Bool("failover", false, "journey: also a second loan rerouted off an empty merchant account")
 	loans := fs.Int("loans", 100_000, "cob: loans seeded and closed for one business date")
 	workers := fs.Int("workers", 0, "cob: chunks written at once (0: cob.Workers)")
@@ -63,7 +64,7 @@ func main() {
 	case "gateway":
 		err = benchGateway(*n)
 	case "risk":
-		err = benchRisk(*n, *users)
+		err = benchRisk(*n, *users, *poll)
 	case "cob":
 		err = benchCOB(*loans, *workers, *cpuprofile)
 	case "recon":
