@@ -21,7 +21,9 @@ type InvokeTrace struct {
 
 // tracer holds the optional trace sink; a nil one costs one atomic load
 // per invocation.
-type tracer struct{ fn atomic.Pointer[func(InvokeTrace)] }
+type tracer struct {
+	fn atomic.Pointer[func(InvokeTrace)]
+}
 
 // SetTrace makes the gateway report every invocation to fn (nil: stop).
 // fn runs on the invoking goroutine, so it must be quick and safe for
