@@ -70,7 +70,9 @@ func InTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) er
 }
 
 func runTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) error {
-	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	// READ COMMITTED: every connection is set to it when it connects
+	// (NewConnector), so beginning is one round trip.
+	sqlTx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
