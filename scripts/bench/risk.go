@@ -36,6 +36,12 @@ func benchRisk(n, users int, poll string) error {
 	}
 	ctx := context.Background()
 	env := benchEnv()
+	env["LOG_LEVEL"] = "debug" // the handlers' phase lines (riskphases.go)
+	logPath, dropLog, err := phaseLog()
+	if err != nil {
+		return err
+	}
+	defer dropLog()
 	g, base, stop, err := startLocal(ctx, env)
 	if err != nil {
 		return err
@@ -54,7 +60,8 @@ func benchRisk(n, users int, poll string) error {
 		}
 		clients[i] = c
 	}
-	db, err := mysql.Open(ctx, env["MYSQL_DSN"], 2)
+	// One connection: its server thread is the watcher's cost (dbThreads).
+	db, err := mysql.Open(ctx, env["MYSQL_DSN"], 1)
 	if err != nil {
 		return err
 	}
@@ -100,6 +107,10 @@ func benchRisk(n, users int, poll string) error {
 	elapsed := time.Since(start)
 	cpu := readCPU().since(cpu0)
 	g.SetTrace(nil)
+	stackThreads, watcherThreads, err := dbThreads(ctx, db, env["MYSQL_DSN"][strings.LastIndexByte(env["MYSQL_DSN"], '/')+1:])
+	if err != nil {
+		return err
+	}
 	fmt.Printf("%d applications by %d borrowers in %.1f s: %.1f decisions/s (poll %s)\n", len(seen), users, elapsed.Seconds(), float64(len(seen))/elapsed.Seconds(), poll)
 	stored, err := storedLatency(ctx, db, posts)
 	if err != nil {
@@ -111,8 +122,11 @@ func benchRisk(n, users int, poll string) error {
 	if err := hops(ctx, db, posts, all); err != nil {
 		return err
 	}
+	if err := printPhases(logPath, posts); err != nil {
+		return err
+	}
 	printInvokes(before, g.Stats(), all)
-	cpu.print(len(seen), elapsed)
+	cpu.print(len(seen), elapsed, stackThreads, watcherThreads)
 	return countSteps(ctx, env, clients[0], 20)
 }
 
