@@ -20,8 +20,8 @@ import (
 // functions -> decision stored in MariaDB) and reports throughput, the
 // latency from POST to decision stored (created_at -> decided_at, as the
 // database recorded it) and as the client saw it, where that time goes per
-// hop (riskhops.go) and the CPU each process spent per decision
-// (riskcpu.go).
+// hop (riskhops.go), with -phases inside the handlers too (riskphases.go),
+// and the CPU each process spent per decision (riskcpu.go).
 //
 // How a borrower learns its decision is the poll mode. "db" (default): one
 // watcher polls MariaDB for all borrowers every 5 ms with one primary-key
@@ -30,18 +30,25 @@ import (
 // through the gateway, as the bench did first; that is about 15 extra
 // function invocations per decision, which on 2 cores competed with the
 // chain it measured.
-func benchRisk(n, users int, poll string) error {
+func benchRisk(n, users int, poll string, phases bool) error {
 	if poll != "db" && poll != "api" {
 		return fmt.Errorf("-poll must be db or api, got %q", poll)
 	}
 	ctx := context.Background()
 	env := benchEnv()
-	env["LOG_LEVEL"] = "debug" // the handlers' phase lines (riskphases.go)
-	logPath, dropLog, err := phaseLog()
-	if err != nil {
-		return err
+	logPath := ""
+	if phases {
+		// The handlers' phase lines (riskphases.go). Off by default: five
+		// more log lines per decision through the gateway's log pipe
+		// raised p99 by about 100 ms in paired runs on the loaded machine.
+		env["LOG_LEVEL"] = "debug"
+		path, dropLog, err := phaseLog()
+		if err != nil {
+			return err
+		}
+		defer dropLog()
+		logPath = path
 	}
-	defer dropLog()
 	g, base, stop, err := startLocal(ctx, env)
 	if err != nil {
 		return err
@@ -122,8 +129,10 @@ func benchRisk(n, users int, poll string) error {
 	if err := hops(ctx, db, posts, all); err != nil {
 		return err
 	}
-	if err := printPhases(logPath, posts); err != nil {
-		return err
+	if phases {
+		if err := printPhases(logPath, posts); err != nil {
+			return err
+		}
 	}
 	printInvokes(before, g.Stats(), all)
 	cpu.print(len(seen), elapsed, stackThreads, watcherThreads)
