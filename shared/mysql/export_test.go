@@ -10,8 +10,3 @@ import (
 func (tx *Tx) Exec(query string, args ...any) (sql.Result, error) {
 	return tx.exec(context.Background(), query, args...)
 }
-
-// QueryRow reads in tx, for the same tests.
-func (tx *Tx) QueryRow(query string, args ...any) *sql.Row {
-	return tx.queryRow(context.Background(), query, args...)
-}

@@ -54,36 +54,7 @@ func NewConnector(dsn string) (sqldriver.Connector, error) {
 		cfg.Params = map[string]string{}
 	}
 	cfg.Params["time_zone"] = "'+00:00'"
-	c, err := driver.NewConnector(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return readCommitted{c}, nil
-}
-
-// readCommitted makes READ COMMITTED the isolation of every transaction
-// on the connection, once when it connects (the statement is the same in
-// MySQL and MariaDB; the session variable's name is not). InTx then begins
-// with START TRANSACTION alone: the driver sends SET TRANSACTION ISOLATION
-// LEVEL as a round trip of its own before every BeginTx that names a level,
-// which was one in seven of the risk chain's round trips.
-type readCommitted struct{ sqldriver.Connector }
-
-func (c readCommitted) Connect(ctx context.Context) (sqldriver.Conn, error) {
-	conn, err := c.Connector.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	ex, ok := conn.(sqldriver.ExecerContext)
-	if !ok {
-		conn.Close()
-		return nil, errors.New("mysql: the driver's connection cannot execute statements")
-	}
-	if _, err := ex.ExecContext(ctx, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", nil); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("set the session's isolation: %w", err)
-	}
-	return conn, nil
+	return driver.NewConnector(cfg)
 }
 
 // Pool bounds: a connection is replaced after connLifetime (server-side

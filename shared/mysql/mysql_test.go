@@ -131,31 +131,6 @@ func TestInTxDoesNotRetryOtherErrors(t *testing.T) {
 	}
 }
 
-// InTx's transactions are READ COMMITTED (set once per connection, not
-// per transaction): a row another connection commits between two reads of
-// one transaction is seen by the second, as it would not be under
-// REPEATABLE READ, the server's default.
-func TestInTxIsReadCommitted(t *testing.T) {
-	db := mysqltest.New(t)
-	ctx := context.Background()
-	if _, err := db.Exec("CREATE TABLE iso (id INT PRIMARY KEY)"); err != nil {
-		t.Fatal(err)
-	}
-	var first, second int
-	err := mysql.InTx(ctx, db.DB, time.Now(), func(tx *mysql.Tx) error {
-		if err := tx.QueryRow("SELECT COUNT(*) FROM iso").Scan(&first); err != nil {
-			return err
-		}
-		if _, err := db.Exec("INSERT INTO iso (id) VALUES (1)"); err != nil { // another connection, autocommit
-			return err
-		}
-		return tx.QueryRow("SELECT COUNT(*) FROM iso").Scan(&second)
-	})
-	if err != nil || first != 0 || second != 1 {
-		t.Fatalf("reads %d then %d (%v): want 0 then 1", first, second, err)
-	}
-}
-
 // A commit that fails as a deadlock victim's does reruns the whole
 // closure; only the attempt that commits leaves its writes.
 func TestInTxRerunsAfterAFailedCommit(t *testing.T) {

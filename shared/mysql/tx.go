@@ -70,9 +70,7 @@ func InTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) er
 }
 
 func runTx(ctx context.Context, db *sql.DB, now time.Time, fn func(*Tx) error) error {
-	// READ COMMITTED: every connection is set to it when it connects
-	// (NewConnector), so beginning is one round trip.
-	sqlTx, err := db.BeginTx(ctx, nil)
+	sqlTx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return err
 	}
