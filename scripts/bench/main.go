@@ -10,6 +10,13 @@
 // process -> handler that does no I/O. (2) minus (3) is what the gateway
 // adds per invocation.
 //
+//	go run ./scripts/bench risk [-n 400] [-users 10] [-poll db|api] [-phases]
+//
+// risk: credit applications through the whole risk chain (POST, four
+// async SCF functions, decision stored): decisions/s, POST -> stored at
+// p50/p99, where the time goes per hop and per process, and statements
+// per step; risk.go.
+//
 //	go run ./scripts/bench cob [-loans 100000] [-cpuprofile cob.pprof]
 //
 // cob: seeds that many loans being repaid in a throw-away database and
@@ -46,12 +53,14 @@ import (
 
 func main() {
 	if len(os.Args) < 2 || (os.Args[1] != "gateway" && os.Args[1] != "risk" && os.Args[1] != "journey" && os.Args[1] != "cob" && os.Args[1] != "recon") {
-		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-cpuprofile F] | bench recon [-lines N]")
+		fmt.Fprintln(os.Stderr, "usage: bench gateway [-n N] | bench risk [-n N] [-users U] [-poll db|api] [-phases] | bench journey [-n N] [-failover] | bench cob [-loans N] [-workers W] [-cpuprofile F] | bench recon [-lines N]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	n := fs.Int("n", 2000, "requests (gateway) or credit applications (risk)")
 	users := fs.Int("users", 10, "concurrent borrowers (risk)")
+	phases := fs.Bool("phases", false, "risk: the functions log at debug level where their time went, and the bench prints it (costs some tail latency)")
+	poll := fs.String("poll", "db", "risk: how a borrower learns its decision: db (one watcher query every 5 ms, then one API read) or api (every borrower GETs it every 10 ms)")
 	failover := fs.Bool("failover", false, "journey: also a second loan rerouted off an empty merchant account")
 	loans := fs.Int("loans", 100_000, "cob: loans seeded and closed for one business date")
 	workers := fs.Int("workers", 0, "cob: chunks written at once (0: cob.Workers)")
@@ -63,7 +72,7 @@ func main() {
 	case "gateway":
 		err = benchGateway(*n)
 	case "risk":
-		err = benchRisk(*n, *users)
+		err = benchRisk(*n, *users, *poll, *phases)
 	case "cob":
 		err = benchCOB(*loans, *workers, *cpuprofile)
 	case "recon":

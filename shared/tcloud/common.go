@@ -23,6 +23,7 @@ type product struct {
 // into out. Errors: apierr unavailable (transport, cloud error, bad JSON).
 func callCommon(ctx context.Context, e Endpoint, cred *common.Credential, p product, action string, params map[string]any, out any) error {
 	c := common.NewCommonClient(cred, e.Region, e.profile(p.host))
+	c.WithHttpTransport(apiTransport)
 	req := tchttp.NewCommonRequest(p.service, p.version, action)
 	req.SetContext(ctx)
 	if err := req.SetActionParameters(params); err != nil {

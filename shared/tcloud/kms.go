@@ -17,7 +17,12 @@ type KMS struct {
 }
 
 func (k KMS) client() (*kmsapi.Client, error) {
-	return kmsapi.NewClient(k.Cred(), k.Endpoint.Region, k.Endpoint.profile("kms.tencentcloudapi.com"))
+	c, err := kmsapi.NewClient(k.Cred(), k.Endpoint.Region, k.Endpoint.profile("kms.tencentcloudapi.com"))
+	if err != nil {
+		return nil, err
+	}
+	c.WithHttpTransport(apiTransport)
+	return c, nil
 }
 
 // GenerateDataKey returns a fresh 256-bit data key and its KMS ciphertext.

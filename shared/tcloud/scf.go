@@ -73,6 +73,7 @@ func (s SCFInvoker) InvokeAsync(ctx context.Context, function string, payload an
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", function, err)
 	}
+	c.WithHttpTransport(apiTransport)
 	req := scfapi.NewInvokeRequest()
 	req.FunctionName = common.StringPtr(function)
 	req.InvocationType = common.StringPtr("Event")

@@ -208,7 +208,7 @@ var outcomes = map[risk.Outcome]string{risk.OutcomeApprove: "approved", risk.Out
 
 // decide makes the decision with the pinned versions and stores it with
 // the credit line in one transaction.
-func (d *Deps) decide(ctx context.Context, in mysql.StepInput) error {
+func (d *Deps) decide(ctx context.Context, in mysql.StepInput, ph *phases) error {
 	var o rulesOutput
 	if err := json.Unmarshal(in.Prev, &o); err != nil {
 		return err
@@ -224,9 +224,11 @@ func (d *Deps) decide(ctx context.Context, in mysql.StepInput) error {
 	a, now := in.Application, d.App.Clock.Now()
 	dec, err := risk.Decide(risk.DecisionInput{DecisionID: fmt.Sprintf("app-%d", a.ID), UserID: fmt.Sprint(a.UserID), At: now,
 		Features: o.Features, CapBP: money.BP(d.App.Cfg.RateCapBP), Product: terms(product)}, p)
+	ph.mark(&ph.compute)
 	if err != nil {
 		return err
 	}
+	defer ph.mark(&ph.write)
 	_, err = mysql.Applications{DB: d.App.DB}.Decide(ctx, mysql.Decided{ApplicationID: a.ID, UserID: a.UserID, Outcome: outcomes[dec.Outcome],
 		LimitFen: approvedOnly(dec, dec.LimitFen), AnnualRateBP: money.BP(approvedOnly(dec, money.Fen(dec.AnnualRateBP))), Reasons: dec.Reasons,
 		Arm: dec.Arm, RuleSetVersion: dec.RuleSetVersion, ModelVersion: dec.ModelVersion, Record: dec, ExpiresAt: now.AddDate(1, 0, 0)}, now)

@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -96,7 +97,9 @@ func (d *Deps) run(ctx context.Context, step string, id int64) error {
 	if step == StepDecide {
 		prev = StepRules
 	}
+	ph := phases{began: time.Now()}
 	in, err := mysql.Applications{DB: d.App.DB}.ForStep(ctx, id, prev)
+	ph.mark(&ph.read)
 	if err != nil || in.Status != "pending" {
 		return nil
 	}
@@ -109,23 +112,49 @@ func (d *Deps) run(ctx context.Context, step string, id int64) error {
 	if prev != "" && in.Prev == nil {
 		return fmt.Errorf("step %s of application %d has no output", prev, id)
 	}
+	defer ph.log(ctx, d.App.Log, step, id)
 	start := time.Now()
 	if step == StepDecide {
-		return d.decide(ctx, in)
+		return d.decide(ctx, in, &ph)
 	}
 	out, err := d.compute(ctx, step, in)
+	ph.mark(&ph.compute)
 	if err != nil {
 		return fmt.Errorf("risk %s of application %d: %w", step, id, err)
 	}
 	next := nextOf(step)
 	done, err := mysql.Applications{DB: d.App.DB}.FinishStep(ctx, id, step, next, out, time.Since(start), d.App.Clock.Now())
+	ph.mark(&ph.write)
 	if err != nil || !done {
 		return err
 	}
 	if err := d.App.Invoker.InvokeAsync(ctx, Function(next), payload{ApplicationID: id}); err != nil {
 		d.App.Log.WarnContext(ctx, "risk step invoke failed, the re-drive will", "next", next, "application_id", id, "error", err.Error())
 	}
+	ph.mark(&ph.invoke)
 	return nil
+}
+
+// phases is where one step's time went: the read, the computation, the
+// write transaction and the invocation of the next step. It is logged at
+// debug level, one line per step (scripts/bench risk reads it).
+type phases struct {
+	began, last                  time.Time
+	read, compute, write, invoke time.Duration
+}
+
+// mark ends the phase d (it lasted since the previous mark).
+func (p *phases) mark(d *time.Duration) {
+	now := time.Now()
+	if p.last.IsZero() {
+		p.last = p.began
+	}
+	*d, p.last = now.Sub(p.last), now
+}
+
+func (p *phases) log(ctx context.Context, log *slog.Logger, step string, id int64) {
+	log.DebugContext(ctx, "risk step phases", "step", step, "application_id", id, "read_us", p.read.Microseconds(),
+		"compute_us", p.compute.Microseconds(), "write_us", p.write.Microseconds(), "invoke_us", p.invoke.Microseconds())
 }
 
 func (d *Deps) compute(ctx context.Context, step string, in mysql.StepInput) (any, error) {

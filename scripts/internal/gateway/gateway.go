@@ -72,6 +72,7 @@ type Gateway struct {
 	// job-reconcile alert (ALERT_WEBHOOK_URL points at it).
 	Robot  *wecomtest.Fake
 	wxpay2 *http.Server
+	trace  tracer
 }
 
 // Dev-only settings the local stack gives every function. They are not
@@ -244,11 +245,20 @@ func (g *Gateway) Build(ctx context.Context) error {
 
 // Invoke runs payload through function name synchronously.
 func (g *Gateway) Invoke(ctx context.Context, name, requestID string, payload []byte) ([]byte, error) {
+	return g.invokeTraced(ctx, name, requestID, payload, time.Time{})
+}
+
+// invokeTraced is Invoke for an event accepted (queued) at accepted.
+func (g *Gateway) invokeTraced(ctx context.Context, name, requestID string, payload []byte, accepted time.Time) ([]byte, error) {
 	f, ok := g.funcs[name]
 	if !ok {
 		return nil, fmt.Errorf("no function %q in serverless.yml", name)
 	}
-	return f.invoke(ctx, requestID, payload)
+	tr := InvokeTrace{Function: name, RequestID: requestID, Payload: payload, Accepted: accepted}
+	out, err := f.invoke(ctx, requestID, payload, &tr.Started)
+	tr.Ended, tr.Err = time.Now(), err
+	g.trace.report(tr)
+	return out, err
 }
 
 // WaitAsync blocks until every queued asynchronous invocation (and its

@@ -66,12 +66,14 @@ var ErrExited = errors.New("function process exited during the invocation")
 // invocation (an HTTP client gets the error; Event invocations are retried
 // by runAsync, as SCF's async policy does) and is discarded, so the next
 // invocation cold-starts a new one.
-func (f *function) invoke(ctx context.Context, requestID string, payload []byte) ([]byte, error) {
+// started receives the time the event was handed to the process.
+func (f *function) invoke(ctx context.Context, requestID string, payload []byte, started *time.Time) ([]byte, error) {
 	inst, err := f.instance(ctx)
 	if err != nil {
 		return nil, err
 	}
 	start := time.Now()
+	*started = start
 	out, err := f.call(ctx, inst, requestID, payload)
 	f.record(time.Since(start))
 	if errors.Is(err, rpc.ErrShutdown) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {

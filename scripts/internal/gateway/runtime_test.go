@@ -93,7 +93,7 @@ func TestAProcessThatDiesIsNotRetriedSynchronously(t *testing.T) {
 
 	ev, _ := json.Marshal(scf.HTTPEvent{Method: "POST", Path: "/crash"})
 	g.async.Add(1)
-	go g.runAsync("crash", scf.NewID(), ev)
+	go g.runAsync("crash", scf.NewID(), ev, time.Now())
 	if err := g.WaitAsync(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (g *Gateway) registerSCF() {
 				return nil, &tcloudtest.Error{Code: "InvalidParameterValue.ClientContext", Message: "async event over 128 KB"}
 			}
 			g.async.Add(1)
-			go g.runAsync(p.FunctionName, rid, []byte(p.ClientContext))
+			go g.runAsync(p.FunctionName, rid, []byte(p.ClientContext), time.Now())
 			return map[string]any{"Result": map[string]any{"FunctionRequestId": rid, "InvokeResult": 0}}, nil
 		}
 		out, err := g.Invoke(r.Context(), p.FunctionName, rid, []byte(p.ClientContext))
@@ -56,11 +56,12 @@ func (g *Gateway) registerSCF() {
 }
 
 // runAsync delivers an Event invocation, retrying on failure as SCF does.
-func (g *Gateway) runAsync(function, rid string, payload []byte) {
+// accepted is when the Invoke API queued it (for the trace).
+func (g *Gateway) runAsync(function, rid string, payload []byte, accepted time.Time) {
 	defer g.async.Done()
 	for attempt := 0; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
-		_, err := g.Invoke(ctx, function, rid, payload)
+		_, err := g.invokeTraced(ctx, function, rid, payload, accepted)
 		cancel()
 		if err == nil {
 			return
