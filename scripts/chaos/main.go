@@ -38,6 +38,7 @@ import (
 	"github.com/wxlend/wxlend/scripts/internal/gateway"
 	"github.com/wxlend/wxlend/scripts/internal/journey"
 	"github.com/wxlend/wxlend/shared/api/apitest"
+	"github.com/wxlend/wxlend/shared/loan"
 	"github.com/wxlend/wxlend/shared/mysql"
 )
 
@@ -129,6 +130,7 @@ func run(length time.Duration, borrowers int, every time.Duration, failRate floa
 // loans taken and paid off one after the other.
 func borrower(ctx context.Context, base string, i int, deadline time.Time, rec *recorder) {
 	var c *apitest.Client
+	var limit int64
 	approved := false
 	for attempt := 0; time.Now().Before(deadline); attempt++ {
 		if !approved {
@@ -139,18 +141,24 @@ func borrower(ctx context.Context, base string, i int, deadline time.Time, rec *
 				rec.journey("onboard", err)
 				return
 			}
-			_, err = journey.Approve(ctx, c, user, "赵六", id, gateway.DevCard(fmt.Sprintf("621700%04d%05d", i, attempt)), fmt.Sprintf("1381%03d%04d", i, attempt%9999+1))
+			limit, err = journey.Approve(ctx, c, user, "赵六", id, gateway.DevCard(fmt.Sprintf("621700%04d%05d", i, attempt)), fmt.Sprintf("1381%03d%04d", i, attempt%9999+1))
 			rec.journey("onboard+credit", err)
 			approved = err == nil
 			continue
 		}
-		loanID, err := journey.Borrow(ctx, c, base, io.Discard, 100000+int64(rand.N(5))*10000, 3)
+		// Within the line the decision granted: a draw above it is refused
+		// every time, which measures the borrower, not the faults.
+		loanID, err := journey.Borrow(ctx, c, base, io.Discard, min(100000+int64(rand.N(5))*10000, limit), 3)
 		rec.journey("borrow+disburse", err)
 		if err != nil {
 			// The loan may have gone on without the borrower watching:
-			// come back later and pay off whatever is active.
+			// come back later and pay off whatever is owed (the business
+			// clock may have made it overdue meanwhile), or cancel what
+			// was never paid out, as a borrower looking at their loans
+			// would; otherwise its credit stays in use and every later
+			// draw is refused.
 			time.Sleep(time.Second)
-			if loanID = activeLoan(ctx, c); loanID == 0 {
+			if loanID = owedLoan(ctx, c); loanID == 0 {
 				continue
 			}
 		}
@@ -159,8 +167,10 @@ func borrower(ctx context.Context, base string, i int, deadline time.Time, rec *
 	}
 }
 
-// activeLoan is one of the borrower's active loans (0: none).
-func activeLoan(ctx context.Context, c *apitest.Client) int64 {
+// owedLoan is one of the borrower's loans that is owed (active or
+// overdue: 0 if none). A loan created but not paid out (applied, signed)
+// is cancelled on the way, which releases its credit.
+func owedLoan(ctx context.Context, c *apitest.Client) int64 {
 	var list struct {
 		Loans []struct {
 			LoanID int64  `json:"loan_id"`
@@ -171,8 +181,11 @@ func activeLoan(ctx context.Context, c *apitest.Client) int64 {
 		return 0
 	}
 	for _, l := range list.Loans {
-		if l.Status == "active" {
+		switch loan.Status(l.Status) {
+		case loan.Active, loan.Overdue:
 			return l.LoanID
+		case loan.Applied, loan.Signed:
+			_, _ = c.Post(ctx, apitest.LoanPath("cancel", l.LoanID), map[string]any{})
 		}
 	}
 	return 0
