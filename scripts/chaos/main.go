@@ -146,31 +146,36 @@ func borrower(ctx context.Context, base string, i int, deadline time.Time, rec *
 			approved = err == nil
 			continue
 		}
-		// Within the line the decision granted: a draw above it is refused
-		// every time, which measures the borrower, not the faults.
-		loanID, err := journey.Borrow(ctx, c, base, io.Discard, min(100000+int64(rand.N(5))*10000, limit), 3)
-		rec.journey("borrow+disburse", err)
-		if err != nil {
-			// The loan may have gone on without the borrower watching:
-			// come back later and pay off whatever is owed (the business
-			// clock may have made it overdue meanwhile), or cancel what
-			// was never paid out, as a borrower looking at their loans
-			// would; otherwise its credit stays in use and every later
-			// draw is refused.
-			time.Sleep(time.Second)
-			if loanID = owedLoan(ctx, c); loanID == 0 {
+		// A borrower looks at their loans first, as the app's home page
+		// does: pay off what is owed (the business clock may have made it
+		// overdue), cancel what was never paid out, and wait while a loan
+		// is being paid out; drawing again meanwhile is refused for the
+		// credit in use, which measures the borrower, not the faults.
+		loanID, inFlight := owedLoan(ctx, c)
+		if inFlight {
+			time.Sleep(2 * time.Second)
+			continue
+		}
+		if loanID == 0 {
+			// Within the line the decision granted, for the same reason.
+			var err error
+			loanID, err = journey.Borrow(ctx, c, base, io.Discard, min(100000+int64(rand.N(5))*10000, limit), 3)
+			rec.journey("borrow+disburse", err)
+			if err != nil {
+				time.Sleep(time.Second)
 				continue
 			}
 		}
-		_, err = journey.Pay(ctx, c, base, io.Discard, loanID, "payoff", 0)
+		_, err := journey.Pay(ctx, c, base, io.Discard, loanID, "payoff", 0)
 		rec.journey("repay", err)
 	}
 }
 
 // owedLoan is one of the borrower's loans that is owed (active or
-// overdue: 0 if none). A loan created but not paid out (applied, signed)
-// is cancelled on the way, which releases its credit.
-func owedLoan(ctx context.Context, c *apitest.Client) int64 {
+// overdue: 0 if none), and whether one is being paid out (signed or
+// disbursing). A loan created but not signed is cancelled on the way,
+// which releases its credit. A failed read reports nothing.
+func owedLoan(ctx context.Context, c *apitest.Client) (owed int64, inFlight bool) {
 	var list struct {
 		Loans []struct {
 			LoanID int64  `json:"loan_id"`
@@ -178,17 +183,19 @@ func owedLoan(ctx context.Context, c *apitest.Client) int64 {
 		} `json:"loans"`
 	}
 	if err := journey.GetJSON(ctx, c, "/v1/loans", &list); err != nil {
-		return 0
+		return 0, false
 	}
 	for _, l := range list.Loans {
 		switch loan.Status(l.Status) {
 		case loan.Active, loan.Overdue:
-			return l.LoanID
-		case loan.Applied, loan.Signed:
+			return l.LoanID, false
+		case loan.Applied:
 			_, _ = c.Post(ctx, apitest.LoanPath("cancel", l.LoanID), map[string]any{})
+		case loan.Signed, loan.Disbursing:
+			inFlight = true
 		}
 	}
-	return 0
+	return 0, inFlight
 }
 
 func report(rec *recorder, inj *injector, rounds int, results []result) bool {
