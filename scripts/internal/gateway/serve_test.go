@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -118,7 +119,10 @@ func TestASlowBodyIsCutOff(t *testing.T) {
 	}()
 	_ = c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	answer, err := io.ReadAll(c)
-	if err != nil {
+	// Only the read deadline means the connection was held. The server
+	// closes with the slow bytes still arriving, so the kernel may end it
+	// with a reset instead of a FIN (after the answer): that is a cut too.
+	if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("connection still open after %s (answer so far %q): %v", time.Since(start).Round(time.Millisecond), answer, err)
 	}
 	t.Logf("cut after %s, answer %q", time.Since(start).Round(time.Millisecond), answer)
