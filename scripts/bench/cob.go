@@ -46,16 +46,11 @@ const cobMch = "1900000109"
 // default); cpuprofile, when set, profiles Run.
 func benchCOB(n, workers int, cpuprofile string) error {
 	ctx := context.Background()
-	dsn, drop, err := scratchDatabase(ctx)
+	db, dsn, done, err := scratchDB(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := mysql.Open(ctx, dsn, 4)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer done()
 
 	t0 := time.Now()
 	seeded, err := seedCOB(ctx, db, n)

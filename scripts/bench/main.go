@@ -32,6 +32,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"io"
@@ -174,25 +175,29 @@ func inProcess(ctx context.Context, n int, env map[string]string, dsn string, c 
 	})
 }
 
-func scratchDatabase(ctx context.Context) (string, func(), error) {
+// scratchDB creates a migrated database of its own for one benchmark and
+// opens a pool of 4 on it (dsn: for functions the bench starts); done
+// closes the pool and drops the database.
+func scratchDB(ctx context.Context) (db *sql.DB, dsn string, done func(), err error) {
 	admin, err := mysql.Open(ctx, "root:@tcp(127.0.0.1:3306)/", 1)
 	if err != nil {
-		return "", nil, err
+		return nil, "", nil, err
 	}
 	name := fmt.Sprintf("wxlend_bench_%d", time.Now().Unix())
+	drop := func() { admin.Exec("DROP DATABASE IF EXISTS " + name); admin.Close() }
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		return "", nil, err
+		admin.Close()
+		return nil, "", nil, err
 	}
-	dsn := "root:@tcp(127.0.0.1:3306)/" + name
-	db, err := mysql.Open(ctx, dsn, 1)
-	if err != nil {
-		return "", nil, err
+	dsn = "root:@tcp(127.0.0.1:3306)/" + name
+	if db, err = mysql.Open(ctx, dsn, 4); err == nil {
+		if _, err = mysql.Migrate(ctx, db); err == nil {
+			return db, dsn, func() { db.Close(); drop() }, nil
+		}
+		db.Close()
 	}
-	defer db.Close()
-	if _, err := mysql.Migrate(ctx, db); err != nil {
-		return "", nil, err
-	}
-	return dsn, func() { admin.Exec("DROP DATABASE " + name); admin.Close() }, nil
+	drop()
+	return nil, "", nil, err
 }
 
 func expect200(resp *apitest.Response, err error) error {

@@ -38,16 +38,11 @@ var reconDay = time.Date(2026, 11, 28, 0, 0, 0, 0, lending.Shanghai)
 // its peak RSS (VmHWM, reset between the passes).
 func benchRecon(n int) error {
 	ctx := context.Background()
-	dsn, drop, err := scratchDatabase(ctx)
+	db, _, done, err := scratchDB(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := mysql.Open(ctx, dsn, 4)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer done()
 	dir, err := os.MkdirTemp("", "wxlend-recon-bench-")
 	if err != nil {
 		return err
